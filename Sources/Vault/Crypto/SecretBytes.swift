@@ -1,0 +1,74 @@
+import Foundation
+internal import CryptoShim
+
+/// Key material: a fixed-size buffer that is wiped with `OPENSSL_cleanse` when released,
+/// compared in constant time, and never printed.
+///
+/// Immutable after initialisation, so it can be shared across threads.
+public final class SecretBytes: @unchecked Sendable {
+    private let storage: UnsafeMutableRawBufferPointer
+    /// The number of secret bytes.
+    public let count: Int
+
+    /// Allocates `count` zeroed bytes and lets `initializer` fill them. If it throws, the
+    /// buffer is wiped and released before the error propagates.
+    public init(count: Int, initializingWith initializer: (UnsafeMutableRawBufferPointer) throws -> Void) rethrows {
+        precondition(count >= 0, "negative secret length")
+        // Never a zero-byte allocation: libcrypto treats a null key pointer as "no key".
+        storage = .allocate(byteCount: Swift.max(count, 1), alignment: 16)
+        storage.initializeMemory(as: UInt8.self, repeating: 0)
+        self.count = count
+        try initializer(UnsafeMutableRawBufferPointer(rebasing: storage[0..<count]))
+    }
+
+    /// Copies `bytes` into a new zeroising buffer. The caller remains responsible for the
+    /// source it copied from.
+    public convenience init<D: ContiguousBytes>(copying bytes: D) {
+        let length = bytes.withUnsafeBytes { $0.count }
+        self.init(count: length) { target in bytes.withUnsafeBytes { target.copyMemory(from: $0) } }
+    }
+
+    /// `count` bytes from the CSPRNG's private stream, for keys.
+    public convenience init(randomByteCount count: Int) throws {
+        try self.init(count: count) { try SecureRandom.fill($0, forKey: true) }
+    }
+
+    deinit {
+        OPENSSL_cleanse(storage.baseAddress, storage.count)
+        storage.deallocate()
+    }
+
+    /// Calls `body` with the secret bytes. The pointer must not escape `body`.
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(rebasing: storage[0..<count]))
+    }
+}
+
+extension SecretBytes: ContiguousBytes {}
+
+extension SecretBytes: Equatable {
+    /// Constant-time in the contents; lengths are not secret.
+    public static func == (lhs: SecretBytes, rhs: SecretBytes) -> Bool {
+        constantTimeEquals(lhs, rhs)
+    }
+}
+
+extension SecretBytes: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// Names the length only, so a secret never reaches a log line by interpolation.
+    public var description: String { "SecretBytes(\(count) bytes)" }
+    /// Names the length only.
+    public var debugDescription: String { description }
+    /// An empty mirror, so `dump` and debuggers' summaries show no bytes.
+    public var customMirror: Mirror { Mirror(self, children: [:]) }
+}
+
+/// Compares two byte strings in time that depends only on their lengths.
+public func constantTimeEquals<A: ContiguousBytes, B: ContiguousBytes>(_ a: A, _ b: B) -> Bool {
+    a.withUnsafeBytes { x in
+        b.withUnsafeBytes { y in
+            guard x.count == y.count else { return false }
+            if x.count == 0 { return true }
+            return CRYPTO_memcmp(x.baseAddress, y.baseAddress, x.count) == 0
+        }
+    }
+}

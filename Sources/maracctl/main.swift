@@ -1,0 +1,2 @@
+import Exchange
+print("x")

@@ -33,6 +33,8 @@ extension CMS {
                 try OpenSSLErrors.check(EVP_PKEY_CTX_set_rsa_mgf1_md_name(context, "SHA2-256", nil), "EVP_PKEY_CTX_set_rsa_mgf1_md_name")
             }
         }
+        // A new AuthEnvelopedData is detached; the ciphertext belongs inside the message.
+        try OpenSSLErrors.check(CMS_set_detached(message.pointer, 0), "CMS_set_detached")
         try OpenSSLErrors.check(CMS_final(message.pointer, input.pointer, nil, UInt32(CMS_BINARY)), "CMS_final")
         return try message.derRepresentation()
     }
@@ -104,15 +106,30 @@ extension CMS {
         var value: UnsafeRawPointer?
         X509_ALGOR_get0(&object, &type, &value, algorithm)
         // Absent parameters mean OAEP's SHA-1 defaults.
-        guard type == V_ASN1_SEQUENCE, let value else { throw CryptoError.policyViolation("RSA-OAEP must use SHA-256, not SHA-1") }
+        guard type == V_ASN1_SEQUENCE, let value else { throw CryptoError.policyViolation("RSA-OAEP must use SHA-256 for the hash and MGF1") }
         let sequence = value.assumingMemoryBound(to: ASN1_STRING.self)
         var cursor: UnsafePointer<UInt8>? = ASN1_STRING_get0_data(sequence)
         guard let parameters = d2i_RSA_OAEP_PARAMS(nil, &cursor, Int(ASN1_STRING_length(sequence))) else {
             throw CryptoError.decodingFailure(structure: "RSA-OAEP parameters", openSSL: OpenSSLErrors.drain())
         }
         defer { RSA_OAEP_PARAMS_free(parameters) }
+        // maskGenFunc is AlgorithmIdentifier { id-mgf1, AlgorithmIdentifier { hash } }.
         let hash = algorithmNID(parameters.pointee.hashFunc)
-        let maskHash = algorithmNID(parameters.pointee.maskHash)
+        var maskHash = NID_undef
+        if let mask = parameters.pointee.maskGenFunc, algorithmNID(mask) == NID_mgf1 {
+            var maskObject: OpaquePointer?
+            var maskType: Int32 = 0
+            var maskValue: UnsafeRawPointer?
+            X509_ALGOR_get0(&maskObject, &maskType, &maskValue, mask)
+            if maskType == V_ASN1_SEQUENCE, let maskValue {
+                let inner = maskValue.assumingMemoryBound(to: ASN1_STRING.self)
+                var innerCursor: UnsafePointer<UInt8>? = ASN1_STRING_get0_data(inner)
+                if let hashAlgorithm = d2i_X509_ALGOR(nil, &innerCursor, Int(ASN1_STRING_length(inner))) {
+                    maskHash = algorithmNID(hashAlgorithm)
+                    X509_ALGOR_free(hashAlgorithm)
+                }
+            }
+        }
         guard hash == NID_sha256, maskHash == NID_sha256 else {
             throw CryptoError.policyViolation("RSA-OAEP must use SHA-256 for the hash and MGF1")
         }

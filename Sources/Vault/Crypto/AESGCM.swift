@@ -7,9 +7,11 @@ internal import CryptoShim
 /// a hot path pays only for the nonce and the data. Not thread-safe: one instance per
 /// thread or per serialised writer.
 ///
-/// Nonce policy: `seal(_:authenticating:)` draws a fresh 96-bit nonce from the CSPRNG for
+/// Nonce policy: `seal(_:authenticating:)` uses a fresh 96-bit nonce from the CSPRNG for
 /// every message. With random nonces a key must seal fewer than 2^32 messages (SP 800-38D
 /// §8.3); every key in this product is a per-document or per-purpose key far below that.
+/// Nonces are public, so they are drawn from the DRBG 256 at a time (one call instead of
+/// 256); a block is never reused, and is discarded if the process forks.
 public final class AESGCM {
     /// Nonce length in bytes.
     public static let nonceByteCount = 12
@@ -19,6 +21,7 @@ public final class AESGCM {
     public static let overhead = nonceByteCount + tagByteCount
 
     private let context: OpaquePointer
+    private var nonces = NoncePool()
 
     /// Prepares AES-GCM under `key`: 32 bytes for AES-256 (this product's only use),
     /// 16 or 24 accepted for the published test vectors.
@@ -55,7 +58,7 @@ public final class AESGCM {
                 try [UInt8](unsafeUninitializedCapacity: input.count + Self.overhead) { out, initialized in
                     let raw = UnsafeMutableRawBufferPointer(out)
                     let nonce = UnsafeMutableRawBufferPointer(rebasing: raw[0..<Self.nonceByteCount])
-                    try SecureRandom.fill(nonce, forKey: false)
+                    try nonces.next(into: nonce)
                     let tagStart = Self.nonceByteCount + input.count
                     try encrypt(nonce: UnsafeRawBufferPointer(nonce), plaintext: input, aad: aad,
                                 ciphertext: UnsafeMutableRawBufferPointer(rebasing: raw[Self.nonceByteCount..<tagStart]),
@@ -154,5 +157,27 @@ public final class AESGCM {
             try OpenSSLErrors.check(EVP_CipherUpdate(context, nil, &length, aad.baseAddress?.assumingMemoryBound(to: UInt8.self),
                                                      Int32(aad.count)), "EVP_CipherUpdate(aad)")
         }
+    }
+}
+
+/// Random 96-bit nonces drawn from the DRBG in blocks. Each nonce is handed out once; a
+/// fork (a new process id) discards the block so parent and child never share a nonce.
+private struct NoncePool {
+    private static let perBlock = 256
+    private var block = [UInt8](repeating: 0, count: perBlock * AESGCM.nonceByteCount)
+    private var used = perBlock
+    private var owner: pid_t = 0
+
+    mutating func next(into nonce: UnsafeMutableRawBufferPointer) throws {
+        precondition(nonce.count == AESGCM.nonceByteCount)
+        let pid = getpid()
+        if used == Self.perBlock || owner != pid {
+            try block.withUnsafeMutableBytes { try SecureRandom.fill($0, forKey: false) }
+            used = 0
+            owner = pid
+        }
+        let start = used * AESGCM.nonceByteCount
+        block.withUnsafeBytes { nonce.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[start..<start + AESGCM.nonceByteCount])) }
+        used += 1
     }
 }

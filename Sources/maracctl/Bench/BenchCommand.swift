@@ -1,0 +1,97 @@
+import Foundation
+
+/// The performance areas `maracctl bench` can measure; later issues add to it.
+enum BenchArea: String, CaseIterable {
+    case crypto
+}
+
+/// One area's results: raw figures and ratios to a baseline measured in the same run.
+struct BenchReport {
+    let area: BenchArea
+    var figures: [(String, Double)] = []
+    var ratios: [(String, Double)] = []
+    var notes: [String] = []
+
+    /// `{"area": ..., "figures": {...}, "ratios": {...}}` on one line, keys sorted.
+    var json: String {
+        func object(_ pairs: [(String, Double)]) -> [String: Double] { Dictionary(pairs, uniquingKeysWith: { $1 }) }
+        let body: [String: Any] = ["area": area.rawValue, "figures": object(figures), "ratios": object(ratios)]
+        guard let data = try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// An aligned table for people.
+    var table: String {
+        var lines = ["== \(area.rawValue)"]
+        let width = (figures + ratios).map(\.0.count).max() ?? 0
+        for (name, value) in figures { lines.append("  \(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(format(value))") }
+        for (name, value) in ratios { lines.append("  \(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(String(format: "%.3f", value))") }
+        lines += notes.map { "  note: \($0)" }
+        return lines.joined(separator: "\n")
+    }
+
+    private func format(_ value: Double) -> String {
+        value >= 1000 ? String(format: "%.0f", value) : String(format: "%.3f", value)
+    }
+}
+
+/// `maracctl bench AREA|all [--json] [--seconds N]`: runs over a release build (`make bench`).
+struct BenchCommand {
+    let areas: [BenchArea]
+    let json: Bool
+    let seconds: Double
+
+    init(arguments: [String]) throws {
+        var areas: [BenchArea] = []
+        var json = false
+        var seconds = 2.0
+        var rest = arguments[...]
+        while let argument = rest.popFirst() {
+            switch argument {
+            case "--json": json = true
+            case "--seconds":
+                guard let value = rest.popFirst().flatMap(Double.init), value > 0, value <= 60 else {
+                    throw CommandError.usage("--seconds takes a number of seconds from 0 to 60")
+                }
+                seconds = value
+            case "all": areas = BenchArea.allCases
+            default:
+                guard let area = BenchArea(rawValue: argument) else { throw CommandError.usage("unknown bench area '\(argument)'") }
+                areas.append(area)
+            }
+        }
+        guard !areas.isEmpty else { throw CommandError.usage("bench needs an area") }
+        self.areas = areas
+        self.json = json
+        self.seconds = seconds
+    }
+
+    func run() throws {
+        #if DEBUG
+        printError("maracctl: warning: a debug build; run `make bench` for figures worth comparing")
+        #endif
+        for area in areas {
+            let report: BenchReport
+            switch area {
+            case .crypto: report = try CryptoBench(seconds: seconds).run()
+            }
+            print(json ? report.json : report.table)
+        }
+    }
+}
+
+/// Runs `body` repeatedly for about `seconds`, returning iterations per second.
+func measureRate(seconds: Double, _ body: () throws -> Void) rethrows -> Double {
+    let clock = ContinuousClock()
+    for _ in 0..<16 { try body() }  // warm up
+    var iterations = 0
+    let start = clock.now
+    var elapsed = Duration.zero
+    repeat {
+        for _ in 0..<32 { try body() }
+        iterations += 32
+        elapsed = clock.now - start
+    } while elapsed < .milliseconds(Int64(seconds * 1000))
+    let (whole, attos) = elapsed.components
+    return Double(iterations) / (Double(whole) + Double(attos) / 1e18)
+}

@@ -36,7 +36,7 @@ let package = Package(
         ),
         .testTarget(name: "ExchangeTests", dependencies: ["Exchange"]),
         // Runs the built maracd and maracctl binaries as a user would.
-        .testTarget(name: "EndToEndTests", dependencies: ["Exchange"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Exchange", "maracd", "maracctl"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,34 @@
+# maracd: the two commands a new user runs are `make run` and `make test`.
+# Both install missing system packages first (scripts/install-deps.sh).
+
+STATE ?= ./var
+AREA ?= all
+ARGS ?=
+SWIFT ?= swift
+
+.PHONY: deps build release run test bench clean
+
+deps:
+	@./scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+# Sets up and starts the daemon on its embedded default (SQLite under $(STATE)).
+# Until the daemon issue lands, the daemon prints its version and exits.
+run: release
+	./.build/release/maracd --version
+
+# Every test: unit, published vectors, openssl interop, end-to-end on the binaries.
+test: deps
+	$(SWIFT) test
+
+# The benchmark entry point, over a release build: make bench AREA=crypto ARGS=--json
+bench: release
+	./.build/release/maracctl bench $(AREA) $(ARGS)
+
+clean:
+	rm -rf .build

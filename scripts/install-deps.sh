@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the system packages maracd needs to build, test and run, if any is missing.
+# Debian/Ubuntu: libssl-dev (libcrypto), libsqlite3-dev, and the openssl and sqlite3
+# command-line tools the interoperability tests drive. Idempotent; silent when all present.
+set -euo pipefail
+
+packages=(libssl-dev libsqlite3-dev openssl sqlite3)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "install-deps: installing ${missing[*]}" >&2
+    if [ "$(id -u)" -eq 0 ]; then sudo=(); else sudo=(sudo); fi
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo[@]}" apt-get update -qq
+    "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+    echo "install-deps: the Swift toolchain (6.0 or later) is not on PATH; install it from swift.org" >&2
+    exit 69
+fi

@@ -29,14 +29,16 @@ let package = Package(
         .target(name: "Exchange", dependencies: ["Vault"]),
         .executableTarget(name: "maracd", dependencies: ["Exchange", "Vault"]),
         .executableTarget(name: "maracctl", dependencies: ["Exchange", "Vault"]),
+        // Helpers shared by the test targets (running subprocesses).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "VaultTests",
-            dependencies: ["Vault"],
+            dependencies: ["Vault", "TestSupport"],
             resources: [.copy("Vectors")]
         ),
         .testTarget(name: "ExchangeTests", dependencies: ["Exchange"]),
         // Runs the built maracd and maracctl binaries as a user would.
-        .testTarget(name: "EndToEndTests", dependencies: ["Exchange", "maracd", "maracctl"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Exchange", "TestSupport", "maracd", "maracctl"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,16 +1,11 @@
 import Exchange
 import Foundation
+import TestSupport
 import XCTest
 
 /// Runs the built `maracd` and `maracctl` binaries as a user would, checking stdout,
 /// stderr and exit status.
 final class CLITests: XCTestCase {
-    struct Run {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
     /// The directory holding the built products (next to the test bundle).
     static let products: URL = {
         var url = Bundle(for: CLITests.self).bundleURL
@@ -18,27 +13,15 @@ final class CLITests: XCTestCase {
         return url
     }()
 
-    func run(_ tool: String, _ arguments: [String]) throws -> Run {
-        let process = Process()
-        process.executableURL = Self.products.appendingPathComponent(tool)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
+    func run(_ tool: String, _ arguments: [String]) throws -> Subprocess {
+        try Subprocess.run(Self.products.appendingPathComponent(tool), arguments)
     }
 
     func testMaracdVersion() throws {
         let result = try run("maracd", ["--version"])
         XCTAssertEqual(result.status, 0)
-        XCTAssertTrue(result.stdout.hasPrefix("maracd \(Product.version) (OpenSSL 3."), result.stdout)
-        XCTAssertTrue(result.stdout.contains("SQLite 3."), result.stdout)
+        XCTAssertTrue(result.output.hasPrefix("maracd \(Product.version) (OpenSSL 3."), result.output)
+        XCTAssertTrue(result.output.contains("SQLite 3."), result.output)
         XCTAssertEqual(result.stderr, "")
     }
 
@@ -46,14 +29,14 @@ final class CLITests: XCTestCase {
         let result = try run("maracd", ["--frobnicate"])
         XCTAssertEqual(result.status, 64)
         XCTAssertTrue(result.stderr.contains("usage: maracd"), result.stderr)
-        XCTAssertEqual(result.stdout, "")
+        XCTAssertEqual(result.output, "")
     }
 
     func testMaracctlHelpAndUsageErrors() throws {
         let help = try run("maracctl", ["--help"])
         XCTAssertEqual(help.status, 0)
-        XCTAssertTrue(help.stdout.contains("bench AREA [--json]"), help.stdout)
-        XCTAssertTrue(help.stdout.contains("64 usage"), help.stdout)
+        XCTAssertTrue(help.output.contains("bench AREA [--json]"), help.output)
+        XCTAssertTrue(help.output.contains("64 usage"), help.output)
 
         let unknown = try run("maracctl", ["frobnicate"])
         XCTAssertEqual(unknown.status, 64)
@@ -75,7 +58,7 @@ final class CLITests: XCTestCase {
     func testBenchCryptoJSONShape() throws {
         let result = try run("maracctl", ["bench", "crypto", "--json", "--seconds", "0.2"])
         XCTAssertEqual(result.status, 0, result.stderr)
-        let lines = result.stdout.split(separator: "\n")
+        let lines = result.output.split(separator: "\n")
         XCTAssertEqual(lines.count, 1, "one JSON object per area")
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
         XCTAssertEqual(object["area"] as? String, "crypto")

@@ -51,6 +51,21 @@ final class DigestAndSecretTests: XCTestCase {
         XCTAssertThrowsError(try SecretBytes(count: 16) { _ in throw Refused() }) { XCTAssertTrue($0 is Refused) }
     }
 
+    func testSecretBytesReadFromFile() throws {
+        let tool = try OpenSSLTool()
+        defer { tool.cleanUp() }
+        let key = try SecureRandom.bytes(32)
+        try tool.write("master.key", key)
+        XCTAssertTrue(constantTimeEquals(try SecretBytes(contentsOfFile: tool.path("master.key")), key))
+        XCTAssertThrowsError(try SecretBytes(contentsOfFile: tool.path("master.key"), limit: 31)) {
+            XCTAssertEqual($0 as? CryptoError, .unreadableFile(path: tool.path("master.key"), errno: EFBIG))
+        }
+        XCTAssertThrowsError(try SecretBytes(contentsOfFile: tool.path("absent.key"))) {
+            XCTAssertEqual($0 as? CryptoError, .unreadableFile(path: tool.path("absent.key"), errno: ENOENT))
+        }
+        XCTAssertEqual("\(CryptoError.unreadableFile(path: "/x", errno: ENOENT))", "cannot read /x: No such file or directory")
+    }
+
     func testHKDFRejectsOutOfRangeLengths() throws {
         let ikm = try SecretBytes(randomByteCount: 32)
         for bad in [0, -1, 255 * 32 + 1] {

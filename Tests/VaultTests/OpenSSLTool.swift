@@ -1,16 +1,11 @@
 import Foundation
 import XCTest
+import TestSupport
 import Vault
 
 /// Runs the stock `openssl` command-line tool, for interoperability tests. Never mocked:
 /// if the binary is missing the test fails (the README's test command installs it).
 struct OpenSSLTool {
-    struct Result {
-        let status: Int32
-        let stdout: Data
-        let stderr: String
-    }
-
     /// A scratch directory, removed by `cleanUp()`.
     let directory: URL
 
@@ -33,25 +28,13 @@ struct OpenSSLTool {
 
     /// Runs `openssl` with `arguments` in the scratch directory.
     @discardableResult
-    func run(_ arguments: [String]) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: stdout, stderr: String(decoding: stderr, as: UTF8.self))
+    func run(_ arguments: [String]) throws -> Subprocess {
+        try Subprocess.run(URL(fileURLWithPath: Self.executable), arguments, in: directory)
     }
 
     /// Runs `openssl` and fails the test unless it exits 0.
     @discardableResult
-    func succeed(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Result {
+    func succeed(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Subprocess {
         let result = try run(arguments)
         XCTAssertEqual(result.status, 0, "openssl \(arguments.prefix(2).joined(separator: " ")) failed: \(result.stderr)", file: file, line: line)
         return result

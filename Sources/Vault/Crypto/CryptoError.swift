@@ -23,6 +23,8 @@ public enum CryptoError: Error, Equatable, Sendable {
     case decryptionFailure(openSSL: [String])
     /// libcrypto failed an operation; carries its drained error queue.
     case libraryFailure(operation: String, openSSL: [String])
+    /// A key file could not be read: its path and the errno (or EFBIG when too large).
+    case unreadableFile(path: String, errno: Int32)
 }
 
 extension CryptoError: CustomStringConvertible {
@@ -39,6 +41,7 @@ extension CryptoError: CustomStringConvertible {
         case .noMatchingRecipient: return "no recipient in the message matches the certificate"
         case .decryptionFailure(let s): return "decryption failed; nothing was released" + tail(s)
         case .libraryFailure(let op, let s): return "libcrypto failed in \(op)" + tail(s)
+        case .unreadableFile(let path, let code): return "cannot read \(path): \(String(cString: strerror(code)))"
         }
     }
 }

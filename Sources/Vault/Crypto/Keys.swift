@@ -113,7 +113,7 @@ public final class PrivateKey: @unchecked Sendable {
 
     /// Loads a private key from a file in PEM or DER.
     public convenience init(contentsOfFile path: String) throws {
-        let data = SecretBytes(copying: try Data(contentsOf: URL(fileURLWithPath: path)))
+        let data = try SecretBytes(contentsOfFile: path)
         if data.withUnsafeBytes(looksLikePEM) { try self.init(pemRepresentation: data) } else { try self.init(derRepresentation: data) }
     }
 

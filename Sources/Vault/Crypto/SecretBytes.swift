@@ -33,6 +33,26 @@ public final class SecretBytes: @unchecked Sendable {
         try self.init(count: count) { try SecureRandom.fill($0, forKey: true) }
     }
 
+    /// Reads a whole file (at most `limit` bytes) straight into a zeroising buffer, so no
+    /// unwiped copy of a key file's contents is left on the heap.
+    public convenience init(contentsOfFile path: String, limit: Int = 1 << 20) throws {
+        let fd = retryingEINTR { open(path, O_RDONLY | O_CLOEXEC) }
+        guard fd >= 0 else { throw CryptoError.unreadableFile(path: path, errno: errno) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw CryptoError.unreadableFile(path: path, errno: errno) }
+        let size = Int(info.st_size)
+        guard size <= limit else { throw CryptoError.unreadableFile(path: path, errno: EFBIG) }
+        try self.init(count: size) { buffer in
+            var done = 0
+            while done < size {
+                let n = retryingEINTR { read(fd, buffer.baseAddress! + done, size - done) }
+                guard n > 0 else { throw CryptoError.unreadableFile(path: path, errno: n == 0 ? EIO : errno) }
+                done += n
+            }
+        }
+    }
+
     deinit {
         OPENSSL_cleanse(storage.baseAddress, storage.count)
         storage.deallocate()
@@ -70,5 +90,14 @@ public func constantTimeEquals<A: ContiguousBytes, B: ContiguousBytes>(_ a: A, _
             if x.count == 0 { return true }
             return CRYPTO_memcmp(x.baseAddress, y.baseAddress, x.count) == 0
         }
+    }
+}
+
+/// Repeats a system call while it fails with EINTR (a signal arrived), returning its result.
+func retryingEINTR<T: SignedInteger>(_ call: () throws -> T) rethrows -> T {
+    while true {
+        let result = try call()
+        if result == -1 && errno == EINTR { continue }
+        return result
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import Vault
 
 /// Loads a Wycheproof `testvectors_v1` file and runs each test of each group, tallying the
 /// outcome against the file's `result`, in the manner of swift-crypto's runner.
@@ -9,9 +10,9 @@ struct WycheproofFile<Group: Decodable>: Decodable {
     let testGroups: [Group]
 
     static func load(_ name: String) throws -> WycheproofFile<Group> {
-        guard let url = Bundle.module.url(forResource: "Vectors/wycheproof/\(name)", withExtension: nil) else {
-            throw XCTSkip("missing vector file \(name)")  // never reached: the files are package resources
-        }
+        // A missing vector file is a failure, never a skip.
+        let url = try XCTUnwrap(Bundle.module.url(forResource: "Vectors/wycheproof/\(name)", withExtension: nil),
+                                "missing vector file \(name)")
         return try JSONDecoder().decode(Self.self, from: Data(contentsOf: url))
     }
 }
@@ -58,4 +59,3 @@ extension Array where Element == UInt8 {
     }
 }
 
-@testable import Vault

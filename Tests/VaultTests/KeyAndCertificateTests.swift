@@ -91,6 +91,11 @@ final class KeyAndCertificateTests: XCTestCase {
         XCTAssertFalse(certificate.isValid(at: start.addingTimeInterval(31 * 86_400)))
         XCTAssertEqual(certificate.keyAlgorithm, .p256)
         XCTAssertEqual(certificate.publicKey, key.publicKey)
+        XCTAssertTrue(certificate.matches(key))
+        XCTAssertFalse(certificate.matches(try PrivateKey.generateP256()))
+        XCTAssertThrowsError(try CMS.sign([1] as [UInt8], signer: certificate, key: PrivateKey.generateP256())) {
+            XCTAssertEqual($0 as? CryptoError, .policyViolation("the key does not match the signer certificate"))
+        }
         XCTAssertEqual(certificate.serialNumberHex.count, 32)
 
         try tool.write("cert.der", certificate.derRepresentation)

@@ -51,7 +51,7 @@ extension CMS {
         guard cms.contentType == NID_id_smime_ct_authEnvelopedData else {
             throw CryptoError.policyViolation("not AuthEnvelopedData: unauthenticated encryption is refused")
         }
-        guard certificate.publicKey == key.publicKey else { throw CryptoError.policyViolation("the key does not match the certificate") }
+        guard certificate.matches(key) else { throw CryptoError.policyViolation("the key does not match the certificate") }
         try checkRecipientPolicy(cms, certificate: certificate)
         let output = try MemoryBIO()
         OpenSSLErrors.clear()

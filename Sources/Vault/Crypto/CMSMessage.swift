@@ -75,7 +75,7 @@ extension CMS {
     public static func sign<D: ContiguousBytes>(_ content: D, signer: Certificate, key: PrivateKey,
                                                 detached: Bool = false) throws -> [UInt8] {
         try key.require(.p256, for: "CMS signing")
-        guard signer.publicKey == key.publicKey else { throw CryptoError.policyViolation("the key does not match the signer certificate") }
+        guard signer.matches(key) else { throw CryptoError.policyViolation("the key does not match the signer certificate") }
         let input = try MemoryBIO(copying: content)
         var flags = UInt32(CMS_BINARY | CMS_PARTIAL)
         if detached { flags |= UInt32(CMS_DETACHED) }

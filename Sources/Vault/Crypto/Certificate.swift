@@ -66,6 +66,13 @@ public final class Certificate: @unchecked Sendable {
         return PublicKey(EVPKey(retaining: key))
     }
 
+    /// Whether `key` is the private half of this certificate's public key (libcrypto's own
+    /// check, with no re-encoding).
+    public func matches(_ key: PrivateKey) -> Bool {
+        defer { OpenSSLErrors.clear() }  // a mismatch leaves a reason on the queue
+        return X509_check_private_key(pointer, key.key.pointer) == 1
+    }
+
     /// The subject key's algorithm.
     public var keyAlgorithm: KeyAlgorithm { publicKey.algorithm }
 

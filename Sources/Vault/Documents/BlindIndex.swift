@@ -1,0 +1,66 @@
+import Foundation
+
+/// A blind-index token: HMAC-SHA256 of a normalised person identity under a vault key.
+/// Equal for the same person however the name was typed; reveals nothing without the key.
+public struct BlindToken: Hashable, Sendable {
+    /// The 32 token bytes.
+    public let bytes: [UInt8]
+
+    /// Wraps stored token bytes (32 of them).
+    public init(bytes: [UInt8]) {
+        precondition(bytes.count == 32, "a blind token is 32 bytes")
+        self.bytes = bytes
+    }
+}
+
+/// Normalisation of a person identity (`docs/vault-format.md`, "Blind index").
+public enum BlindIndex {
+    static let secretName = "blind-index"
+
+    /// NFC, full case folding, white space collapsed to single spaces and trimmed, NFC.
+    public static func normalise(name: String) -> String {
+        let folded = name.precomposedStringWithCanonicalMapping
+            .folding(options: [.caseInsensitive], locale: nil)
+        var out = String.UnicodeScalarView()
+        var pendingSpace = false
+        for scalar in folded.unicodeScalars {
+            if scalar.properties.isWhitespace {
+                pendingSpace = !out.isEmpty
+            } else {
+                if pendingSpace { out.append(" ") }
+                pendingSpace = false
+                out.append(scalar)
+            }
+        }
+        return String(out).precomposedStringWithCanonicalMapping
+    }
+
+    /// Whether `dob` is a real calendar date written `YYYY-MM-DD`.
+    static func isValidDate(_ dob: String) -> Bool {
+        let parts = dob.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              dob.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2d }),
+              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), (1...12).contains(m), d >= 1 else { return false }
+        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
+        return d <= days
+    }
+}
+
+extension Vault {
+    /// The blind-index token for a person: name (normalised) and date of birth (`YYYY-MM-DD`).
+    public func blindToken(name: String, dateOfBirth: String) throws -> BlindToken {
+        let normalised = BlindIndex.normalise(name: name)
+        guard !normalised.isEmpty else { throw VaultError.invalidIdentity("the name is empty") }
+        guard BlindIndex.isValidDate(dateOfBirth) else { throw VaultError.invalidIdentity("date of birth is not YYYY-MM-DD") }
+        let message = AAD("maracd.v1 person").string(normalised).string(dateOfBirth)
+        return try locked {
+            if blindIndexKey == nil {
+                let secret = try secret(name: BlindIndex.secretName)
+                blindIndexKey = try HMACSHA256(key: HKDF.deriveKey(inputKeyMaterial: secret, salt: [UInt8](),
+                    info: Array("maracd.v1 blind-index person".utf8), outputByteCount: 32))
+            }
+            return BlindToken(bytes: blindIndexKey!.authenticationCode(for: message))
+        }
+    }
+}

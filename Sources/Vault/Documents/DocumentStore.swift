@@ -1,0 +1,166 @@
+import Foundation
+
+extension Vault {
+    // MARK: - Put
+
+    /// Encrypts and stores one document; returns its new id.
+    public func put(_ document: NewDocument) throws -> String {
+        try put([document])[0]
+    }
+
+    /// Encrypts and stores `documents` in one transaction (group commit): all are stored
+    /// with their log entries, or none is.
+    public func put(_ documents: [NewDocument]) throws -> [String] {
+        for document in documents {
+            try Label.validate(document.agency, field: "agency")
+            try Label.validate(document.kind, field: "kind")
+            for key in document.metadata.keys { try Label.validate(key, field: "metadata key") }
+        }
+        return try locked {
+            try write {
+                try documents.map { try insert($0) }
+            }
+        }
+    }
+
+    private func insert(_ document: NewDocument) throws -> String {
+        let id = "doc_" + Hex.encode(try SecureRandom.bytes(16))
+        let (version, kek) = try activeAgencyKey(document.agency)
+        let dek = try SecretBytes(randomByteCount: 32)
+        let sealed = try AESGCM(key: dek).seal(document.content, authenticating:
+            AAD.payload(id: id, agency: document.agency, kind: document.kind))
+        let wrapped = try kek.seal(dek, authenticating:
+            AAD.dataKey(id: id, agency: document.agency, kind: document.kind, kekVersion: version))
+        try db.run("INSERT INTO document (id, agency, kind, created_at) VALUES (?, ?, ?, ?)",
+                   [.text(id), .text(document.agency), .text(document.kind), now])
+        try db.run("INSERT INTO data_key (document_id, agency, kek_version, wrapped) VALUES (?, ?, ?, ?)",
+                   [.text(id), .text(document.agency), .integer(Int64(version)), .blob(wrapped)])
+        try db.run("INSERT INTO payload (document_id, sealed) VALUES (?, ?)", [.text(id), .blob(sealed)])
+        for (key, value) in document.metadata {
+            try db.run("INSERT INTO document_meta (document_id, key, value) VALUES (?, ?, ?)",
+                       [.text(id), .text(key), .text(value)])
+        }
+        for token in Set(document.subjects) {
+            try db.run("INSERT INTO subject_index (document_id, token) VALUES (?, ?)", [.text(id), .blob(token.bytes)])
+        }
+        if let entry = document.logEntry { try appendLeaf(entry) }
+        return id
+    }
+
+    // MARK: - Read
+
+    /// The plaintext of document `id`, if the installed access policy allows `request`.
+    /// The policy's log entry (allow or deny) is committed first; if it cannot be,
+    /// nothing is decrypted. Integrity failures throw `tampered`, never wrong plaintext.
+    public func read(_ id: String, as request: AccessRequest) throws -> SecretBytes {
+        try locked {
+            let document = try liveRecord(id)
+            switch policy.decide(request, for: document) {
+            case let .deny(reason, entry):
+                try write { try appendLeaf(entry) }
+                throw VaultError.accessDenied(document: id, reason: reason)
+            case let .allow(entry):
+                try write { try appendLeaf(entry) }
+                return try decrypt(document)
+            }
+        }
+    }
+
+    /// Decrypts a live document, applying every MUST-reject rule of the format.
+    private func decrypt(_ document: DocumentRecord) throws -> SecretBytes {
+        let id = document.id
+        guard let key = try db.statement("SELECT agency, kek_version, wrapped FROM data_key WHERE document_id = ?")
+            .first([.text(id)], { ($0.text(0), $0.int(1), $0.blob(2)) }),
+            let sealed = try db.statement("SELECT sealed FROM payload WHERE document_id = ?")
+            .first([.text(id)], { $0.blob(0) }) else {
+            throw VaultError.tampered(subject: id, part: .missingRow)
+        }
+        guard key.0 == document.agency, key.2.count == RootDerivedKeys.wrappedKeyByteCount else {
+            throw VaultError.tampered(subject: id, part: .dataKey)
+        }
+        guard sealed.count >= AESGCM.overhead else { throw VaultError.tampered(subject: id, part: .payload) }
+        let kek = try agencyKey(document.agency, version: key.1)
+        let dek = try RootDerivedKeys.unwrap(key.2, with: kek, aad: .dataKey(id: id, agency: document.agency,
+                                             kind: document.kind, kekVersion: key.1), subject: id, part: .dataKey)
+        do {
+            return try AESGCM(key: dek).openSecret(sealed, authenticating:
+                AAD.payload(id: id, agency: document.agency, kind: document.kind))
+        } catch {
+            throw VaultError.tampered(subject: id, part: .payload)
+        }
+    }
+
+    // MARK: - Records and listing
+
+    /// The record of document `id` (erased or not), without decrypting anything.
+    public func record(_ id: String) throws -> DocumentRecord {
+        try locked {
+            guard let record = try records(where: "d.id = ?", [.text(id)]).first else { throw VaultError.notFound(id) }
+            return record
+        }
+    }
+
+    private func liveRecord(_ id: String) throws -> DocumentRecord {
+        guard let record = try records(where: "d.id = ?", [.text(id)]).first else { throw VaultError.notFound(id) }
+        guard record.erasedAt == nil else { throw VaultError.erased(id) }
+        return record
+    }
+
+    /// Records matching every given filter, oldest first; erased ones only if asked.
+    public func list(agency: String? = nil, kind: String? = nil, metadata: [String: String] = [:],
+                     includeErased: Bool = false) throws -> [DocumentRecord] {
+        var clauses: [String] = []
+        var values: [SQLValue] = []
+        if let agency { clauses.append("d.agency = ?"); values.append(.text(agency)) }
+        if let kind { clauses.append("d.kind = ?"); values.append(.text(kind)) }
+        for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
+            clauses.append("d.id IN (SELECT document_id FROM document_meta WHERE key = ? AND value = ?)")
+            values += [.text(key), .text(value)]
+        }
+        if !includeErased { clauses.append("d.erased_at IS NULL") }
+        return try locked { try records(where: clauses.isEmpty ? "1" : clauses.joined(separator: " AND "), values) }
+    }
+
+    /// Live documents about the person with blind-index `token`, oldest first.
+    public func documents(about token: BlindToken) throws -> [DocumentRecord] {
+        try locked {
+            try records(where: "d.erased_at IS NULL AND d.id IN (SELECT document_id FROM subject_index WHERE token = ?)",
+                        [.blob(token.bytes)])
+        }
+    }
+
+    private func records(where clause: String, _ values: [SQLValue]) throws -> [DocumentRecord] {
+        var rows: [(String, String, String, Int, Int?)] = []
+        try db.statement("SELECT d.id, d.agency, d.kind, d.created_at, d.erased_at FROM document d WHERE \(clause) ORDER BY d.rowid")
+            .forEach(values) { rows.append(($0.text(0), $0.text(1), $0.text(2), $0.int(3), $0.optionalInt(4))) }
+        let meta = try db.statement("SELECT key, value FROM document_meta WHERE document_id = ?")
+        return try rows.map { row in
+            var metadata: [String: String] = [:]
+            try meta.forEach([.text(row.0)]) { metadata[$0.text(0)] = $0.text(1) }
+            return DocumentRecord(id: row.0, agency: row.1, kind: row.2,
+                                  createdAt: Date(timeIntervalSince1970: TimeInterval(row.3)),
+                                  erasedAt: row.4.map { Date(timeIntervalSince1970: TimeInterval($0)) },
+                                  metadata: metadata)
+        }
+    }
+
+    // MARK: - Erasure
+
+    /// Crypto-shreds document `id`: its DEK, ciphertext, subject tokens and metadata are
+    /// deleted (zeroed on disk by `secure_delete`), `logEntry` is appended in the same
+    /// transaction, and the WAL is then checkpointed and truncated so no earlier page
+    /// image survives. The id afterwards reports `erased`.
+    public func erase(_ id: String, logEntry: Data) throws {
+        try locked {
+            _ = try liveRecord(id)
+            try write {
+                for table in ["data_key", "payload", "subject_index", "document_meta"] {
+                    try db.run("DELETE FROM \(table) WHERE document_id = ?", [.text(id)])
+                }
+                try db.run("UPDATE document SET erased_at = ? WHERE id = ?", [now, .text(id)])
+                try appendLeaf(logEntry)
+            }
+            try db.checkpointTruncate()
+        }
+    }
+}

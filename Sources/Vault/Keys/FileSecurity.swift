@@ -1,0 +1,49 @@
+import Foundation
+
+/// Checks on the state directory and its files: owned by us, no access for group or
+/// others, and the right kind of file. Every check uses `lstat`, so a symlink is never
+/// followed and is refused as the wrong kind of file.
+enum FileSecurity {
+    enum Kind { case directory, regularFile }
+
+    /// Throws unless `path` exists, is a `kind`, is owned by the effective user and has
+    /// `mode & 0o077 == 0`.
+    static func check(_ path: String, is kind: Kind) throws {
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            throw errno == ENOENT ? VaultError.missing(path: path) : VaultError.io(path: path, errno: errno)
+        }
+        let type = info.st_mode & S_IFMT
+        guard type == (kind == .directory ? S_IFDIR : S_IFREG) else { throw VaultError.notRegularFile(path: path) }
+        guard info.st_uid == geteuid() else { throw VaultError.wrongOwner(path: path, owner: info.st_uid) }
+        guard info.st_mode & 0o077 == 0 else { throw VaultError.insecurePermissions(path: path, mode: info.st_mode) }
+    }
+
+    /// Like `check`, but a missing file passes.
+    static func checkIfPresent(_ path: String, is kind: Kind) throws {
+        do { try check(path, is: kind) } catch VaultError.missing { }
+    }
+
+    /// Creates `path` as a 0700 directory, or checks the existing one.
+    static func makeDirectory(_ path: String) throws {
+        if mkdir(path, 0o700) != 0 && errno != EEXIST { throw VaultError.io(path: path, errno: errno) }
+        try check(path, is: .directory)
+    }
+
+    /// Creates an empty 0600 file that must not already exist.
+    static func createExclusive(_ path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else {
+            throw errno == EEXIST ? VaultError.alreadyInitialised(path: path) : VaultError.io(path: path, errno: errno)
+        }
+        close(fd)
+    }
+
+    /// Flushes a directory's entries (after a create or rename inside it).
+    static func syncDirectory(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw VaultError.io(path: path, errno: errno) }
+        defer { close(fd) }
+        guard retryingEINTR({ fsync(fd) }) == 0 else { throw VaultError.io(path: path, errno: errno) }
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+
+/// The vault's root key: 32 bytes in a file that is never in the database. Every key the
+/// vault stores is wrapped, directly or indirectly, under keys derived from it.
+public final class RootKey: Sendable {
+    /// A root key's length in bytes.
+    public static let byteCount = 32
+    /// The file name systemd's `LoadCredentialEncrypted=master.key` provides.
+    public static let credentialName = "master.key"
+
+    let secret: SecretBytes
+
+    init(secret: SecretBytes) {
+        precondition(secret.count == Self.byteCount)
+        self.secret = secret
+    }
+
+    /// A fresh key from the CSPRNG.
+    public static func generate() throws -> RootKey {
+        RootKey(secret: try SecretBytes(randomByteCount: byteCount))
+    }
+
+    /// The key file to use: `explicit` if given, else `$CREDENTIALS_DIRECTORY/master.key`
+    /// when systemd provides credentials, else `<stateDirectory>/master.key`.
+    public static func defaultPath(explicit: String?, stateDirectory: String,
+                                   environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let explicit { return explicit }
+        if let credentials = environment["CREDENTIALS_DIRECTORY"], !credentials.isEmpty {
+            return credentials + "/" + credentialName
+        }
+        return stateDirectory + "/" + credentialName
+    }
+
+    /// Loads the key at `path`, refusing a file that is not a regular file owned by us,
+    /// that grants any access to group or others, or that is not exactly 32 bytes.
+    public static func load(contentsOf path: String) throws -> RootKey {
+        let fd = retryingEINTR { open(path, O_RDONLY | O_CLOEXEC) }
+        guard fd >= 0 else { throw VaultError.keyFileUnreadable(path: path, errno: errno) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw VaultError.keyFileUnreadable(path: path, errno: errno) }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw VaultError.notRegularFile(path: path) }
+        guard info.st_uid == geteuid() else { throw VaultError.keyFileWrongOwner(path: path, owner: info.st_uid) }
+        guard info.st_mode & 0o077 == 0 else { throw VaultError.keyFileTooPermissive(path: path, mode: info.st_mode) }
+        guard Int(info.st_size) == byteCount else { throw VaultError.keyFileWrongSize(path: path, size: Int(info.st_size)) }
+        let secret = try SecretBytes(count: byteCount) { buffer in
+            var done = 0
+            while done < byteCount {
+                let n = retryingEINTR { read(fd, buffer.baseAddress! + done, byteCount - done) }
+                guard n > 0 else { throw VaultError.keyFileWrongSize(path: path, size: done) }
+                done += n
+            }
+        }
+        return RootKey(secret: secret)
+    }
+
+    /// Writes the key to a new file at `path` (mode 0600, which must not exist), then
+    /// flushes the file and its directory.
+    public func write(to path: String) throws {
+        let fd = retryingEINTR { open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600) }
+        guard fd >= 0 else { throw VaultError.io(path: path, errno: errno) }
+        var failure: Int32 = 0
+        secret.withUnsafeBytes { bytes in
+            var done = 0
+            while done < bytes.count {
+                let n = retryingEINTR { Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done) }
+                if n <= 0 { failure = n == 0 ? EIO : errno; return }
+                done += n
+            }
+            if retryingEINTR({ fsync(fd) }) != 0 { failure = errno }
+        }
+        close(fd)
+        if failure != 0 {
+            unlink(path)
+            throw VaultError.io(path: path, errno: failure)
+        }
+        try FileSecurity.syncDirectory((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent)
+    }
+}

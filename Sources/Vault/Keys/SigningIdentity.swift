@@ -1,0 +1,110 @@
+import Foundation
+
+/// The active signing key, unwrapped, with its certificate.
+struct Signer {
+    let version: Int
+    let key: PrivateKey
+    let certificate: Certificate
+}
+
+extension Vault {
+    // MARK: - Internals (callers hold the lock)
+
+    /// Generates signing key `version` with a self-signed certificate and stores it active.
+    func createSigningKey(version: Int, name: String, organization: String?) throws {
+        let key = try PrivateKey.generateP256()
+        let certificate = try Certificate.selfSigned(commonName: name, organization: organization, key: key,
+                                                     validityDays: 3 * 365 + 1, notBefore: clock())
+        let der = certificate.derRepresentation
+        let wrapped = try derived.signingKeys.seal(try key.pkcs8DER(), authenticating:
+            AAD.signingKey(version: version, certificate: der))
+        try db.run("""
+            INSERT INTO signing_key (version, state, certificate, wrapped_key, created_at) VALUES (?, 'active', ?, ?, ?)
+            """, [.integer(Int64(version)), .blob(der), .blob(wrapped), now])
+    }
+
+    /// The active signer, unwrapped and checked against its certificate.
+    func loadSigner() throws -> Signer? {
+        guard let row = try db.statement("SELECT version, certificate, wrapped_key FROM signing_key WHERE state = 'active'")
+            .first([], { ($0.int(0), $0.blob(1), $0.optionalBlob(2)) }) else { return nil }
+        let subject = "signing key \(row.0)"
+        guard let wrapped = row.2, let certificate = try? Certificate(derRepresentation: row.1) else {
+            throw VaultError.tampered(subject: subject, part: .vaultKey)
+        }
+        let pkcs8: SecretBytes
+        do {
+            pkcs8 = try derived.signingKeys.openSecret(wrapped, authenticating: AAD.signingKey(version: row.0, certificate: row.1))
+        } catch {
+            throw VaultError.tampered(subject: subject, part: .vaultKey)
+        }
+        let key = try PrivateKey(derRepresentation: pkcs8)
+        guard key.algorithm == .p256, certificate.matches(key) else { throw VaultError.tampered(subject: subject, part: .vaultKey) }
+        return Signer(version: row.0, key: key, certificate: certificate)
+    }
+
+    func signingCertificatesLocked() throws -> [Certificate] {
+        var out: [Certificate] = []
+        try db.statement("SELECT certificate FROM signing_key ORDER BY version").forEach {
+            out.append(try Certificate(derRepresentation: $0.blob(0)))
+        }
+        return out
+    }
+
+    // MARK: - Public signing API
+
+    /// The active signing certificate.
+    public var signingCertificate: Certificate {
+        get throws {
+            try locked {
+                guard let signer else { throw VaultError.noSigningKey }
+                return signer.certificate
+            }
+        }
+    }
+
+    /// Every signing certificate the vault has had, oldest first (for verifying old artefacts).
+    public func signingCertificates() throws -> [Certificate] {
+        try locked { try signingCertificatesLocked() }
+    }
+
+    /// A DER ECDSA P-256/SHA-256 signature over `data` with the active signing key.
+    public func sign<D: ContiguousBytes>(_ data: D) throws -> [UInt8] {
+        try locked {
+            guard let signer else { throw VaultError.noSigningKey }
+            return try signer.key.signature(for: data)
+        }
+    }
+
+    /// CMS SignedData over `content` with the active signing key and certificate.
+    public func signCMS<D: ContiguousBytes>(_ content: D, detached: Bool = false) throws -> [UInt8] {
+        try locked {
+            guard let signer else { throw VaultError.noSigningKey }
+            return try CMS.sign(content, signer: signer.certificate, key: signer.key, detached: detached)
+        }
+    }
+
+    /// Replaces the signing key: a new P-256 key and self-signed certificate for `name`
+    /// become active; the old private key is destroyed and its certificate kept. Logged.
+    @discardableResult
+    public func rotateSigningKey(name: String, organization: String? = nil) throws -> Certificate {
+        try locked {
+            try write {
+                let current = try db.scalarInt("SELECT COALESCE(MAX(version), 0) FROM signing_key")
+                try db.run("UPDATE signing_key SET state = 'retired', wrapped_key = NULL, retired_at = ? WHERE state = 'active'", [now])
+                try createSigningKey(version: current + 1, name: name, organization: organization)
+                try appendLeaf(keyEvent("signing-rotate", ["from": current, "to": current + 1]))
+                signer = try loadSigner()
+            }
+            return signer!.certificate
+        }
+    }
+
+    /// A vault key event for the log: JSON with sorted keys, an `op`, and a UTC time.
+    func keyEvent(_ op: String, _ fields: [String: Any]) throws -> Data {
+        var object = fields
+        object["op"] = op
+        object["time"] = ISO8601DateFormatter().string(from: clock())
+        object["actor"] = "vault"
+        return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    }
+}

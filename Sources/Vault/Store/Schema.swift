@@ -1,0 +1,100 @@
+/// The vault's migrations, described column by column in `docs/vault-format.md`.
+/// Append only: never edit a released entry.
+extension Migrator {
+    static let vault = Migrator(migrations: [
+        Migration(name: "initial", sql: """
+            CREATE TABLE vault_meta (
+                singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+                format_version INTEGER NOT NULL,
+                vault_id BLOB NOT NULL,
+                key_check BLOB NOT NULL,
+                root_generation INTEGER NOT NULL,
+                created_at INTEGER NOT NULL);
+
+            CREATE TABLE agency_key (
+                agency TEXT NOT NULL,
+                version INTEGER NOT NULL CHECK (version >= 1),
+                state TEXT NOT NULL CHECK (state IN ('active', 'decrypt-only', 'destroyed')),
+                wrapped BLOB,
+                created_at INTEGER NOT NULL,
+                destroyed_at INTEGER,
+                PRIMARY KEY (agency, version),
+                CHECK ((state = 'destroyed') = (wrapped IS NULL))) WITHOUT ROWID;
+            CREATE UNIQUE INDEX agency_key_one_active ON agency_key(agency) WHERE state = 'active';
+
+            CREATE TABLE document (
+                id TEXT PRIMARY KEY,
+                agency TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                erased_at INTEGER);
+            CREATE INDEX document_by_agency_kind ON document(agency, kind);
+
+            CREATE TABLE data_key (
+                document_id TEXT PRIMARY KEY REFERENCES document(id),
+                agency TEXT NOT NULL,
+                kek_version INTEGER NOT NULL,
+                wrapped BLOB NOT NULL,
+                FOREIGN KEY (agency, kek_version) REFERENCES agency_key(agency, version));
+            CREATE INDEX data_key_by_version ON data_key(agency, kek_version);
+
+            CREATE TABLE payload (
+                document_id TEXT PRIMARY KEY REFERENCES document(id),
+                sealed BLOB NOT NULL);
+
+            CREATE TABLE document_meta (
+                document_id TEXT NOT NULL REFERENCES document(id),
+                key TEXT NOT NULL,
+                value TEXT NOT NULL,
+                PRIMARY KEY (document_id, key)) WITHOUT ROWID;
+            CREATE INDEX document_meta_by_value ON document_meta(key, value);
+
+            CREATE TABLE subject_index (
+                document_id TEXT NOT NULL REFERENCES document(id),
+                token BLOB NOT NULL,
+                PRIMARY KEY (document_id, token)) WITHOUT ROWID;
+            CREATE INDEX subject_index_by_token ON subject_index(token);
+
+            CREATE TABLE vault_secret (
+                name TEXT PRIMARY KEY,
+                wrapped BLOB NOT NULL);
+
+            CREATE TABLE signing_key (
+                version INTEGER PRIMARY KEY,
+                state TEXT NOT NULL CHECK (state IN ('active', 'retired')),
+                certificate BLOB NOT NULL,
+                wrapped_key BLOB,
+                created_at INTEGER NOT NULL,
+                retired_at INTEGER,
+                CHECK ((state = 'retired') = (wrapped_key IS NULL)));
+
+            CREATE TABLE rotation (
+                id INTEGER PRIMARY KEY,
+                agency TEXT NOT NULL,
+                target_version INTEGER NOT NULL,
+                started_at INTEGER NOT NULL,
+                completed_at INTEGER,
+                rewrapped INTEGER NOT NULL DEFAULT 0);
+
+            CREATE TABLE log_entry (
+                seq INTEGER PRIMARY KEY,
+                entry BLOB NOT NULL);
+            CREATE TRIGGER log_entry_no_update BEFORE UPDATE ON log_entry
+                BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
+            CREATE TRIGGER log_entry_no_delete BEFORE DELETE ON log_entry
+                BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
+
+            CREATE TABLE log_node (
+                level INTEGER NOT NULL,
+                idx INTEGER NOT NULL,
+                hash BLOB NOT NULL,
+                PRIMARY KEY (level, idx)) WITHOUT ROWID;
+
+            CREATE TABLE log_checkpoint (
+                size INTEGER PRIMARY KEY,
+                root BLOB NOT NULL,
+                note TEXT NOT NULL,
+                created_at INTEGER NOT NULL);
+            """),
+    ])
+}

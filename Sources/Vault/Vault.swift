@@ -1,0 +1,153 @@
+import Foundation
+
+/// The encrypted document store: one SQLite file under a state directory, keys wrapped
+/// under a root key kept outside it, and the Merkle log. Format: `docs/vault-format.md`.
+///
+/// Every operation takes one lock, so the vault is this process's single serialised
+/// writer; writes are transactions that roll back on throw.
+public final class Vault: @unchecked Sendable {
+    /// The database's file name inside the state directory.
+    public static let databaseName = "vault.db"
+    /// The format this build writes and reads.
+    public static let formatVersion = 1
+
+    /// The state directory.
+    public let stateDirectory: String
+    /// The root key file in use.
+    public let rootKeyPath: String
+
+    let lock = NSLock()
+    let db: Database
+    let vaultID: [UInt8]
+    var derived: RootDerivedKeys
+    let policy: any DocumentAccessPolicy
+    let clock: @Sendable () -> Date
+    var agencyKeys = KeyRing()
+    var log = LogState()
+    var signer: Signer?
+    var blindIndexKey: HMACSHA256?
+
+    private init(stateDirectory: String, rootKeyPath: String, db: Database, vaultID: [UInt8],
+                 derived: RootDerivedKeys, policy: any DocumentAccessPolicy, clock: @escaping @Sendable () -> Date) {
+        self.stateDirectory = stateDirectory
+        self.rootKeyPath = rootKeyPath
+        self.db = db
+        self.vaultID = vaultID
+        self.derived = derived
+        self.policy = policy
+        self.clock = clock
+    }
+
+    // MARK: - Create and open
+
+    /// Creates a vault in `stateDirectory` (made 0700 if missing): a new database, the
+    /// root key (generated and written to `rootKeyPath`, or loaded if that file exists),
+    /// the blind-index secret, and a signing identity (P-256 key and self-signed
+    /// certificate for `signingName`). Refuses if a database is already there.
+    public static func create(stateDirectory: String, rootKeyPath: String? = nil, signingName: String,
+                              organization: String? = nil, policy: any DocumentAccessPolicy = DenyAllPolicy(),
+                              clock: @escaping @Sendable () -> Date = Date.init) throws -> Vault {
+        try FileSecurity.makeDirectory(stateDirectory)
+        let dbPath = stateDirectory + "/" + databaseName
+        if FileManager.default.fileExists(atPath: dbPath) { throw VaultError.alreadyInitialised(path: dbPath) }
+        let keyPath = RootKey.defaultPath(explicit: rootKeyPath, stateDirectory: stateDirectory)
+        let root: RootKey
+        if FileManager.default.fileExists(atPath: keyPath) {
+            root = try RootKey.load(contentsOf: keyPath)
+        } else {
+            root = try RootKey.generate()
+            try root.write(to: keyPath)
+        }
+        try FileSecurity.createExclusive(dbPath)
+        do {
+            let db = try Database(path: dbPath, create: false)
+            try Migrator.vault.migrate(db)
+            let vaultID = try SecureRandom.bytes(16)
+            let derived = try RootDerivedKeys(root: root, vaultID: vaultID)
+            let vault = Vault(stateDirectory: stateDirectory, rootKeyPath: keyPath, db: db, vaultID: vaultID,
+                              derived: derived, policy: policy, clock: clock)
+            try vault.write {
+                try db.run("""
+                    INSERT INTO vault_meta (singleton, format_version, vault_id, key_check, root_generation, created_at)
+                    VALUES (1, ?, ?, ?, 1, ?)
+                    """, [.integer(Int64(formatVersion)), .blob(vaultID), .blob(derived.keyCheck.nonSecretCopy), vault.now])
+                try vault.createSecret(name: BlindIndex.secretName)
+                try vault.createSigningKey(version: 1, name: signingName, organization: organization)
+            }
+            try vault.loadState()
+            return vault
+        } catch {
+            for suffix in ["", "-wal", "-shm"] { unlink(dbPath + suffix) }
+            throw error
+        }
+    }
+
+    /// Opens the vault in `stateDirectory` with the root key at `rootKeyPath` (default:
+    /// `$CREDENTIALS_DIRECTORY/master.key`, else `<state>/master.key`). Checks modes and
+    /// owners, the key file and the key-check value before anything is written.
+    public static func open(stateDirectory: String, rootKeyPath: String? = nil,
+                            policy: any DocumentAccessPolicy = DenyAllPolicy(),
+                            clock: @escaping @Sendable () -> Date = Date.init) throws -> Vault {
+        try FileSecurity.check(stateDirectory, is: .directory)
+        let dbPath = stateDirectory + "/" + databaseName
+        try FileSecurity.check(dbPath, is: .regularFile)
+        try FileSecurity.checkIfPresent(dbPath + "-wal", is: .regularFile)
+        try FileSecurity.checkIfPresent(dbPath + "-shm", is: .regularFile)
+        let keyPath = RootKey.defaultPath(explicit: rootKeyPath, stateDirectory: stateDirectory)
+        let candidate = try RootKey.load(contentsOf: keyPath)
+
+        let db = try Database(path: dbPath, create: false)
+        guard let meta = try db.statement(
+            "SELECT format_version, vault_id, key_check FROM vault_meta WHERE singleton = 1"
+        ).first([], { ($0.int(0), $0.blob(1), $0.blob(2)) }) else {
+            throw DatabaseError.unknownSchema("no vault_meta row")
+        }
+        guard meta.0 == formatVersion else { throw VaultError.unsupportedFormat(meta.0) }
+        guard meta.1.count == 16, meta.2.count == 32 else { throw DatabaseError.corruptRow(table: "vault_meta", column: "key_check") }
+
+        let root = try RootKeyFile.resolve(path: keyPath, loaded: candidate) { key in
+            constantTimeEquals(try RootDerivedKeys(root: key, vaultID: meta.1).keyCheck, meta.2)
+        }
+        try Migrator.vault.migrate(db)
+        let vault = Vault(stateDirectory: stateDirectory, rootKeyPath: keyPath, db: db, vaultID: meta.1,
+                          derived: try RootDerivedKeys(root: root, vaultID: meta.1), policy: policy, clock: clock)
+        try vault.loadState()
+        return vault
+    }
+
+    // MARK: - Serialised access
+
+    /// Runs `body` under the vault's lock.
+    func locked<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    /// Runs `body` in a transaction; if it throws, the in-memory caches (key ring, log
+    /// frontier, signer) are reloaded so they match what was rolled back.
+    func write<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try db.transaction(body)
+        } catch {
+            try? loadState()
+            throw error
+        }
+    }
+
+    /// Loads the caches from the database.
+    func loadState() throws {
+        agencyKeys = KeyRing()
+        log = try LogState.load(db)
+        signer = try loadSigner()
+    }
+
+    /// The current time as stored (Unix seconds).
+    var now: SQLValue { .integer(Int64(clock().timeIntervalSince1970)) }
+}
+
+extension SecretBytes {
+    /// A copy of the bytes, for values that are safe to store (a key-check value, a
+    /// wrapped key), never for key material.
+    var nonSecretCopy: [UInt8] { withUnsafeBytes { Array($0) } }
+}

@@ -38,7 +38,7 @@ let package = Package(
         ),
         .testTarget(name: "ExchangeTests", dependencies: ["Exchange"]),
         // Runs the built maracd and maracctl binaries as a user would.
-        .testTarget(name: "EndToEndTests", dependencies: ["Exchange", "TestSupport", "maracd", "maracctl"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Exchange", "Vault", "TestSupport", "maracd", "maracctl"]),
     ],
     swiftLanguageModes: [.v6]
 )

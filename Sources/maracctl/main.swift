@@ -2,14 +2,21 @@ import Exchange
 import Foundation
 import Vault
 
-// maracctl: the Marac control CLI. This build carries the benchmark entry point; the
-// daemon's verbs (init, agency, key, case, doc, meeting, audit, export, verify, open)
-// arrive with the issues that build them.
+// maracctl: the Marac control CLI. This build carries init, the offline key verbs and
+// the benchmark entry point; the daemon's verbs (agency, case, doc, meeting, audit,
+// export, verify, open) arrive with the issues that build them.
 
 let usage = """
     usage: maracctl <command> [options]
 
     Commands in this build:
+      init --state DIR [--key FILE] [--name NAME] [--organization ORG]
+                                          create a vault: root key, signing identity
+      key status --state DIR [--key FILE] [--json]
+                                          key versions and data keys per agency
+      key rotate --agency ID [--batch N] [--pause-ms N] | --root | --signing [--name NAME]
+                 --state DIR [--key FILE] rotate a key; an agency rotation rewraps its data keys
+      key resume --state DIR [--key FILE] finish rotations interrupted by a crash
       bench AREA [--json] [--seconds N]   measure a performance area against a raw baseline
                                           (areas: \(BenchArea.allCases.map(\.rawValue).joined(separator: ", ")), all)
       --version                           print the version
@@ -25,6 +32,10 @@ func run(_ arguments: [String]) throws {
         print(usage)
     case "--version":
         print("maracctl \(Product.version) (\(SystemLibraries.openSSL); SQLite \(SystemLibraries.sqlite))")
+    case "init":
+        try InitCommand(arguments: Array(arguments.dropFirst())).run()
+    case "key":
+        try KeyCommand(arguments: Array(arguments.dropFirst())).run()
     case "bench":
         try BenchCommand(arguments: Array(arguments.dropFirst())).run()
     default:

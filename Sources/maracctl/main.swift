@@ -17,7 +17,8 @@ let usage = """
       key rotate --agency ID [--batch N] [--pause-ms N] | --root | --signing [--name NAME]
                  --state DIR [--key FILE] rotate a key; an agency rotation rewraps its data keys
       key resume --state DIR [--key FILE] finish rotations interrupted by a crash
-      bench AREA [--json] [--seconds N]   measure a performance area against a raw baseline
+      bench AREA [--json] [--seconds N] [--full]
+                                          measure a performance area against a raw baseline
                                           (areas: \(BenchArea.allCases.map(\.rawValue).joined(separator: ", ")), all)
       --version                           print the version
       --help                              print this help

@@ -24,7 +24,7 @@ extension Vault {
     }
 
     private func insert(_ document: NewDocument) throws -> String {
-        let id = "doc_" + Hex.encode(try SecureRandom.bytes(16))
+        let id = try Self.newDocumentID(now: clock())
         let (version, kek) = try activeAgencyKey(document.agency)
         let dek = try SecretBytes(randomByteCount: 32)
         let sealed = try AESGCM(key: dek).seal(document.content, authenticating:
@@ -45,6 +45,15 @@ extension Vault {
         }
         if let entry = document.logEntry { try appendLeaf(entry) }
         return id
+    }
+
+    /// `doc_` + 32 hex digits: 48 bits of Unix milliseconds then 80 random bits (the
+    /// UUIDv7 layout), so new ids sort after old ones and inserts append to the indexes
+    /// instead of landing on random B-tree pages.
+    static func newDocumentID(now: Date) throws -> String {
+        let millis = UInt64(max(0, now.timeIntervalSince1970 * 1000))
+        let time = (0..<6).map { UInt8(truncatingIfNeeded: millis >> (8 * (5 - $0))) }
+        return "doc_" + Hex.encode(time + (try SecureRandom.bytes(10)))
     }
 
     // MARK: - Read

@@ -3,6 +3,7 @@ import Foundation
 /// The performance areas `maracctl bench` can measure; later issues add to it.
 enum BenchArea: String, CaseIterable {
     case crypto
+    case vault
 }
 
 /// One area's results: raw figures and ratios to a baseline measured in the same run.
@@ -40,15 +41,18 @@ struct BenchCommand {
     let areas: [BenchArea]
     let json: Bool
     let seconds: Double
+    let full: Bool
 
     init(arguments: [String]) throws {
         var areas: [BenchArea] = []
         var json = false
         var seconds = 2.0
+        var full = false
         var rest = arguments[...]
         while let argument = rest.popFirst() {
             switch argument {
             case "--json": json = true
+            case "--full": full = true
             case "--seconds":
                 guard let value = rest.popFirst().flatMap(Double.init), value > 0, value <= 60 else {
                     throw CommandError.usage("--seconds takes a number of seconds from 0 to 60")
@@ -64,6 +68,7 @@ struct BenchCommand {
         self.areas = areas
         self.json = json
         self.seconds = seconds
+        self.full = full
     }
 
     func run() throws {
@@ -74,6 +79,7 @@ struct BenchCommand {
             let report: BenchReport
             switch area {
             case .crypto: report = try CryptoBench(seconds: seconds).run()
+            case .vault: report = try VaultBench(rewrapDocuments: full ? 1_000_000 : 100_000).run()
             }
             print(json ? report.json : report.table)
         }

@@ -26,9 +26,11 @@ public final class Vault: @unchecked Sendable {
     var log = LogState()
     var signer: Signer?
     var blindIndexKey: HMACSHA256?
+    /// One context for every per-document key, re-keyed per document (see `AESGCM.rekey`).
+    let documentCipher: AESGCM
 
     private init(stateDirectory: String, rootKeyPath: String, db: Database, vaultID: [UInt8],
-                 derived: RootDerivedKeys, policy: any DocumentAccessPolicy, clock: @escaping @Sendable () -> Date) {
+                 derived: RootDerivedKeys, policy: any DocumentAccessPolicy, clock: @escaping @Sendable () -> Date) throws {
         self.stateDirectory = stateDirectory
         self.rootKeyPath = rootKeyPath
         self.db = db
@@ -36,6 +38,7 @@ public final class Vault: @unchecked Sendable {
         self.derived = derived
         self.policy = policy
         self.clock = clock
+        documentCipher = try AESGCM(key: SecretBytes(randomByteCount: 32))
     }
 
     // MARK: - Create and open
@@ -64,7 +67,7 @@ public final class Vault: @unchecked Sendable {
             try Migrator.vault.migrate(db)
             let vaultID = try SecureRandom.bytes(16)
             let derived = try RootDerivedKeys(root: root, vaultID: vaultID)
-            let vault = Vault(stateDirectory: stateDirectory, rootKeyPath: keyPath, db: db, vaultID: vaultID,
+            let vault = try Vault(stateDirectory: stateDirectory, rootKeyPath: keyPath, db: db, vaultID: vaultID,
                               derived: derived, policy: policy, clock: clock)
             try vault.write {
                 try db.run("""
@@ -109,7 +112,7 @@ public final class Vault: @unchecked Sendable {
             constantTimeEquals(try RootDerivedKeys(root: key, vaultID: meta.1).keyCheck, meta.2)
         }
         try Migrator.vault.migrate(db)
-        let vault = Vault(stateDirectory: stateDirectory, rootKeyPath: keyPath, db: db, vaultID: meta.1,
+        let vault = try Vault(stateDirectory: stateDirectory, rootKeyPath: keyPath, db: db, vaultID: meta.1,
                           derived: try RootDerivedKeys(root: root, vaultID: meta.1), policy: policy, clock: clock)
         try vault.loadState()
         return vault

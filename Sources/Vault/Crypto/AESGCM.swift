@@ -45,6 +45,18 @@ public final class AESGCM {
         }
     }
 
+    /// Replaces the key, keeping the context and the nonce pool: for per-document keys,
+    /// which are each used once, so a write does not pay for a new context. The new key
+    /// must have the current key's length.
+    func rekey(_ key: SecretBytes) throws {
+        guard key.count == Int(EVP_CIPHER_CTX_get_key_length(context)) else { throw CryptoError.invalidKeySize(key.count) }
+        OpenSSLErrors.clear()
+        try key.withUnsafeBytes {
+            try OpenSSLErrors.check(EVP_CipherInit_ex2(context, nil, $0.baseAddress?.assumingMemoryBound(to: UInt8.self), nil, -1, nil),
+                                    "EVP_CipherInit_ex2(key)")
+        }
+    }
+
     /// Frees the context; libcrypto wipes the key schedule as it does.
     deinit { EVP_CIPHER_CTX_free(context) }
 

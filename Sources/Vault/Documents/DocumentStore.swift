@@ -27,7 +27,8 @@ extension Vault {
         let id = try Self.newDocumentID(now: clock())
         let (version, kek) = try activeAgencyKey(document.agency)
         let dek = try SecretBytes(randomByteCount: 32)
-        let sealed = try AESGCM(key: dek).seal(document.content, authenticating:
+        try documentCipher.rekey(dek)
+        let sealed = try documentCipher.seal(document.content, authenticating:
             AAD.payload(id: id, agency: document.agency, kind: document.kind))
         let wrapped = try kek.seal(dek, authenticating:
             AAD.dataKey(id: id, agency: document.agency, kind: document.kind, kekVersion: version))
@@ -92,7 +93,8 @@ extension Vault {
         let dek = try RootDerivedKeys.unwrap(key.2, with: kek, aad: .dataKey(id: id, agency: document.agency,
                                              kind: document.kind, kekVersion: key.1), subject: id, part: .dataKey)
         do {
-            return try AESGCM(key: dek).openSecret(sealed, authenticating:
+            try documentCipher.rekey(dek)
+            return try documentCipher.openSecret(sealed, authenticating:
                 AAD.payload(id: id, agency: document.agency, kind: document.kind))
         } catch {
             throw VaultError.tampered(subject: id, part: .payload)

@@ -16,7 +16,8 @@ let usage = """
                                           key versions and data keys per agency
       key rotate --agency ID [--batch N] [--pause-ms N] | --root | --signing [--name NAME]
                  --state DIR [--key FILE] rotate a key; an agency rotation rewraps its data keys
-      key resume --state DIR [--key FILE] finish rotations interrupted by a crash
+      key resume --state DIR [--key FILE] [--batch N] [--pause-ms N]
+                                          finish rotations interrupted by a crash
       bench AREA [--json] [--seconds N] [--full]
                                           measure a performance area against a raw baseline
                                           (areas: \(BenchArea.allCases.map(\.rawValue).joined(separator: ", ")), all)

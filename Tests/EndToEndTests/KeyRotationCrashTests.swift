@@ -34,8 +34,8 @@ final class KeyRotationCrashTests: XCTestCase {
             let process = Process()
             process.executableURL = maracctl
             process.arguments = round == 0
-                ? ["key", "rotate", "--agency", "police", "--state", state, "--batch", "100", "--pause-ms", "10"]
-                : ["key", "resume", "--state", state, "--batch", "100"]
+                ? ["key", "rotate", "--agency", "police", "--state", state, "--batch", "100", "--pause-ms", "20"]
+                : ["key", "resume", "--state", state, "--batch", "100", "--pause-ms", "20"]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()

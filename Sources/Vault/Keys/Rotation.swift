@@ -109,14 +109,14 @@ extension Vault {
     /// Finishes every rotation whose rewrap was interrupted; the daemon calls it at start.
     /// Returns the agencies it completed.
     @discardableResult
-    public func resumeRotations(batchSize: Int = 2_000) throws -> [String] {
+    public func resumeRotations(batchSize: Int = 2_000, pause: TimeInterval = 0) throws -> [String] {
         var agencies: [String] = []
         try locked {
             try db.statement("SELECT DISTINCT agency FROM rotation WHERE completed_at IS NULL ORDER BY agency").forEach {
                 agencies.append($0.text(0))
             }
         }
-        for agency in agencies { try rewrap(agency: agency, batchSize: batchSize) }
+        for agency in agencies { try rewrap(agency: agency, batchSize: batchSize, pause: pause) }
         return agencies
     }
 

@@ -23,7 +23,8 @@ struct KeyCommand {
             switch verb {
             case "status": try status(vault)
             case "resume":
-                let done = try vault.resumeRotations(batchSize: try options.integer("--batch", default: 2_000, range: 1...100_000))
+                let done = try vault.resumeRotations(batchSize: try options.integer("--batch", default: 2_000, range: 1...100_000),
+                                                     pause: Double(try options.integer("--pause-ms", default: 0, range: 0...60_000)) / 1000)
                 print(done.isEmpty ? "no rotation was pending" : "completed rotation for \(done.joined(separator: ", "))")
             default: try rotate(vault)
             }

@@ -26,6 +26,12 @@ public final class Vault: @unchecked Sendable {
     var log = LogState()
     var signer: Signer?
     var blindIndexKey: HMACSHA256?
+    /// `PRAGMA data_version` when the caches were loaded.
+    var loadedDataVersion = 0
+    /// Set inside a write that destroys key material or ciphertext.
+    var shredding = false
+    /// A post-shredding WAL truncation that has not succeeded yet.
+    var shredCheckpointPending = false
     /// One context for every per-document key, re-keyed per document (see `AESGCM.rekey`).
     let documentCipher: AESGCM
 
@@ -39,6 +45,11 @@ public final class Vault: @unchecked Sendable {
         self.policy = policy
         self.clock = clock
         documentCipher = try AESGCM(key: SecretBytes(randomByteCount: 32))
+    }
+
+    /// A last try at a pending post-shredding WAL truncation before the connection closes.
+    deinit {
+        if shredCheckpointPending { try? db.checkpointTruncate() }
     }
 
     // MARK: - Create and open
@@ -108,12 +119,13 @@ public final class Vault: @unchecked Sendable {
         guard meta.0 == formatVersion else { throw VaultError.unsupportedFormat(meta.0) }
         guard meta.1.count == 16, meta.2.count == 32 else { throw DatabaseError.corruptRow(table: "vault_meta", column: "key_check") }
 
-        let root = try RootKeyFile.resolve(path: keyPath, loaded: candidate) { key in
-            constantTimeEquals(try RootDerivedKeys(root: key, vaultID: meta.1).keyCheck, meta.2)
+        let derived = try RootKeyFile.resolve(path: keyPath, loaded: candidate) { key -> RootDerivedKeys? in
+            let keys = try RootDerivedKeys(root: key, vaultID: meta.1)
+            return constantTimeEquals(keys.keyCheck, meta.2) ? keys : nil
         }
         try Migrator.vault.migrate(db)
         let vault = try Vault(stateDirectory: stateDirectory, rootKeyPath: keyPath, db: db, vaultID: meta.1,
-                          derived: try RootDerivedKeys(root: root, vaultID: meta.1), policy: policy, clock: clock)
+                              derived: derived, policy: policy, clock: clock)
         try vault.loadState()
         return vault
     }
@@ -127,15 +139,46 @@ public final class Vault: @unchecked Sendable {
         return try body()
     }
 
-    /// Runs `body` in a transaction; if it throws, the in-memory caches (key ring, log
-    /// frontier, signer) are reloaded so they match what was rolled back.
+    /// Runs `body` in a write transaction (callers hold the lock).
+    ///
+    /// - The caches (key ring, log frontier, signer) are first reloaded if another
+    ///   connection (`maracctl` offline, say) committed since they were loaded, so a put
+    ///   never wraps under a KEK version another process has retired, and an append
+    ///   never extends a stale frontier.
+    /// - If `body` throws, the caches are reloaded to match what was rolled back.
+    /// - If `body` destroyed key material or ciphertext (`shredding = true`), the WAL is
+    ///   checkpointed and truncated after the commit, so no earlier page image survives in
+    ///   `-wal`. If that cannot happen now (another process is reading), it is retried
+    ///   after every later commit and when the vault closes.
     func write<T>(_ body: () throws -> T) throws -> T {
+        let result: T
         do {
-            return try db.transaction(body)
+            result = try db.transaction {
+                try refreshIfChangedElsewhere()
+                return try body()
+            }
         } catch {
+            shredding = false
             try? loadState()
             throw error
         }
+        if shredding { shredCheckpointPending = true }
+        shredding = false
+        if shredCheckpointPending { shredCheckpointPending = (try? db.checkpointTruncate()) == nil }
+        return result
+    }
+
+    /// Runs `body` in a read transaction on caches as fresh as the database (callers hold the lock).
+    func snapshot<T>(_ body: () throws -> T) throws -> T {
+        try db.transaction(immediate: false) {
+            try refreshIfChangedElsewhere()
+            return try body()
+        }
+    }
+
+    /// Reloads the caches if another connection has committed since they were loaded.
+    private func refreshIfChangedElsewhere() throws {
+        if try db.scalarInt("PRAGMA data_version") != loadedDataVersion { try loadState() }
     }
 
     /// Loads the caches from the database.
@@ -143,6 +186,7 @@ public final class Vault: @unchecked Sendable {
         agencyKeys = KeyRing()
         log = try LogState.load(db)
         signer = try loadSigner()
+        loadedDataVersion = try db.scalarInt("PRAGMA data_version")
     }
 
     /// The current time as stored (Unix seconds).

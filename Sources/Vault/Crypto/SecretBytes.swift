@@ -34,13 +34,17 @@ public final class SecretBytes: @unchecked Sendable {
     }
 
     /// Reads a whole file (at most `limit` bytes) straight into a zeroising buffer, so no
-    /// unwiped copy of a key file's contents is left on the heap.
-    public convenience init(contentsOfFile path: String, limit: Int = 1 << 20) throws {
+    /// unwiped copy of a key file's contents is left on the heap. `checking` sees the
+    /// opened file's `stat` before a byte is read (modes, owner, size of that very file,
+    /// not of whatever the path names a moment later) and may throw to refuse it.
+    public convenience init(contentsOfFile path: String, limit: Int = 1 << 20,
+                            checking: (stat) throws -> Void = { _ in }) throws {
         let fd = retryingEINTR { open(path, O_RDONLY | O_CLOEXEC) }
         guard fd >= 0 else { throw CryptoError.unreadableFile(path: path, errno: errno) }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw CryptoError.unreadableFile(path: path, errno: errno) }
+        try checking(info)
         let size = Int(info.st_size)
         guard size <= limit else { throw CryptoError.unreadableFile(path: path, errno: EFBIG) }
         try self.init(count: size) { buffer in

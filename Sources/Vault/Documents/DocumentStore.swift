@@ -160,18 +160,18 @@ extension Vault {
     /// Crypto-shreds document `id`: its DEK, ciphertext, subject tokens and metadata are
     /// deleted (zeroed on disk by `secure_delete`), `logEntry` is appended in the same
     /// transaction, and the WAL is then checkpointed and truncated so no earlier page
-    /// image survives. The id afterwards reports `erased`.
+    /// image survives (see `write`). The id afterwards reports `erased`.
     public func erase(_ id: String, logEntry: Data) throws {
         try locked {
-            _ = try liveRecord(id)
             try write {
+                _ = try liveRecord(id)
+                shredding = true
                 for table in ["data_key", "payload", "subject_index", "document_meta"] {
                     try db.run("DELETE FROM \(table) WHERE document_id = ?", [.text(id)])
                 }
                 try db.run("UPDATE document SET erased_at = ? WHERE id = ?", [now, .text(id)])
                 try appendLeaf(logEntry)
             }
-            try db.checkpointTruncate()
         }
     }
 }

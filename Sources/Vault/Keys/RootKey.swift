@@ -34,24 +34,16 @@ public final class RootKey: Sendable {
     /// Loads the key at `path`, refusing a file that is not a regular file owned by us,
     /// that grants any access to group or others, or that is not exactly 32 bytes.
     public static func load(contentsOf path: String) throws -> RootKey {
-        let fd = retryingEINTR { open(path, O_RDONLY | O_CLOEXEC) }
-        guard fd >= 0 else { throw VaultError.keyFileUnreadable(path: path, errno: errno) }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw VaultError.keyFileUnreadable(path: path, errno: errno) }
-        guard info.st_mode & S_IFMT == S_IFREG else { throw VaultError.notRegularFile(path: path) }
-        guard info.st_uid == geteuid() else { throw VaultError.keyFileWrongOwner(path: path, owner: info.st_uid) }
-        guard info.st_mode & 0o077 == 0 else { throw VaultError.keyFileTooPermissive(path: path, mode: info.st_mode) }
-        guard Int(info.st_size) == byteCount else { throw VaultError.keyFileWrongSize(path: path, size: Int(info.st_size)) }
-        let secret = try SecretBytes(count: byteCount) { buffer in
-            var done = 0
-            while done < byteCount {
-                let n = retryingEINTR { read(fd, buffer.baseAddress! + done, byteCount - done) }
-                guard n > 0 else { throw VaultError.keyFileWrongSize(path: path, size: done) }
-                done += n
-            }
+        do {
+            return RootKey(secret: try SecretBytes(contentsOfFile: path, limit: byteCount) { info in
+                guard info.st_mode & S_IFMT == S_IFREG else { throw VaultError.notRegularFile(path: path) }
+                guard info.st_uid == geteuid() else { throw VaultError.keyFileWrongOwner(path: path, owner: info.st_uid) }
+                guard info.st_mode & 0o077 == 0 else { throw VaultError.keyFileTooPermissive(path: path, mode: info.st_mode) }
+                guard Int(info.st_size) == byteCount else { throw VaultError.keyFileWrongSize(path: path, size: Int(info.st_size)) }
+            })
+        } catch CryptoError.unreadableFile(_, let code) {
+            throw VaultError.keyFileUnreadable(path: path, errno: code)
         }
-        return RootKey(secret: secret)
     }
 
     /// Writes the key to a new file at `path` (mode 0600, which must not exist), then

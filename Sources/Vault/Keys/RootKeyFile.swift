@@ -5,19 +5,20 @@ import Foundation
 enum RootKeyFile {
     static func nextPath(_ path: String) -> String { path + ".next" }
 
-    /// The root key that matches the vault: `loaded` if it does (removing a stale
-    /// `.next` left by a rotation that never committed), else the `.next` key if it does
-    /// (completing the rename the rotation was about to do). Otherwise `wrongRootKey`.
-    static func resolve(path: String, loaded: RootKey, matches: (RootKey) throws -> Bool) throws -> RootKey {
+    /// What `accept` makes of the root key that matches the vault: `loaded` if it does
+    /// (removing a stale `.next` left by a rotation that never committed), else the
+    /// `.next` key if it does (completing the rename the rotation was about to do).
+    /// `accept` returns nil for a key that does not match; if neither does, `wrongRootKey`.
+    static func resolve<T>(path: String, loaded: RootKey, accept: (RootKey) throws -> T?) throws -> T {
         let next = nextPath(path)
         let hasNext = FileManager.default.fileExists(atPath: next)
-        if try matches(loaded) {
+        if let accepted = try accept(loaded) {
             if hasNext { unlink(next) }
-            return loaded
+            return accepted
         }
-        if hasNext, let candidate = try? RootKey.load(contentsOf: next), try matches(candidate) {
+        if hasNext, let candidate = try? RootKey.load(contentsOf: next), let accepted = try accept(candidate) {
             try commit(path: path)
-            return candidate
+            return accepted
         }
         throw VaultError.wrongRootKey
     }

@@ -98,6 +98,7 @@ extension Vault {
             AND NOT EXISTS (SELECT 1 FROM data_key k WHERE k.agency = a.agency AND k.kek_version = a.version)
             """).forEach([.text(agency), .integer(Int64(target))]) { versions.append($0.int(0)) }
         for version in versions {
+            shredding = true
             try db.run("UPDATE agency_key SET state = 'destroyed', wrapped = NULL, destroyed_at = ? WHERE agency = ? AND version = ?",
                        [now, .text(agency), .integer(Int64(version))])
             agencyKeys.keys[agency]?[version] = nil
@@ -153,6 +154,7 @@ extension Vault {
             try newRoot.write(to: next)
             let newKeys = try RootDerivedKeys(root: newRoot, vaultID: vaultID)
             try write {
+                shredding = true  // the KEKs sealed under the old root
                 try resealAll(under: newKeys)
                 try db.run("UPDATE vault_meta SET key_check = ?, root_generation = root_generation + 1 WHERE singleton = 1",
                            [.blob(newKeys.keyCheck.nonSecretCopy)])

@@ -89,6 +89,7 @@ extension Vault {
     public func rotateSigningKey(name: String, organization: String? = nil) throws -> Certificate {
         try locked {
             try write {
+                shredding = true  // the retired private key
                 let current = try db.scalarInt("SELECT COALESCE(MAX(version), 0) FROM signing_key")
                 try db.run("UPDATE signing_key SET state = 'retired', wrapped_key = NULL, retired_at = ? WHERE state = 'active'", [now])
                 try createSigningKey(version: current + 1, name: name, organization: organization)

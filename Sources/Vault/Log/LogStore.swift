@@ -78,15 +78,17 @@ extension Vault {
     }
 
     /// The current tree head.
-    public func treeHead() -> TreeHead {
-        locked { TreeHead(size: log.size, root: log.root) }
+    public func treeHead() throws -> TreeHead {
+        try locked { try snapshot { TreeHead(size: log.size, root: log.root) } }
     }
 
     /// The tree head for the first `size` entries.
     public func treeHead(size: Int) throws -> TreeHead {
         try locked {
-            guard size >= 0, size <= log.size else { throw VaultError.notFound("log size \(size)") }
-            return TreeHead(size: size, root: size == 0 ? MerkleTree.emptyRoot : try subtreeHash(0, size))
+            try snapshot {
+                guard size >= 0, size <= log.size else { throw VaultError.notFound("log size \(size)") }
+                return TreeHead(size: size, root: size == 0 ? MerkleTree.emptyRoot : try subtreeHash(0, size))
+            }
         }
     }
 
@@ -112,19 +114,23 @@ extension Vault {
     /// The inclusion proof of entry `index` in the tree of the first `size` entries.
     public func inclusionProof(index: Int, size: Int) throws -> [[UInt8]] {
         try locked {
-            guard index >= 0, index < size, size <= log.size else { throw VaultError.notFound("log entry \(index) in size \(size)") }
-            return try MerkleTree.inclusionPath(index: index, lo: 0, hi: size, subtree: subtreeHash)
+            try snapshot {
+                guard index >= 0, index < size, size <= log.size else { throw VaultError.notFound("log entry \(index) in size \(size)") }
+                return try MerkleTree.inclusionPath(index: index, lo: 0, hi: size, subtree: subtreeHash)
+            }
         }
     }
 
     /// The consistency proof between the trees of `oldSize` and `newSize` entries.
     public func consistencyProof(from oldSize: Int, to newSize: Int) throws -> [[UInt8]] {
         try locked {
-            guard oldSize >= 0, oldSize <= newSize, newSize <= log.size else {
-                throw VaultError.notFound("log sizes \(oldSize)..\(newSize)")
+            try snapshot {
+                guard oldSize >= 0, oldSize <= newSize, newSize <= log.size else {
+                    throw VaultError.notFound("log sizes \(oldSize)..\(newSize)")
+                }
+                guard oldSize > 0, oldSize < newSize else { return [] }
+                return try MerkleTree.consistencyPath(m: oldSize, lo: 0, hi: newSize, complete: true, subtree: subtreeHash)
             }
-            guard oldSize > 0, oldSize < newSize else { return [] }
-            return try MerkleTree.consistencyPath(m: oldSize, lo: 0, hi: newSize, complete: true, subtree: subtreeHash)
         }
     }
 

@@ -69,14 +69,14 @@ extension Vault {
     /// Signs the current tree head as a checkpoint for `origin`, stores it, and returns it.
     public func checkpoint(origin: String) throws -> Checkpoint {
         try locked {
-            guard let signer else { throw VaultError.noSigningKey }
-            let checkpoint = try Checkpoint.sign(origin: origin, head: TreeHead(size: log.size, root: log.root),
-                                                 key: signer.key, certificate: signer.certificate)
             try write {
-                try db.run("INSERT OR REPLACE INTO log_checkpoint (size, root, note, created_at) VALUES (?, ?, ?, ?)",
-                           [.integer(Int64(checkpoint.head.size)), .blob(checkpoint.head.root), .text(checkpoint.text), now])
+                guard let signer else { throw VaultError.noSigningKey }
+                let checkpoint = try Checkpoint.sign(origin: origin, head: TreeHead(size: log.size, root: log.root),
+                                                     key: signer.key, certificate: signer.certificate)
+                try db.run("INSERT OR REPLACE INTO log_checkpoint (size, note, created_at) VALUES (?, ?, ?)",
+                           [.integer(Int64(checkpoint.head.size)), .text(checkpoint.text), now])
+                return checkpoint
             }
-            return checkpoint
         }
     }
 

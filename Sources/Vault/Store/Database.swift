@@ -84,11 +84,12 @@ final class Database {
 
     // MARK: - Transactions
 
-    /// Runs `body` in a `BEGIN IMMEDIATE` transaction: committed if it returns, rolled
-    /// back if it throws. Transactions do not nest.
-    func transaction<T>(_ body: () throws -> T) throws -> T {
+    /// Runs `body` in a transaction: committed if it returns, rolled back if it throws.
+    /// `BEGIN IMMEDIATE` (the write lock at once) unless `immediate` is false, for reads.
+    /// Transactions do not nest.
+    func transaction<T>(immediate: Bool = true, _ body: () throws -> T) throws -> T {
         precondition(!inTransaction, "nested transaction")
-        try run("BEGIN IMMEDIATE")
+        try run(immediate ? "BEGIN IMMEDIATE" : "BEGIN")
         inTransaction = true
         defer { inTransaction = false }
         do {

@@ -92,7 +92,6 @@ extension Migrator {
 
             CREATE TABLE log_checkpoint (
                 size INTEGER PRIMARY KEY,
-                root BLOB NOT NULL,
                 note TEXT NOT NULL,
                 created_at INTEGER NOT NULL);
             """),

@@ -1,4 +1,5 @@
 import Foundation
+import Vault
 
 /// maracctl's exit statuses, from sysexits(3), as the design fixes them.
 enum ExitCode: Int32 {
@@ -22,6 +23,31 @@ struct CommandError: Error {
     let message: String
 
     static func usage(_ message: String) -> CommandError { CommandError(code: .usage, message: message) }
+}
+
+extension CommandError {
+    /// An argument as it may appear in an error message: a command or option name is
+    /// echoed, anything else (which could be a name or a reason typed in the wrong place)
+    /// is not, because stderr often ends up in a log.
+    static func quoted(_ argument: String) -> String {
+        let safe = !argument.isEmpty && argument.utf8.count <= 40 && argument.utf8.allSatisfy {
+            ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2d
+        }
+        return safe ? "'\(argument)'" : "(not echoed)"
+    }
+}
+
+/// The message for an error maracctl did not anticipate: the description of the vault's
+/// own error types, whose texts name only paths, ids, codes and library reasons, and for
+/// any other type its name alone, since its description may carry input.
+func safeDescription(of error: any Error) -> String {
+    switch error {
+    case let error as VaultError: return error.description
+    case let error as DatabaseError: return error.description
+    case let error as CryptoError: return error.description
+    case let error as Checkpoint.Failure: return "checkpoint refused: \(error)"
+    default: return "internal error (\(type(of: error)))"
+    }
 }
 
 /// Writes a line to standard error.

@@ -41,7 +41,7 @@ func run(_ arguments: [String]) throws {
     case "bench":
         try BenchCommand(arguments: Array(arguments.dropFirst())).run()
     default:
-        throw CommandError.usage("unknown command '\(command)'")
+        throw CommandError.usage("unknown command \(CommandError.quoted(command))")
     }
 }
 
@@ -52,6 +52,6 @@ do {
     if error.code == .usage { printError(usage) }
     exit(error.code.rawValue)
 } catch {
-    printError("maracctl: \(error)")
+    printError("maracctl: \(safeDescription(of: error))")
     exit(ExitCode.software.rawValue)
 }

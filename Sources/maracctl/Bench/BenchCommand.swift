@@ -60,7 +60,7 @@ struct BenchCommand {
                 seconds = value
             case "all": areas = BenchArea.allCases
             default:
-                guard let area = BenchArea(rawValue: argument) else { throw CommandError.usage("unknown bench area '\(argument)'") }
+                guard let area = BenchArea(rawValue: argument) else { throw CommandError.usage("unknown bench area \(CommandError.quoted(argument))") }
                 areas.append(area)
             }
         }

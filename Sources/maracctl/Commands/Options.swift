@@ -16,7 +16,7 @@ struct Options {
             } else if switches.contains(argument) {
                 flags.insert(argument)
             } else {
-                throw CommandError.usage("unexpected argument '\(argument)'")
+                throw CommandError.usage("unexpected argument \(CommandError.quoted(argument))")
             }
         }
     }

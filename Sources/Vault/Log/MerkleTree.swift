@@ -55,9 +55,7 @@ public enum MerkleTree {
             guard sn != 0, p.count == hashByteCount else { return false }
             if fn & 1 == 1 || fn == sn {
                 r = nodeHash(p, r)
-                if fn & 1 == 0 {
-                    while fn & 1 == 0 && fn != 0 { fn >>= 1; sn >>= 1 }
-                }
+                shiftPastRightEdge(&fn, &sn)
             } else {
                 r = nodeHash(r, p)
             }
@@ -84,15 +82,19 @@ public enum MerkleTree {
             if fn & 1 == 1 || fn == sn {
                 fr = nodeHash(c, fr)
                 sr = nodeHash(c, sr)
-                if fn & 1 == 0 {
-                    while fn & 1 == 0 && fn != 0 { fn >>= 1; sn >>= 1 }
-                }
+                shiftPastRightEdge(&fn, &sn)
             } else {
                 sr = nodeHash(sr, c)
             }
             fn >>= 1; sn >>= 1
         }
         return sn == 0 && constantTimeEquals(fr, oldRoot) && constantTimeEquals(sr, newRoot)
+    }
+
+    /// RFC 9162: "If LSB(fn) is not set, right-shift both fn and sn equally until either
+    /// LSB(fn) is set or fn is 0" (the node was a right edge with no sibling at those levels).
+    private static func shiftPastRightEdge(_ fn: inout Int, _ sn: inout Int) {
+        while fn & 1 == 0 && fn != 0 { fn >>= 1; sn >>= 1 }
     }
 
     // MARK: - Proof construction over any subtree-hash source (RFC 9162 §2.1.3.1, §2.1.4.1)

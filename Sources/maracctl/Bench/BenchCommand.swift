@@ -1,4 +1,5 @@
 import Foundation
+import Vault
 
 /// The performance areas `maracctl bench` can measure; later issues add to it.
 enum BenchArea: String, CaseIterable {
@@ -98,6 +99,5 @@ func measureRate(seconds: Double, _ body: () throws -> Void) rethrows -> Double 
         iterations += 32
         elapsed = clock.now - start
     } while elapsed < .milliseconds(Int64(seconds * 1000))
-    let (whole, attos) = elapsed.components
-    return Double(iterations) / (Double(whole) + Double(attos) / 1e18)
+    return Double(iterations) / elapsed.seconds
 }

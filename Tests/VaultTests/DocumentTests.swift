@@ -48,8 +48,8 @@ final class DocumentTests: XCTestCase {
     func testErasureShredsKeyAndCiphertext() throws {
         let id = try fixture.put("to be erased")
         let keep = try fixture.put("kept")
-        let sealed = try fixture.blob("SELECT sealed FROM payload WHERE document_id = ?", [.text(id)])
-        let wrapped = try fixture.blob("SELECT wrapped FROM data_key WHERE document_id = ?", [.text(id)])
+        let sealed = try fixture.blob("SELECT sealed FROM payload WHERE document = (SELECT seq FROM document WHERE id = ?)", [.text(id)])
+        let wrapped = try fixture.blob("SELECT wrapped FROM data_key WHERE document = (SELECT seq FROM document WHERE id = ?)", [.text(id)])
         try fixture.vault.erase(id, logEntry: Data(#"{"op":"erase"}"#.utf8))
         XCTAssertThrowsError(try fixture.read(id)) { XCTAssertEqual($0 as? VaultError, .erased(id)) }
         XCTAssertNotNil(try fixture.vault.record(id).erasedAt)

@@ -12,7 +12,7 @@ final class RotationTests: XCTestCase {
     func testAgencyRotationRewrapsWithoutTouchingPayloadsThenDestroysTheOldVersion() throws {
         let ids = try (0..<25).map { try fixture.put("document \($0)") }
         let other = try fixture.put("health doc", agency: "health")
-        let payloadsBefore = try ids.map { try fixture.blob("SELECT sealed FROM payload WHERE document_id = ?", [.text($0)]) }
+        let payloadsBefore = try ids.map { try fixture.blob("SELECT sealed FROM payload WHERE document = (SELECT seq FROM document WHERE id = ?)", [.text($0)]) }
         XCTAssertEqual(try fixture.vault.rotateAgencyKey("police"), 2)
         let fresh = try fixture.put("written after rotation")
         XCTAssertEqual(try status("police"), AgencyKeyStatus(agency: "police", activeVersion: 2, minimumDecryptionVersion: 1,
@@ -20,7 +20,7 @@ final class RotationTests: XCTestCase {
         XCTAssertEqual(try fixture.vault.rewrap(agency: "police", batchSize: 10), RewrapProgress(rewrapped: 25, completed: true))
         XCTAssertEqual(try status("police"), AgencyKeyStatus(agency: "police", activeVersion: 2, minimumDecryptionVersion: 2,
                                                              dataKeysByVersion: [2: 26], rewrapPending: false))
-        XCTAssertEqual(try ids.map { try fixture.blob("SELECT sealed FROM payload WHERE document_id = ?", [.text($0)]) }, payloadsBefore)
+        XCTAssertEqual(try ids.map { try fixture.blob("SELECT sealed FROM payload WHERE document = (SELECT seq FROM document WHERE id = ?)", [.text($0)]) }, payloadsBefore)
         XCTAssertNil(try fixture.vault.locked { try fixture.vault.db.statement("SELECT wrapped FROM agency_key WHERE agency = 'police' AND version = 1").first([]) { $0.optionalBlob(0) } } ?? nil)
         try fixture.reopen()
         for (n, id) in ids.enumerated() { XCTAssertEqual(try fixture.read(id), "document \(n)") }
@@ -36,7 +36,7 @@ final class RotationTests: XCTestCase {
         let id = try fixture.put("x")
         try fixture.vault.rotateAgencyKey("police")
         try fixture.vault.rewrap(agency: "police")
-        try fixture.sql("UPDATE data_key SET kek_version = 1 WHERE document_id = ?", [.text(id)])
+        try fixture.sql("UPDATE data_key SET kek_version = 1 WHERE document = (SELECT seq FROM document WHERE id = ?)", [.text(id)])
         XCTAssertThrowsError(try fixture.read(id)) { XCTAssertEqual($0 as? VaultError, .keyDestroyed(agency: "police", version: 1)) }
     }
 

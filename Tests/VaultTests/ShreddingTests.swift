@@ -37,7 +37,7 @@ final class ShreddingTests: XCTestCase {
 
     func testTruncationBlockedByAReaderIsRetriedAfterTheNextCommit() throws {
         let id = try fixture.put(String(repeating: "payload ", count: 50))
-        let sealed = try fixture.blob("SELECT sealed FROM payload WHERE document_id = ?", [.text(id)])
+        let sealed = try fixture.blob("SELECT sealed FROM payload WHERE document = (SELECT seq FROM document WHERE id = ?)", [.text(id)])
         // Another process holds a read snapshot, so the truncation cannot happen at once.
         let reader = try Vault.open(stateDirectory: fixture.directory)
         try reader.locked { try reader.db.run("BEGIN"); _ = try reader.db.scalarInt("SELECT COUNT(*) FROM payload") }

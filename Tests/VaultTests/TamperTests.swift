@@ -18,10 +18,10 @@ final class TamperTests: XCTestCase {
     override func tearDown() { fixture.cleanUp() }
 
     func testEveryPayloadByteIsProtected() throws {
-        let sealed = try fixture.blob("SELECT sealed FROM payload WHERE document_id = ?", [.text(first)])
+        let sealed = try fixture.blob("SELECT sealed FROM payload WHERE document = (SELECT seq FROM document WHERE id = ?)", [.text(first)])
         XCTAssertEqual(sealed.count, AESGCM.overhead + "first document body".utf8.count)
         for offset in sealed.indices {
-            try withFlipped(table: "payload", column: "sealed", key: "document_id", id: first, original: sealed, offset: offset) {
+            try withFlipped(table: "payload", column: "sealed", id: first, original: sealed, offset: offset) {
                 assertTampered(first, .payload)
             }
         }
@@ -29,10 +29,10 @@ final class TamperTests: XCTestCase {
     }
 
     func testEveryWrappedDataKeyByteIsProtected() throws {
-        let wrapped = try fixture.blob("SELECT wrapped FROM data_key WHERE document_id = ?", [.text(first)])
+        let wrapped = try fixture.blob("SELECT wrapped FROM data_key WHERE document = (SELECT seq FROM document WHERE id = ?)", [.text(first)])
         XCTAssertEqual(wrapped.count, 60)
         for offset in wrapped.indices {
-            try withFlipped(table: "data_key", column: "wrapped", key: "document_id", id: first, original: wrapped, offset: offset) {
+            try withFlipped(table: "data_key", column: "wrapped", id: first, original: wrapped, offset: offset) {
                 assertTampered(first, .dataKey)
             }
         }
@@ -54,15 +54,15 @@ final class TamperTests: XCTestCase {
     }
 
     func testTruncatedOrExtendedBlobsAreRejected() throws {
-        let sealed = try fixture.blob("SELECT sealed FROM payload WHERE document_id = ?", [.text(first)])
+        let sealed = try fixture.blob("SELECT sealed FROM payload WHERE document = (SELECT seq FROM document WHERE id = ?)", [.text(first)])
         for bad in [Array(sealed.prefix(27)), Array(sealed.dropLast()), sealed + [0], []] {
-            try fixture.sql("UPDATE payload SET sealed = ? WHERE document_id = ?", [.blob(bad), .text(first)])
+            try fixture.sql("UPDATE payload SET sealed = ? WHERE document = (SELECT seq FROM document WHERE id = ?)", [.blob(bad), .text(first)])
             assertTampered(first, .payload)
         }
-        try fixture.sql("UPDATE payload SET sealed = ? WHERE document_id = ?", [.blob(sealed), .text(first)])
-        let wrapped = try fixture.blob("SELECT wrapped FROM data_key WHERE document_id = ?", [.text(first)])
+        try fixture.sql("UPDATE payload SET sealed = ? WHERE document = (SELECT seq FROM document WHERE id = ?)", [.blob(sealed), .text(first)])
+        let wrapped = try fixture.blob("SELECT wrapped FROM data_key WHERE document = (SELECT seq FROM document WHERE id = ?)", [.text(first)])
         for bad in [Array(wrapped.dropLast()), wrapped + [0]] {
-            try fixture.sql("UPDATE data_key SET wrapped = ? WHERE document_id = ?", [.blob(bad), .text(first)])
+            try fixture.sql("UPDATE data_key SET wrapped = ? WHERE document = (SELECT seq FROM document WHERE id = ?)", [.blob(bad), .text(first)])
             assertTampered(first, .dataKey)
         }
     }
@@ -89,12 +89,12 @@ final class TamperTests: XCTestCase {
         try fixture.sql("UPDATE document SET agency = 'health' WHERE id = ?", [.text(first)])
         assertTampered(first, .dataKey)
         // Both rows, consistently: the DEK does not open under the other agency's KEK.
-        try fixture.sql("UPDATE data_key SET agency = 'health' WHERE document_id = ?", [.text(first)])
+        try fixture.sql("UPDATE data_key SET agency = 'health' WHERE document = (SELECT seq FROM document WHERE id = ?)", [.text(first)])
         assertTampered(first, .dataKey)
     }
 
     func testMissingRowsAreDetected() throws {
-        try fixture.sql("DELETE FROM payload WHERE document_id = ?", [.text(first)])
+        try fixture.sql("DELETE FROM payload WHERE document = (SELECT seq FROM document WHERE id = ?)", [.text(first)])
         assertTampered(first, .missingRow)
     }
 
@@ -118,21 +118,21 @@ final class TamperTests: XCTestCase {
         }
     }
 
-    private func withFlipped(table: String, column: String, key: String, id: String, original: [UInt8], offset: Int,
+    private func withFlipped(table: String, column: String, id: String, original: [UInt8], offset: Int,
                              _ body: () throws -> Void) throws {
         for mask: UInt8 in [0x01, 0x80] {
             var changed = original
             changed[offset] ^= mask
-            try fixture.sql("UPDATE \(table) SET \(column) = ? WHERE \(key) = ?", [.blob(changed), .text(id)])
+            try fixture.sql("UPDATE \(table) SET \(column) = ? WHERE document = (SELECT seq FROM document WHERE id = ?)", [.blob(changed), .text(id)])
             try body()
         }
-        try fixture.sql("UPDATE \(table) SET \(column) = ? WHERE \(key) = ?", [.blob(original), .text(id)])
+        try fixture.sql("UPDATE \(table) SET \(column) = ? WHERE document = (SELECT seq FROM document WHERE id = ?)", [.blob(original), .text(id)])
     }
 
     private func swap(table: String, column: String) throws {
-        let a = try fixture.blob("SELECT \(column) FROM \(table) WHERE document_id = ?", [.text(first)])
-        let b = try fixture.blob("SELECT \(column) FROM \(table) WHERE document_id = ?", [.text(second)])
-        try fixture.sql("UPDATE \(table) SET \(column) = ? WHERE document_id = ?", [.blob(b), .text(first)])
-        try fixture.sql("UPDATE \(table) SET \(column) = ? WHERE document_id = ?", [.blob(a), .text(second)])
+        let a = try fixture.blob("SELECT \(column) FROM \(table) WHERE document = (SELECT seq FROM document WHERE id = ?)", [.text(first)])
+        let b = try fixture.blob("SELECT \(column) FROM \(table) WHERE document = (SELECT seq FROM document WHERE id = ?)", [.text(second)])
+        try fixture.sql("UPDATE \(table) SET \(column) = ? WHERE document = (SELECT seq FROM document WHERE id = ?)", [.blob(b), .text(first)])
+        try fixture.sql("UPDATE \(table) SET \(column) = ? WHERE document = (SELECT seq FROM document WHERE id = ?)", [.blob(a), .text(second)])
     }
 }

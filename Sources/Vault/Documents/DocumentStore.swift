@@ -34,15 +34,15 @@ extension Vault {
             AAD.dataKey(id: id, agency: document.agency, kind: document.kind, kekVersion: version))
         try db.run("INSERT INTO document (id, agency, kind, created_at) VALUES (?, ?, ?, ?)",
                    [.text(id), .text(document.agency), .text(document.kind), now])
-        try db.run("INSERT INTO data_key (document_id, agency, kek_version, wrapped) VALUES (?, ?, ?, ?)",
-                   [.text(id), .text(document.agency), .integer(Int64(version)), .blob(wrapped)])
-        try db.run("INSERT INTO payload (document_id, sealed) VALUES (?, ?)", [.text(id), .blob(sealed)])
+        let seq = SQLValue.integer(db.lastInsertRowID)
+        try db.run("INSERT INTO data_key (document, agency, kek_version, wrapped) VALUES (?, ?, ?, ?)",
+                   [seq, .text(document.agency), .integer(Int64(version)), .blob(wrapped)])
+        try db.run("INSERT INTO payload (document, sealed) VALUES (?, ?)", [seq, .blob(sealed)])
         for (key, value) in document.metadata {
-            try db.run("INSERT INTO document_meta (document_id, key, value) VALUES (?, ?, ?)",
-                       [.text(id), .text(key), .text(value)])
+            try db.run("INSERT INTO document_meta (document, key, value) VALUES (?, ?, ?)", [seq, .text(key), .text(value)])
         }
         for token in Set(document.subjects) {
-            try db.run("INSERT INTO subject_index (document_id, token) VALUES (?, ?)", [.text(id), .blob(token.bytes)])
+            try db.run("INSERT INTO subject_index (document, token) VALUES (?, ?)", [seq, .blob(token.bytes)])
         }
         if let entry = document.logEntry { try appendLeaf(entry) }
         return id
@@ -79,12 +79,14 @@ extension Vault {
     /// Decrypts a live document, applying every MUST-reject rule of the format.
     private func decrypt(_ document: DocumentRecord) throws -> SecretBytes {
         let id = document.id
-        guard let key = try db.statement("SELECT agency, kek_version, wrapped FROM data_key WHERE document_id = ?")
-            .first([.text(id)], { ($0.text(0), $0.int(1), $0.blob(2)) }),
-            let sealed = try db.statement("SELECT sealed FROM payload WHERE document_id = ?")
-            .first([.text(id)], { $0.blob(0) }) else {
+        guard let row = try db.statement("""
+            SELECT k.agency, k.kek_version, k.wrapped, p.sealed FROM document d
+            LEFT JOIN data_key k ON k.document = d.seq LEFT JOIN payload p ON p.document = d.seq WHERE d.id = ?
+            """).first([.text(id)], { ($0.optionalText(0), $0.int(1), $0.optionalBlob(2), $0.optionalBlob(3)) }),
+            let agency = row.0, let wrapped = row.2, let sealed = row.3 else {
             throw VaultError.tampered(subject: id, part: .missingRow)
         }
+        let key = (agency, row.1, wrapped)
         guard key.0 == document.agency, key.2.count == RootDerivedKeys.wrappedKeyByteCount else {
             throw VaultError.tampered(subject: id, part: .dataKey)
         }
@@ -125,7 +127,7 @@ extension Vault {
         if let agency { clauses.append("d.agency = ?"); values.append(.text(agency)) }
         if let kind { clauses.append("d.kind = ?"); values.append(.text(kind)) }
         for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
-            clauses.append("d.id IN (SELECT document_id FROM document_meta WHERE key = ? AND value = ?)")
+            clauses.append("d.seq IN (SELECT document FROM document_meta WHERE key = ? AND value = ?)")
             values += [.text(key), .text(value)]
         }
         if !includeErased { clauses.append("d.erased_at IS NULL") }
@@ -135,23 +137,26 @@ extension Vault {
     /// Live documents about the person with blind-index `token`, oldest first.
     public func documents(about token: BlindToken) throws -> [DocumentRecord] {
         try locked {
-            try records(where: "d.erased_at IS NULL AND d.id IN (SELECT document_id FROM subject_index WHERE token = ?)",
+            try records(where: "d.erased_at IS NULL AND d.seq IN (SELECT document FROM subject_index WHERE token = ?)",
                         [.blob(token.bytes)])
         }
     }
 
+    /// Documents matching `clause` with their metadata: two queries, however many rows.
     private func records(where clause: String, _ values: [SQLValue]) throws -> [DocumentRecord] {
-        var rows: [(String, String, String, Int, Int?)] = []
-        try db.statement("SELECT d.id, d.agency, d.kind, d.created_at, d.erased_at FROM document d WHERE \(clause) ORDER BY d.rowid")
-            .forEach(values) { rows.append(($0.text(0), $0.text(1), $0.text(2), $0.int(3), $0.optionalInt(4))) }
-        let meta = try db.statement("SELECT key, value FROM document_meta WHERE document_id = ?")
-        return try rows.map { row in
-            var metadata: [String: String] = [:]
-            try meta.forEach([.text(row.0)]) { metadata[$0.text(0)] = $0.text(1) }
-            return DocumentRecord(id: row.0, agency: row.1, kind: row.2,
-                                  createdAt: Date(timeIntervalSince1970: TimeInterval(row.3)),
-                                  erasedAt: row.4.map { Date(timeIntervalSince1970: TimeInterval($0)) },
-                                  metadata: metadata)
+        var rows: [(seq: Int, id: String, agency: String, kind: String, created: Int, erased: Int?)] = []
+        try db.statement("SELECT d.seq, d.id, d.agency, d.kind, d.created_at, d.erased_at FROM document d WHERE \(clause) ORDER BY d.seq")
+            .forEach(values) { rows.append(($0.int(0), $0.text(1), $0.text(2), $0.text(3), $0.int(4), $0.optionalInt(5))) }
+        var metadata: [Int: [String: String]] = [:]
+        if !rows.isEmpty {
+            try db.statement("SELECT m.document, m.key, m.value FROM document_meta m WHERE m.document IN (SELECT d.seq FROM document d WHERE \(clause))")
+                .forEach(values) { metadata[$0.int(0), default: [:]][$0.text(1)] = $0.text(2) }
+        }
+        return rows.map { row in
+            DocumentRecord(id: row.id, agency: row.agency, kind: row.kind,
+                           createdAt: Date(timeIntervalSince1970: TimeInterval(row.created)),
+                           erasedAt: row.erased.map { Date(timeIntervalSince1970: TimeInterval($0)) },
+                           metadata: metadata[row.seq] ?? [:])
         }
     }
 
@@ -167,7 +172,7 @@ extension Vault {
                 _ = try liveRecord(id)
                 shredding = true
                 for table in ["data_key", "payload", "subject_index", "document_meta"] {
-                    try db.run("DELETE FROM \(table) WHERE document_id = ?", [.text(id)])
+                    try db.run("DELETE FROM \(table) WHERE document = (SELECT seq FROM document WHERE id = ?)", [.text(id)])
                 }
                 try db.run("UPDATE document SET erased_at = ? WHERE id = ?", [now, .text(id)])
                 try appendLeaf(logEntry)

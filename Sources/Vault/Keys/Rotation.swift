@@ -68,21 +68,21 @@ extension Vault {
 
     private func rewrapBatch(agency: String, limit: Int) throws -> (rewrapped: Int, completed: Bool) {
         let (target, targetKey) = try activeAgencyKey(agency)
-        var rows: [(id: String, kind: String, version: Int, wrapped: [UInt8])] = []
+        var rows: [(seq: Int64, id: String, kind: String, version: Int, wrapped: [UInt8])] = []
         try db.statement("""
-            SELECT k.document_id, d.kind, k.kek_version, k.wrapped FROM data_key k JOIN document d ON d.id = k.document_id
+            SELECT k.document, d.id, d.kind, k.kek_version, k.wrapped FROM data_key k JOIN document d ON d.seq = k.document
             WHERE k.agency = ? AND k.kek_version < ? LIMIT ?
             """).forEach([.text(agency), .integer(Int64(target)), .integer(Int64(limit))]) {
-            rows.append(($0.text(0), $0.text(1), $0.int(2), $0.blob(3)))
+            rows.append(($0.int64(0), $0.text(1), $0.text(2), $0.int(3), $0.blob(4)))
         }
-        let update = try db.statement("UPDATE data_key SET kek_version = ?, wrapped = ? WHERE document_id = ?")
+        let update = try db.statement("UPDATE data_key SET kek_version = ?, wrapped = ? WHERE document = ?")
         for row in rows {
             let dek = try RootDerivedKeys.unwrap(row.wrapped, with: try agencyKey(agency, version: row.version),
                                                  aad: .dataKey(id: row.id, agency: agency, kind: row.kind, kekVersion: row.version),
                                                  subject: row.id, part: .dataKey)
             let wrapped = try targetKey.seal(dek, authenticating:
                 AAD.dataKey(id: row.id, agency: agency, kind: row.kind, kekVersion: target))
-            try update.run([.integer(Int64(target)), .blob(wrapped), .text(row.id)])
+            try update.run([.integer(Int64(target)), .blob(wrapped), .integer(row.seq)])
         }
         try db.run("UPDATE rotation SET rewrapped = rewrapped + ? WHERE agency = ? AND completed_at IS NULL",
                    [.integer(Int64(rows.count)), .text(agency)])

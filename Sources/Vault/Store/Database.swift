@@ -71,6 +71,9 @@ final class Database {
         try statement(sql).run(values)
     }
 
+    /// The rowid of the last row inserted on this connection.
+    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
     /// The rows changed by the last statement.
     var changes: Int { Int(sqlite3_changes64(handle)) }
 

@@ -23,7 +23,8 @@ extension Migrator {
             CREATE UNIQUE INDEX agency_key_one_active ON agency_key(agency) WHERE state = 'active';
 
             CREATE TABLE document (
-                id TEXT PRIMARY KEY,
+                seq INTEGER PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
                 agency TEXT NOT NULL,
                 kind TEXT NOT NULL,
                 created_at INTEGER NOT NULL,
@@ -31,7 +32,7 @@ extension Migrator {
             CREATE INDEX document_by_agency_kind ON document(agency, kind);
 
             CREATE TABLE data_key (
-                document_id TEXT PRIMARY KEY REFERENCES document(id),
+                document INTEGER PRIMARY KEY REFERENCES document(seq),
                 agency TEXT NOT NULL,
                 kek_version INTEGER NOT NULL,
                 wrapped BLOB NOT NULL,
@@ -39,20 +40,20 @@ extension Migrator {
             CREATE INDEX data_key_by_version ON data_key(agency, kek_version);
 
             CREATE TABLE payload (
-                document_id TEXT PRIMARY KEY REFERENCES document(id),
+                document INTEGER PRIMARY KEY REFERENCES document(seq),
                 sealed BLOB NOT NULL);
 
             CREATE TABLE document_meta (
-                document_id TEXT NOT NULL REFERENCES document(id),
+                document INTEGER NOT NULL REFERENCES document(seq),
                 key TEXT NOT NULL,
                 value TEXT NOT NULL,
-                PRIMARY KEY (document_id, key)) WITHOUT ROWID;
+                PRIMARY KEY (document, key)) WITHOUT ROWID;
             CREATE INDEX document_meta_by_value ON document_meta(key, value);
 
             CREATE TABLE subject_index (
-                document_id TEXT NOT NULL REFERENCES document(id),
+                document INTEGER NOT NULL REFERENCES document(seq),
                 token BLOB NOT NULL,
-                PRIMARY KEY (document_id, token)) WITHOUT ROWID;
+                PRIMARY KEY (document, token)) WITHOUT ROWID;
             CREATE INDEX subject_index_by_token ON subject_index(token);
 
             CREATE TABLE vault_secret (

@@ -26,6 +26,8 @@ public final class Vault: @unchecked Sendable {
     var log = LogState()
     var signer: Signer?
     var blindIndexKey: HMACSHA256?
+    /// The application-record cipher, once derived (reset with the caches).
+    var recordKey: AESGCM?
     /// `PRAGMA data_version` when the caches were loaded.
     var loadedDataVersion = 0
     /// Set inside a write that destroys key material or ciphertext.
@@ -186,6 +188,7 @@ public final class Vault: @unchecked Sendable {
         agencyKeys = KeyRing()
         log = try LogState.load(db)
         signer = try loadSigner()
+        recordKey = nil
         loadedDataVersion = try db.scalarInt("PRAGMA data_version")
     }
 

@@ -71,7 +71,7 @@ final class RotationTests: XCTestCase {
         fixture.vault = nil
         // Undo only step 3: the database is committed to the new key, the file is the old one.
         XCTAssertEqual(rename(fixture.keyPath, fixture.keyPath + ".next"), 0)
-        FileManager.default.createFile(atPath: fixture.keyPath, contents: oldKey, attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: fixture.keyPath, contents: oldKey, attributes: [.posixPermissions: 0o600])
         try fixture.reopen()
         XCTAssertEqual(try fixture.read(id), "survives")
         XCTAssertFalse(FileManager.default.fileExists(atPath: fixture.keyPath + ".next"))

@@ -50,17 +50,25 @@ public enum BlindIndex {
 extension Vault {
     /// The blind-index token for a person: name (normalised) and date of birth (`YYYY-MM-DD`).
     public func blindToken(name: String, dateOfBirth: String) throws -> BlindToken {
+        let message = try Self.personMessage(name: name, dateOfBirth: dateOfBirth)
+        return try locked { try blindToken(for: message) }
+    }
+
+    /// The token for an already-built message (callers hold the lock).
+    func blindToken(for message: AAD) throws -> BlindToken {
+        if blindIndexKey == nil {
+            let secret = try secret(name: BlindIndex.secretName)
+            blindIndexKey = try HMACSHA256(key: HKDF.deriveKey(inputKeyMaterial: secret, salt: [UInt8](),
+                info: Array("maracd.v1 blind-index person".utf8), outputByteCount: 32))
+        }
+        return BlindToken(bytes: blindIndexKey!.authenticationCode(for: message))
+    }
+
+    /// Checks a person's identity and builds the message their token is computed over.
+    static func personMessage(name: String, dateOfBirth: String) throws -> AAD {
         let normalised = BlindIndex.normalise(name: name)
         guard !normalised.isEmpty else { throw VaultError.invalidIdentity("the name is empty") }
         guard BlindIndex.isValidDate(dateOfBirth) else { throw VaultError.invalidIdentity("date of birth is not YYYY-MM-DD") }
-        let message = AAD("maracd.v1 person").string(normalised).string(dateOfBirth)
-        return try locked {
-            if blindIndexKey == nil {
-                let secret = try secret(name: BlindIndex.secretName)
-                blindIndexKey = try HMACSHA256(key: HKDF.deriveKey(inputKeyMaterial: secret, salt: [UInt8](),
-                    info: Array("maracd.v1 blind-index person".utf8), outputByteCount: 32))
-            }
-            return BlindToken(bytes: blindIndexKey!.authenticationCode(for: message))
-        }
+        return AAD("maracd.v1 person").string(normalised).string(dateOfBirth)
     }
 }

@@ -11,11 +11,7 @@ extension Vault {
     /// Encrypts and stores `documents` in one transaction (group commit): all are stored
     /// with their log entries, or none is.
     public func put(_ documents: [NewDocument]) throws -> [String] {
-        for document in documents {
-            try Label.validate(document.agency, field: "agency")
-            try Label.validate(document.kind, field: "kind")
-            for key in document.metadata.keys { try Label.validate(key, field: "metadata key") }
-        }
+        for document in documents { try document.validateLabels() }
         return try locked {
             try write {
                 try documents.map { try insert($0) }
@@ -23,7 +19,7 @@ extension Vault {
         }
     }
 
-    private func insert(_ document: NewDocument) throws -> String {
+    func insert(_ document: NewDocument) throws -> String {
         let id = try Self.newDocumentID(now: clock())
         let (version, kek) = try activeAgencyKey(document.agency)
         let dek = try SecretBytes(randomByteCount: 32)
@@ -143,7 +139,7 @@ extension Vault {
     }
 
     /// Documents matching `clause` with their metadata: two queries, however many rows.
-    private func records(where clause: String, _ values: [SQLValue]) throws -> [DocumentRecord] {
+    func records(where clause: String, _ values: [SQLValue]) throws -> [DocumentRecord] {
         var rows: [(seq: Int, id: String, agency: String, kind: String, created: Int, erased: Int?)] = []
         try db.statement("SELECT d.seq, d.id, d.agency, d.kind, d.created_at, d.erased_at FROM document d WHERE \(clause) ORDER BY d.seq")
             .forEach(values) { rows.append(($0.int(0), $0.text(1), $0.text(2), $0.text(3), $0.int(4), $0.optionalInt(5))) }
@@ -178,5 +174,14 @@ extension Vault {
                 try appendLeaf(logEntry)
             }
         }
+    }
+}
+
+extension NewDocument {
+    /// Refuses an agency, kind or metadata key that is not a label.
+    func validateLabels() throws {
+        try Label.validate(agency, field: "agency")
+        try Label.validate(kind, field: "kind")
+        for key in metadata.keys { try Label.validate(key, field: "metadata key") }
     }
 }

@@ -50,6 +50,10 @@ struct AAD: ContiguousBytes {
         AAD("maracd.v1 secret").string(name)
     }
 
+    static func record(context: String) -> AAD {
+        AAD("maracd.v1 record").string(context)
+    }
+
     static func signingKey(version: Int, certificate: [UInt8]) -> AAD {
         AAD("maracd.v1 signing-key").u32(version).data(SHA256.hash(certificate))
     }

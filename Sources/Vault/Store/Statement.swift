@@ -1,12 +1,23 @@
 import Foundation
 internal import CSQLite
 
-/// A value bound to a statement parameter.
-enum SQLValue {
+/// A value bound to a statement parameter or read from a column.
+public enum SQLValue: Equatable, Sendable {
+    /// A 64-bit signed integer.
     case integer(Int64)
+    /// UTF-8 text.
     case text(String)
+    /// Bytes.
     case blob([UInt8])
+    /// SQL NULL.
     case null
+
+    /// The integer, or nil for any other kind of value.
+    public var integer: Int64? { if case let .integer(v) = self { return v } else { return nil } }
+    /// The text, or nil for any other kind of value.
+    public var text: String? { if case let .text(v) = self { return v } else { return nil } }
+    /// The bytes, or nil for any other kind of value.
+    public var blob: [UInt8]? { if case let .blob(v) = self { return v } else { return nil } }
 }
 
 /// A prepared statement, owned by its `Database` and cached there. Not thread-safe: the
@@ -109,6 +120,20 @@ struct Row {
     }
 
     func optionalBlob(_ column: Int32) -> [UInt8]? { isNull(column) ? nil : blob(column) }
+
+    /// The number of columns in the row.
+    var columnCount: Int32 { sqlite3_column_count(statement) }
+
+    /// Column `column` as whichever value it holds (a REAL is refused: no schema here uses one).
+    func value(_ column: Int32) -> SQLValue {
+        switch sqlite3_column_type(statement, column) {
+        case SQLITE_INTEGER: return .integer(int64(column))
+        case SQLITE_TEXT: return .text(text(column))
+        case SQLITE_BLOB: return .blob(blob(column))
+        case SQLITE_NULL: return .null
+        default: preconditionFailure("REAL column read through the application API")
+        }
+    }
 
     /// Calls `body` with the column's bytes in place, without copying.
     func withBlob<R>(_ column: Int32, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {

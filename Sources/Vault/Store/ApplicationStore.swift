@@ -1,0 +1,182 @@
+import Foundation
+
+// The vault's extension point for the layer above it (Exchange): its own tables in the
+// same database, written in the same transactions as documents and log entries, so a
+// referral, its case and its log entry commit together or not at all.
+//
+// Convention: an application's tables are prefixed with its namespace (`x_` for
+// Exchange) and its SQL touches no vault table; the vault's tables are reached only
+// through the methods below.
+
+/// One named, append-only migration of an application's tables.
+public struct ApplicationMigration: Sendable {
+    /// The migration's name, recorded when applied; never changes once released.
+    public let name: String
+    /// The SQL it runs (one or more statements).
+    public let sql: String
+
+    /// A migration called `name` that runs `sql`.
+    public init(name: String, sql: String) {
+        self.name = name
+        self.sql = sql
+    }
+}
+
+extension Vault {
+    // MARK: - Application schema and transactions
+
+    /// Applies the application `namespace`'s migrations the database lacks, in order, each
+    /// in its own transaction; refuses a database whose applied ones are not a prefix.
+    public func migrate(namespace: String, _ migrations: [ApplicationMigration]) throws {
+        try Label.validate(namespace, field: "namespace")
+        try locked {
+            try Migrator(migrations: migrations.map { .init(name: $0.name, sql: $0.sql) }, namespace: namespace).migrate(db)
+            try loadState()
+        }
+    }
+
+    /// Runs `body` in one write transaction: everything it does through the transaction
+    /// (application rows, documents, log entries) commits together, or rolls back if it throws.
+    public func transaction<T>(_ body: (VaultTransaction) throws -> T) throws -> T {
+        try locked {
+            try write {
+                let transaction = VaultTransaction(vault: self, writable: true)
+                defer { transaction.isOpen = false }
+                return try body(transaction)
+            }
+        }
+    }
+
+    /// Runs `body` in one read transaction: a consistent snapshot; writes are refused.
+    public func reading<T>(_ body: (VaultTransaction) throws -> T) throws -> T {
+        try locked {
+            try snapshot {
+                let transaction = VaultTransaction(vault: self, writable: false)
+                defer { transaction.isOpen = false }
+                return try body(transaction)
+            }
+        }
+    }
+}
+
+/// The operations available inside `Vault.transaction` or `Vault.reading`. Valid only
+/// inside the closure it is given to; using it afterwards is a programming error.
+public final class VaultTransaction {
+    private unowned let vault: Vault
+    /// Whether this is a write transaction.
+    public let isWritable: Bool
+    fileprivate(set) var isOpen = true
+
+    fileprivate init(vault: Vault, writable: Bool) {
+        self.vault = vault
+        self.isWritable = writable
+    }
+
+    private func check(writing: Bool = false) {
+        precondition(isOpen, "VaultTransaction used outside its closure")
+        precondition(!writing || isWritable, "write through a read transaction")
+    }
+
+    /// The vault's clock.
+    public var now: Date { vault.clock() }
+
+    // MARK: - Application rows
+
+    /// Runs one statement (cached) with `values`; for INSERT, UPDATE and DELETE on the
+    /// application's tables.
+    public func execute(_ sql: String, _ values: [SQLValue] = []) throws {
+        check(writing: true)
+        try vault.db.run(sql, values)
+    }
+
+    /// The rows `sql` (cached) returns for `values`, each as its column values.
+    public func rows(_ sql: String, _ values: [SQLValue] = []) throws -> [[SQLValue]] {
+        check()
+        var result: [[SQLValue]] = []
+        try vault.db.statement(sql).forEach(values) { row in
+            result.append((0..<row.columnCount).map { row.value($0) })
+        }
+        return result
+    }
+
+    /// The rows changed by the last `execute`.
+    public var changes: Int { check(); return vault.db.changes }
+
+    // MARK: - Documents, tokens and the log
+
+    /// Encrypts and stores `document` in this transaction; returns its id.
+    public func put(_ document: NewDocument) throws -> String {
+        check(writing: true)
+        try document.validateLabels()
+        return try vault.insert(document)
+    }
+
+    /// Appends `entry` to the Merkle log in this transaction; returns its index.
+    @discardableResult
+    public func appendLog(_ entry: Data) throws -> Int {
+        check(writing: true)
+        let index = vault.log.size
+        try vault.appendLeaf(entry)
+        return index
+    }
+
+    /// The record of document `id`, without decrypting anything.
+    public func record(_ id: String) throws -> DocumentRecord {
+        check()
+        guard let record = try vault.records(where: "d.id = ?", [.text(id)]).first else { throw VaultError.notFound(id) }
+        return record
+    }
+
+    /// Live documents about the person with blind-index `token`, oldest first.
+    public func documents(about token: BlindToken) throws -> [DocumentRecord] {
+        check()
+        return try vault.records(where: "d.erased_at IS NULL AND d.seq IN (SELECT document FROM subject_index WHERE token = ?)",
+                                 [.blob(token.bytes)])
+    }
+
+    /// The blind-index token for a person (see `Vault.blindToken(name:dateOfBirth:)`).
+    public func blindToken(name: String, dateOfBirth: String) throws -> BlindToken {
+        check()
+        return try vault.blindToken(for: Vault.personMessage(name: name, dateOfBirth: dateOfBirth))
+    }
+
+    // MARK: - Sealed application values
+
+    /// Encrypts a small application value (AES-256-GCM under the vault's record key, a
+    /// wrapped secret that root rotation rewraps) bound to `context`, which names where it
+    /// is stored (`table.column/row key`), so a sealed value moved elsewhere fails to open.
+    public func seal(_ plaintext: SecretBytes, context: String) throws -> [UInt8] {
+        check(writing: true)
+        return try vault.recordCipher(creating: true).seal(plaintext, authenticating: AAD.record(context: context))
+    }
+
+    /// Decrypts a value sealed for `context`; throws `tampered` if it was altered or moved.
+    public func open(_ sealed: [UInt8], context: String) throws -> SecretBytes {
+        check()
+        do {
+            return try vault.recordCipher(creating: false).openSecret(sealed, authenticating: AAD.record(context: context))
+        } catch is CryptoError {
+            throw VaultError.tampered(subject: context, part: .payload)
+        }
+    }
+}
+
+extension Vault {
+    static let recordSecretName = "application-records"
+
+    /// The record cipher, made from the `application-records` secret (created on first
+    /// use in a write transaction, so vaults made before it existed gain it).
+    func recordCipher(creating: Bool) throws -> AESGCM {
+        if let recordKey { return recordKey }
+        let exists = try db.scalarInt("SELECT count(*) FROM vault_secret WHERE name = ?", [.text(Self.recordSecretName)]) == 1
+        if !exists {
+            guard creating else { throw VaultError.tampered(subject: Self.recordSecretName, part: .missingRow) }
+            try createSecret(name: Self.recordSecretName)
+        }
+        let secret = try secret(name: Self.recordSecretName)
+        let cipher = try AESGCM(key: HKDF.deriveKey(inputKeyMaterial: secret, salt: [UInt8](),
+                                                    info: Array("maracd.v1 application-record".utf8), outputByteCount: 32))
+        recordKey = cipher
+        return cipher
+    }
+}

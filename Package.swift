@@ -36,7 +36,8 @@ let package = Package(
             dependencies: ["Vault", "TestSupport"],
             resources: [.copy("Vectors")]
         ),
-        .testTarget(name: "ExchangeTests", dependencies: ["Exchange"]),
+        .testTarget(name: "ExchangeTests", dependencies: ["Exchange", "Vault", "TestSupport"],
+                    resources: [.copy("Fixtures")]),
         // Runs the built maracd and maracctl binaries as a user would.
         .testTarget(name: "EndToEndTests", dependencies: ["Exchange", "Vault", "TestSupport", "maracd", "maracctl"]),
     ],

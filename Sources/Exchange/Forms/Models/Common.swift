@@ -1,0 +1,48 @@
+/// The three kinds of form agencies submit.
+public enum FormKind: String, Codable, Sendable, CaseIterable {
+    /// The Marac referral form with its Dash risk checklist.
+    case referral
+    /// The Marac research form, one per invited agency per case.
+    case research
+    /// The information sharing without consent form.
+    case iswc
+}
+
+/// A contact person at an agency.
+public struct Contact: Codable, Equatable, Sendable {
+    /// The contact's name.
+    public var name: String
+    /// A telephone number.
+    public var phone: String?
+    /// An email address.
+    public var email: String?
+}
+
+/// A person named on a research or iswc form, to confirm identity.
+public struct PersonReference: Codable, Equatable, Sendable {
+    /// The person's name.
+    public var name: String
+    /// Date of birth.
+    public var dob: CalendarDate?
+    /// Address.
+    public var address: String?
+}
+
+/// A validated form of any kind.
+public enum Form: Equatable, Sendable {
+    /// A referral.
+    case referral(Referral)
+    /// A research form.
+    case research(Research)
+    /// An information-sharing-without-consent form.
+    case iswc(ISWC)
+
+    /// The form's kind.
+    public var kind: FormKind {
+        switch self {
+        case .referral: return .referral
+        case .research: return .research
+        case .iswc: return .iswc
+        }
+    }
+}

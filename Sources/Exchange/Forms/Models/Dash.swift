@@ -1,0 +1,108 @@
+/// The SafeLives Dash risk identification checklist: 24 questions, each answered yes, no
+/// or don't know, with sub-ticks on five of them and a professional section.
+public struct Dash: Codable, Equatable, Sendable {
+    /// Answers by question number, "1" to "24" (all present).
+    public var answers: [String: Answer]
+    /// Question 14: who was threatened.
+    public var q14ThreatenedToKill: [String]?
+    /// Question 18: who else was hurt.
+    public var q18HurtOthers: [String]?
+    /// Question 21: which problems.
+    public var q21Problems: [String]?
+    /// Question 23: what was breached.
+    public var q23Breaches: [String]?
+    /// Question 24: what history.
+    public var q24CriminalHistory: [String]?
+    /// Other relevant information.
+    public var otherRelevantInformation: String?
+    /// Whether the victim is willing to engage.
+    public var willingToEngage: String?
+    /// The abuser's occupation and access to weapons.
+    public var abuserOccupationAccessToWeapons: String?
+    /// The victim's priorities.
+    public var victimPriorities: String?
+    /// Reasonable grounds for referral.
+    public var reasonableGroundsForReferral: Bool?
+    /// Whether a referral was made.
+    public var referralMade: Bool?
+    /// Risks to children.
+    public var risksToChildren: Bool?
+    /// Whether children's services were referred to.
+    public var childrenReferralMade: Bool?
+    /// When.
+    public var childrenReferralDate: CalendarDate?
+    /// Who completed the checklist.
+    public var signedBy: String?
+    /// When.
+    public var signedDate: CalendarDate?
+
+    /// One answer.
+    public struct Answer: Codable, Equatable, Sendable {
+        /// Yes, no or don't know.
+        public var answer: Response
+        /// A comment.
+        public var comment: String?
+        /// Where the information came from.
+        public var source: String?
+    }
+
+    /// The three answers a question allows.
+    public enum Response: String, Codable, Sendable {
+        /// Yes.
+        case yes
+        /// No.
+        case no
+        /// Don't know.
+        case dontKnow = "dont_know"
+    }
+
+    /// The questions' short labels, for output (question n is `questions[n - 1]`).
+    public static let questions = [
+        "current incident resulted in injury", "very frightened", "afraid of further injury or violence",
+        "isolated from family/friends", "depressed or suicidal thoughts", "separated or tried to separate in past year",
+        "conflict over child contact", "constantly texts/calls/stalks/harasses", "pregnant or baby in last 18 months",
+        "abuse happening more often", "abuse getting worse", "controlling or excessively jealous",
+        "used weapons or objects to hurt", "threatened to kill", "attempted to strangle/choke/suffocate/drown",
+        "sexual abuse", "another person threatening", "hurt anyone else", "mistreated an animal", "financial issues",
+        "drugs/alcohol/mental health problems", "threatened or attempted suicide", "broken bail/injunction/agreement",
+        "criminal history",
+    ]
+
+    /// The number of `yes` answers: counted by the daemon, never taken from the file.
+    public var yesCount: Int { answers.values.filter { $0.answer == .yes }.count }
+}
+
+/// The Marac's risk thresholds (per-Marac configuration).
+public struct RiskThresholds: Codable, Equatable, Sendable {
+    /// The Dash `yes` count at or above which a case is visible high risk (default 14 of 24).
+    public var visibleHighRisk: Int
+    /// The number of police call-outs in 12 months at or above which potential escalation
+    /// applies (default 3, the SafeLives guidance's example).
+    public var escalation: Int
+
+    /// The defaults: 14 and 3.
+    public static let standard = RiskThresholds(visibleHighRisk: 14, escalation: 3)
+
+    /// Thresholds; `visibleHighRisk` must be in 1...24 and `escalation` at least 1.
+    public init(visibleHighRisk: Int, escalation: Int) {
+        precondition((1...24).contains(visibleHighRisk) && escalation >= 1, "thresholds out of range")
+        self.visibleHighRisk = visibleHighRisk
+        self.escalation = escalation
+    }
+}
+
+/// The daemon's own reading of a Dash checklist.
+public struct DashScore: Equatable, Sendable {
+    /// `yes` answers, out of 24.
+    public let yesCount: Int
+    /// The threshold it was compared with.
+    public let threshold: Int
+    /// Whether the count meets the threshold.
+    public var meetsVisibleHighRisk: Bool { yesCount >= threshold }
+
+    /// Scores `dash` against `thresholds`.
+    public init(_ dash: Dash, thresholds: RiskThresholds) {
+        yesCount = dash.yesCount
+        threshold = thresholds.visibleHighRisk
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+
+/// What a form is checked against: the inbox it came from, when, and the Marac's rules.
+public struct ValidationContext: Sendable {
+    /// The submitting agency: the inbox the file arrived in.
+    public var agency: String
+    /// The date of receipt (UTC).
+    public var received: CalendarDate
+    /// The Marac's thresholds.
+    public var thresholds: RiskThresholds
+    /// The legal basis codes accepted.
+    public var legalBases: LegalBasisRegistry
+    /// The largest file accepted, in bytes (default 1 MiB).
+    public var maxBytes: Int
+
+    /// A context for a file from `agency` received on `received`.
+    public init(agency: String, received: CalendarDate, thresholds: RiskThresholds = .standard,
+                legalBases: LegalBasisRegistry = .builtIn, maxBytes: Int = 1 << 20) {
+        self.agency = agency
+        self.received = received
+        self.thresholds = thresholds
+        self.legalBases = legalBases
+        self.maxBytes = maxBytes
+    }
+}
+
+/// A form that passed every check.
+public struct ValidatedForm: Sendable {
+    /// The form.
+    public let form: Form
+    /// For a referral with a checklist: the daemon's own count.
+    public let dashScore: DashScore?
+}
+
+/// Why a file was refused: every problem found, in document order where there is one.
+public struct FormRejection: Error, Equatable, Sendable {
+    /// The form's kind, when the file said which it is.
+    public let kind: FormKind?
+    /// Every problem.
+    public let problems: [FormProblem]
+}
+
+/// Checks a submitted file against the interchange format (`docs/forms.md`): syntax,
+/// shape, cross-field rules and the Marac's context, reporting every problem at once.
+/// Never crashes or hangs on hostile input: size and depth are bounded before any work
+/// proportional to them, and nothing is recursive beyond the depth limit.
+public enum FormValidator {
+    /// Validates `bytes` submitted in `context`.
+    public static func validate(_ bytes: [UInt8], in context: ValidationContext) -> Result<ValidatedForm, FormRejection> {
+        guard bytes.count <= context.maxBytes else {
+            return .failure(FormRejection(kind: nil, problems: [
+                FormProblem(.root, .tooLarge, "the file is \(bytes.count) bytes; the limit is \(context.maxBytes)"),
+            ]))
+        }
+        let parsed: JSONParser.Result
+        do {
+            parsed = try JSONParser().parse(bytes)
+        } catch {
+            return .failure(FormRejection(kind: nil, problems: [FormProblem(.root, .syntax, "not valid JSON: \(error)")]))
+        }
+        var problems = parsed.duplicateKeys.map { FormProblem($0, .duplicateKey, "appears more than once in its object") }
+        guard let object = parsed.value.object else {
+            problems.append(FormProblem(.root, .wrongType, "must be an object"))
+            return .failure(FormRejection(kind: nil, problems: problems))
+        }
+        guard let kindValue = object["form"] else {
+            problems.append(FormProblem(JSONPath.root.appending("form"), .required, "required field is missing"))
+            return .failure(FormRejection(kind: nil, problems: problems))
+        }
+        guard let kind = kindValue.string.flatMap(FormKind.init(rawValue:)) else {
+            problems.append(FormProblem(JSONPath.root.appending("form"), .notAllowed, "must be one of: referral, research, iswc"))
+            return .failure(FormRejection(kind: nil, problems: problems))
+        }
+
+        FormShapes.shape(of: kind).check(parsed.value, at: .root, into: &problems)
+        switch kind {
+        case .referral: FormRules.referral(object, context, &problems)
+        case .research: FormRules.research(object, context, &problems)
+        case .iswc: FormRules.iswc(object, context, &problems)
+        }
+        guard problems.isEmpty else { return .failure(FormRejection(kind: kind, problems: problems)) }
+
+        do {
+            let decoder = JSONDecoder()
+            let data = Data(bytes)
+            switch kind {
+            case .referral:
+                let referral = try decoder.decode(Referral.self, from: data)
+                return .success(ValidatedForm(form: .referral(referral),
+                                              dashScore: referral.dash.map { DashScore($0, thresholds: context.thresholds) }))
+            case .research:
+                return .success(ValidatedForm(form: .research(try decoder.decode(Research.self, from: data)), dashScore: nil))
+            case .iswc:
+                return .success(ValidatedForm(form: .iswc(try decoder.decode(ISWC.self, from: data)), dashScore: nil))
+            }
+        } catch {
+            // The checks above admit only what the models decode; reaching here is a bug
+            // in this file, reported without the content rather than crashing the daemon.
+            return .failure(FormRejection(kind: kind, problems: [FormProblem(.root, .wrongType, "could not be read as a \(kind.rawValue) form")]))
+        }
+    }
+}
+
+extension Form {
+    /// The canonical JSON encoding: keys sorted, no insignificant white space, `/`
+    /// unescaped. Equal forms encode to equal bytes.
+    public func canonicalJSON() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        switch self {
+        case let .referral(f): return try encoder.encode(f)
+        case let .research(f): return try encoder.encode(f)
+        case let .iswc(f): return try encoder.encode(f)
+        }
+    }
+}

@@ -1,0 +1,147 @@
+/// The structure of a form, as data: what the JSON Schemas in `config/schemas/` say,
+/// checked here without a schema engine. Rules that span fields live in `FormRules`.
+indirect enum Shape: Sendable {
+    /// A string of at most `max` characters (Unicode scalars), non-empty if `nonEmpty`.
+    case text(max: Int, nonEmpty: Bool)
+    /// An identifier: `[a-z0-9-]{1,64}` (agency ids, legal basis codes).
+    case label
+    /// A Marac case number: `PREFIX-YYYY-NNNN`.
+    case caseNumber
+    /// A `YYYY-MM-DD` date.
+    case date
+    /// `true` or `false`.
+    case boolean
+    /// An integer in a range.
+    case integer(ClosedRange<Int>)
+    /// One of a set of strings.
+    case choice([String])
+    /// Exactly this string.
+    case constant(String)
+    /// Exactly this integer.
+    case constantInteger(Int)
+    /// An array of `element`, with at least `min` items, optionally all distinct.
+    case list(Shape, min: Int, unique: Bool)
+    /// An object with these fields.
+    case object(Fields)
+    /// An object with any members (`extensions`: kept as written).
+    case anyObject
+
+    static let name = Shape.text(max: 200, nonEmpty: true)
+    static let short = Shape.text(max: 1_000, nonEmpty: false)
+    static let long = Shape.text(max: 20_000, nonEmpty: false)
+    static let required = Shape.text(max: 20_000, nonEmpty: true)
+}
+
+/// The fields of an object shape.
+final class Fields: Sendable {
+    struct Field: Sendable {
+        let name: String
+        let shape: Shape
+        let required: Bool
+    }
+
+    let fields: [Field]
+    let byName: [String: Field]
+    /// For objects whose members are numbered answers: report a missing member on the
+    /// object itself with this message (`$.dash.answers: question 7 is not answered`).
+    let missingMessage: (@Sendable (String) -> String)?
+
+    init(_ fields: [Field], missingMessage: (@Sendable (String) -> String)? = nil) {
+        self.fields = fields
+        self.byName = Dictionary(uniqueKeysWithValues: fields.map { ($0.name, $0) })
+        self.missingMessage = missingMessage
+    }
+}
+
+/// `"name": shape` for a required field.
+func required(_ name: String, _ shape: Shape) -> Fields.Field { .init(name: name, shape: shape, required: true) }
+/// `"name": shape` for an optional field.
+func optional(_ name: String, _ shape: Shape) -> Fields.Field { .init(name: name, shape: shape, required: false) }
+
+// MARK: - Checking
+
+extension Shape {
+    /// Appends every way `value` at `path` departs from this shape to `problems`.
+    func check(_ value: JSONValue, at path: JSONPath, into problems: inout [FormProblem]) {
+        switch self {
+        case let .text(max, nonEmpty):
+            guard case let .string(s) = value else { return problems.append(.init(path, .wrongType, "must be a string")) }
+            Self.checkText(s, max: max, nonEmpty: nonEmpty, at: path, into: &problems)
+        case .label:
+            guard case let .string(s) = value else { return problems.append(.init(path, .wrongType, "must be a string")) }
+            if !Self.isLabel(s) {
+                problems.append(.init(path, .format, "must be an id of 1 to 64 lower-case letters, digits and hyphens"))
+            }
+        case .caseNumber:
+            guard case let .string(s) = value else { return problems.append(.init(path, .wrongType, "must be a string")) }
+            if CaseNumber(s) == nil { problems.append(.init(path, .format, "must be a case number such as M-2026-0001")) }
+        case .date:
+            guard case let .string(s) = value else { return problems.append(.init(path, .wrongType, "must be a string")) }
+            guard let date = CalendarDate(pattern: s) else {
+                return problems.append(.init(path, .format, "must be a date YYYY-MM-DD"))
+            }
+            if !date.isValid { problems.append(.init(path, .notACalendarDate, "\(s) is not a calendar date")) }
+        case .boolean:
+            if value.bool == nil { problems.append(.init(path, .wrongType, "must be true or false")) }
+        case let .integer(range):
+            guard case .number = value else { return problems.append(.init(path, .wrongType, "must be an integer")) }
+            guard let i = value.integer else { return problems.append(.init(path, .wrongType, "must be an integer")) }
+            if !range.contains(i) {
+                problems.append(.init(path, .notAllowed, "must be from \(range.lowerBound) to \(range.upperBound)"))
+            }
+        case let .choice(options):
+            guard case let .string(s) = value else { return problems.append(.init(path, .wrongType, "must be a string")) }
+            if !options.contains(s) { problems.append(.init(path, .notAllowed, "must be one of: " + options.joined(separator: ", "))) }
+        case let .constant(expected):
+            if value.string != expected { problems.append(.init(path, .notAllowed, "must be \"\(expected)\"")) }
+        case let .constantInteger(expected):
+            if value.integer != expected || value.bool != nil { problems.append(.init(path, .notAllowed, "must be \(expected)")) }
+        case let .list(element, min, unique):
+            guard case let .array(items) = value else { return problems.append(.init(path, .wrongType, "must be an array")) }
+            if items.count < min { problems.append(.init(path, .tooFewItems, "must have at least \(min) item\(min == 1 ? "" : "s")")) }
+            for (i, item) in items.enumerated() { element.check(item, at: path.appending(index: i), into: &problems) }
+            if unique {
+                for i in items.indices where items[..<i].contains(items[i]) {
+                    problems.append(.init(path.appending(index: i), .repeatedItem, "repeats an earlier item"))
+                }
+            }
+        case let .object(fields):
+            guard case let .object(object) = value else { return problems.append(.init(path, .wrongType, "must be an object")) }
+            for key in object.keys {
+                if let field = fields.byName[key] {
+                    field.shape.check(object[key]!, at: path.appending(key), into: &problems)
+                } else {
+                    problems.append(.init(path.appending(key), .unknownField, "unknown field"))
+                }
+            }
+            for field in fields.fields where field.required && object[field.name] == nil {
+                if let message = fields.missingMessage {
+                    problems.append(.init(path, .required, message(field.name)))
+                } else {
+                    problems.append(.init(path.appending(field.name), .required, "required field is missing"))
+                }
+            }
+        case .anyObject:
+            if value.object == nil { problems.append(.init(path, .wrongType, "must be an object")) }
+        }
+    }
+
+    /// Length in Unicode scalars (as JSON Schema counts), emptiness, and control characters.
+    static func checkText(_ s: String, max: Int, nonEmpty: Bool, at path: JSONPath, into problems: inout [FormProblem]) {
+        var scalars = 0
+        var control = false
+        for byte in s.utf8 {
+            if byte & 0xC0 != 0x80 { scalars += 1 }
+            if byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D { control = true }
+        }
+        if nonEmpty && scalars == 0 { problems.append(.init(path, .empty, "must not be empty")) }
+        if scalars > max { problems.append(.init(path, .tooLong, "is longer than \(max) characters")) }
+        if control { problems.append(.init(path, .controlCharacter, "contains a control character")) }
+    }
+
+    /// `[a-z0-9-]{1,64}`.
+    static func isLabel(_ s: String) -> Bool {
+        let utf8 = s.utf8
+        return !utf8.isEmpty && utf8.count <= 64 && utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2d }
+    }
+}

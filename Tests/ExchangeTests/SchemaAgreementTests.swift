@@ -70,6 +70,9 @@ final class SchemaAgreementTests: XCTestCase {
         var mutator = FormMutator(random: SeededGenerator(state: 0x6D61_7261_6364))
         var ours: [String: (result: Result<ValidatedForm, FormRejection>, agency: String)] = [:]
         var ruleCounts: [FormRule: Int] = [:]
+        let personal = Self.personalStrings(in: bases.map(\.0))
+        XCTAssertTrue(personal.isSuperset(of: ["Tamsin Quinn", "172 Mill Lane, Aylesbury", "Mark Øverland", "Tamsin\u{0}Quinn"].dropLast()))
+        var echoes: [String] = []
         for i in 0..<Self.mutationCount {
             let (base, agency) = bases[i % bases.count]
             let bytes = mutator.mutate(base)
@@ -79,6 +82,9 @@ final class SchemaAgreementTests: XCTestCase {
             if case let .failure(rejection) = result {
                 XCTAssertFalse(rejection.problems.isEmpty, "\(name): a rejection must say why")
                 for rule in Set(rejection.problems.map(\.rule)) { ruleCounts[rule, default: 0] += 1 }
+                for problem in rejection.problems where personal.contains(where: { problem.description.contains($0) }) {
+                    echoes.append("\(name): \(problem.rule.rawValue) \(personal.filter { problem.description.contains($0) }.sorted())")
+                }
             }
             ours[name] = (result, agency)
         }
@@ -103,6 +109,7 @@ final class SchemaAgreementTests: XCTestCase {
             }
         }
         XCTAssertEqual(disagreements, [], "\(disagreements.count) disagreements")
+        XCTAssertEqual(echoes, [], "a report repeated a value from the form")
         XCTAssertLessThan(parsedOnlyByPython, Self.mutationCount / 100)
 
         // The corpus must exercise both verdicts and every rule, or agreement means little.
@@ -111,6 +118,26 @@ final class SchemaAgreementTests: XCTestCase {
         XCTAssertEqual(unexercised, [], "rules no mutation broke")
         print("mutation corpus: \(Self.mutationCount) forms, \(accepted) accepted, \(parsedOnlyByPython) parsed only by Python, rules:",
               ruleCounts.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: " "))
+    }
+
+    /// Every string value in the forms (and the mutator's) that could be personal data:
+    /// not a date, an id or one of the format's fixed answers, at least five characters.
+    static func personalStrings(in forms: [MutableJSON]) -> Set<String> {
+        func couldBePersonal(_ s: String) -> Bool {
+            s.count >= 5 && CalendarDate(s) == nil && CaseNumber(s) == nil && !s.allSatisfy({ $0 == "x" || $0 == "y" })
+                && !s.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7a) || $0 == 0x2d || $0 == 0x5f || ($0 >= 0x30 && $0 <= 0x39) })
+        }
+        var out = Set(FormMutator.awkwardStrings.filter(couldBePersonal))
+        func walk(_ node: MutableJSON) {
+            switch node {
+            case let .string(s): if couldBePersonal(s) { out.insert(s) }
+            case let .array(items): items.forEach(walk)
+            case let .object(members): members.forEach { walk($0.1) }
+            default: break
+            }
+        }
+        forms.forEach(walk)
+        return out
     }
 
     /// The valid fixtures plus variants that fill in every optional part of the format

@@ -192,6 +192,9 @@ public final class Vault: @unchecked Sendable {
         loadedDataVersion = try db.scalarInt("PRAGMA data_version")
     }
 
+    /// The vault's clock (injected in tests), for callers that date what they store.
+    public var currentTime: Date { clock() }
+
     /// The current time as stored (Unix seconds).
     var now: SQLValue { .integer(Int64(clock().timeIntervalSince1970)) }
 }

@@ -1,0 +1,105 @@
+import Foundation
+import Vault
+
+/// The equality and volume figures a coordinator reports each quarter (SafeLives'
+/// principles 7 and 8): computed over a date range from the case rows and each case's
+/// sealed equality facts, without decrypting a single form.
+public struct MaracStatistics: Codable, Equatable, Sendable {
+    /// First day of the range (received on or after).
+    public let from: CalendarDate
+    /// Last day of the range (received on or before).
+    public let to: CalendarDate
+    /// Cases opened (referrals received).
+    public let cases: Int
+    /// Of which repeats.
+    public let repeats: Int
+    /// Referrals by the referring agency's kind.
+    public let referralsByAgencyKind: [String: Int]
+    /// Referrals from agencies other than the police.
+    public let nonPoliceReferrals: Int
+    /// Victims recorded as black or minority ethnic.
+    public let bme: Int
+    /// Victims recorded as LGBTQ+.
+    public let lgbtq: Int
+    /// Victims recorded as disabled.
+    public let disabled: Int
+    /// Victims recorded as male.
+    public let male: Int
+    /// Victims aged 16 or 17 when referred.
+    public let aged16to17: Int
+    /// Children in the referred households.
+    public let children: Int
+
+    /// Repeats as a share of cases (SafeLives recommends 28–40%); nil with no cases.
+    public var repeatRate: Double? { cases == 0 ? nil : Double(repeats) / Double(cases) }
+    /// Non-police referrals as a share of cases; nil with no cases.
+    public var nonPoliceShare: Double? { cases == 0 ? nil : Double(nonPoliceReferrals) / Double(cases) }
+}
+
+/// What a referral contributes to the statistics, sealed in its case row (context
+/// `x_case.facts/<number>`): the fewest facts the figures need, and no identity.
+struct ReferralFacts: Codable, Equatable {
+    var bme: Bool
+    var lgbtq: Bool
+    var disabled: Bool
+    var male: Bool
+    var aged16to17: Bool
+    var children: Int
+
+    init(_ referral: Referral, received: CalendarDate) {
+        let diversity = referral.victim.diversity
+        bme = diversity?.bme ?? false
+        lgbtq = diversity?.lgbtq ?? false
+        disabled = diversity?.disabled ?? false
+        male = diversity?.gender == .male
+        aged16to17 = referral.victim.dob.map { (16...17).contains($0.age(on: received)) } ?? false
+        children = referral.children.count
+    }
+
+    static func context(_ number: CaseNumber) -> String { "x_case.facts/\(number)" }
+
+    func sealed(_ tx: VaultTransaction, for number: CaseNumber) throws -> [UInt8] {
+        let plain = try JSONEncoder().encode(self)
+        return try tx.seal(SecretBytes(copying: Array(plain)), context: Self.context(number))
+    }
+
+    static func open(_ tx: VaultTransaction, _ sealed: [UInt8], for number: CaseNumber) throws -> ReferralFacts {
+        let plain = try tx.open(sealed, context: context(number))
+        do {
+            return try plain.withUnsafeBytes { try JSONDecoder().decode(ReferralFacts.self, from: Data($0)) }
+        } catch {
+            throw ExchangeError.corruptRow("x_case/\(number).facts")
+        }
+    }
+}
+
+extension CaseBook {
+    /// The statistics for cases received from `from` to `to` inclusive.
+    public func statistics(from: CalendarDate, to: CalendarDate) throws -> MaracStatistics {
+        try vault.reading { tx in
+            var cases = 0, repeats = 0, nonPolice = 0, bme = 0, lgbtq = 0, disabled = 0, male = 0, young = 0, children = 0
+            var byKind: [String: Int] = [:]
+            for row in try tx.rows("SELECT number, agency_kind, repeat_of, facts FROM x_case WHERE received_on >= ? AND received_on <= ?",
+                                   [.text(from.description), .text(to.description)]) {
+                guard let number = CaseNumber(try row.text(0, "x_case")), let sealed = row[3].blob else {
+                    throw ExchangeError.corruptRow("x_case/" + (row[0].text ?? "?"))
+                }
+                let kind = try row.text(1, "x_case/\(number).agency_kind")
+                let facts = try ReferralFacts.open(tx, sealed, for: number)
+                cases += 1
+                if row[2].text != nil { repeats += 1 }
+                byKind[kind, default: 0] += 1
+                if kind != AgencyKind.police.rawValue { nonPolice += 1 }
+                if facts.bme { bme += 1 }
+                if facts.lgbtq { lgbtq += 1 }
+                if facts.disabled { disabled += 1 }
+                if facts.male { male += 1 }
+                if facts.aged16to17 { young += 1 }
+                children += facts.children
+            }
+            return MaracStatistics(from: from, to: to, cases: cases, repeats: repeats, referralsByAgencyKind: byKind,
+                                   nonPoliceReferrals: nonPolice, bme: bme, lgbtq: lgbtq, disabled: disabled, male: male,
+                                   aged16to17: young, children: children)
+        }
+    }
+}

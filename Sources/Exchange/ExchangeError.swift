@@ -1,0 +1,44 @@
+import Vault
+
+/// Why an Exchange operation could not be done. Bad forms are not errors (they are
+/// `FormRejection`s, reported to the sender); these are about the Marac's set-up or the
+/// caller's request. Messages name ids and case numbers only.
+public enum ExchangeError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// No agency with this id is registered.
+    case unknownAgency(String)
+    /// The agency is registered but not active.
+    case agencyInactive(String)
+    /// An agency with this id already exists.
+    case duplicateAgency(String)
+    /// Referrals need exactly one active Idva agency; this many are active.
+    case idvaRequired(active: Int)
+    /// A second active Idva agency was refused; this one is already active.
+    case secondIdva(existing: String)
+    /// An agency field is not acceptable (which field, and why).
+    case invalidAgency(field: String, reason: String)
+    /// No case has this number.
+    case unknownCase(String)
+    /// The configured case-number prefix is not 1 to 8 of `A-Z0-9`.
+    case invalidCasePrefix
+    /// A year's case numbers are used up.
+    case caseNumbersExhausted(year: Int)
+    /// A stored row does not hold what this build wrote (which table and key).
+    case corruptRow(String)
+
+    /// For operators and logs.
+    public var description: String {
+        switch self {
+        case let .unknownAgency(id): return "no agency \(id) is registered"
+        case let .agencyInactive(id): return "agency \(id) is not active"
+        case let .duplicateAgency(id): return "agency \(id) is already registered"
+        case let .idvaRequired(active):
+            return "referrals need exactly one active agency of kind idva; \(active) \(active == 1 ? "is" : "are") active"
+        case let .secondIdva(existing): return "agency \(existing) is already the active idva; deactivate it first"
+        case let .invalidAgency(field, reason): return "agency \(field): \(reason)"
+        case let .unknownCase(number): return "no case \(number)"
+        case .invalidCasePrefix: return "the case-number prefix must be 1 to 8 upper-case letters or digits"
+        case let .caseNumbersExhausted(year): return "the case numbers for \(year) are used up"
+        case let .corruptRow(what): return "stored row \(what) is not in this build's format"
+        }
+    }
+}

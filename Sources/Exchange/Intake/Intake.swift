@@ -1,0 +1,172 @@
+import Foundation
+import Vault
+
+/// A file an agency submitted: its bytes and the inbox it came through.
+public struct Submission: Sendable {
+    /// The bytes, exactly as received.
+    public var bytes: [UInt8]
+    /// The submitting agency (the inbox).
+    public var agency: String
+
+    /// A submission of `bytes` through `agency`'s inbox.
+    public init(bytes: [UInt8], agency: String) {
+        self.bytes = bytes
+        self.agency = agency
+    }
+}
+
+/// What became of a submission.
+public enum SubmissionOutcome: Equatable, Sendable {
+    /// Stored (or already stored: see `AcceptedForm.duplicate`).
+    case accepted(AcceptedForm)
+    /// Refused, with every reason.
+    case rejected(FormRejection)
+}
+
+/// A stored form: what its receipt says.
+public struct AcceptedForm: Equatable, Sendable {
+    /// The vault document id.
+    public let document: String
+    /// The form's kind.
+    public let kind: FormKind
+    /// The case it opened or attached to (nil for an iswc with only a referral reference).
+    public let caseNumber: CaseNumber?
+    /// SHA-256 of the submitted bytes.
+    public let digest: [UInt8]
+    /// For a referral: the earlier case it repeats, if any.
+    public let repeatOf: CaseNumber?
+    /// For a referral with a checklist: the daemon's count.
+    public let dashYesCount: Int?
+    /// The collection entry's index in the log (nil for a duplicate).
+    public let logIndex: Int?
+    /// True when these bytes from this agency were stored before: the earlier document is
+    /// returned and nothing new is written.
+    public let duplicate: Bool
+}
+
+extension Marac {
+    /// Validates and stores `submissions` in one transaction (group commit): each is
+    /// either stored with its case link and collection log entry, or rejected with every
+    /// problem. Idempotent: the same bytes from the same agency map to the same document.
+    /// Throws (and stores nothing) when the Marac cannot take forms at all: an unknown or
+    /// inactive agency, or a referral while there is not exactly one active Idva.
+    public func submit(_ submissions: [Submission]) throws -> [SubmissionOutcome] {
+        try vault.transaction { tx in try submissions.map { try accept($0, tx) } }
+    }
+
+    /// As `submit(_:)` for one submission.
+    public func submit(_ submission: Submission) throws -> SubmissionOutcome {
+        try submit([submission])[0]
+    }
+
+    private func accept(_ submission: Submission, _ tx: VaultTransaction) throws -> SubmissionOutcome {
+        let agency = try AgencyRegistry.get(tx, submission.agency)
+        guard agency.active else { throw ExchangeError.agencyInactive(agency.id) }
+        let digest = SHA256.hash(submission.bytes)
+        if let earlier = try previouslyAccepted(tx, agency: agency.id, digest: digest) { return .accepted(earlier) }
+
+        let received = CalendarDate(tx.now)
+        let context = ValidationContext(agency: agency.id, received: received, thresholds: settings.thresholds,
+                                        legalBases: settings.legalBases, maxBytes: settings.maxFormBytes)
+        let validated: ValidatedForm
+        switch FormValidator.validate(submission.bytes, in: context) {
+        case let .failure(rejection): return .rejected(rejection)
+        case let .success(form): validated = form
+        }
+        let stored: StoredForm
+        switch validated.form {
+        case let .referral(referral):
+            stored = try store(referral, score: validated.dashScore, submission, agency: agency, received: received, tx)
+        case let .research(research):
+            guard let record = try? CaseBook.get(tx, research.caseNumber), record.status == .open else {
+                return .rejected(FormRejection(kind: .research, problems: [
+                    FormProblem(JSONPath.root.appending("caseNumber"), .unknownCase, "no open case \(research.caseNumber)"),
+                ]))
+            }
+            stored = try attach(.research, submission, case: record.number, victim: research.victim, received: received,
+                                bases: ["marac-isp"], tx)
+        case let .iswc(iswc):
+            if let number = iswc.caseNumber, (try? CaseBook.get(tx, number)) == nil {
+                return .rejected(FormRejection(kind: .iswc, problems: [
+                    FormProblem(JSONPath.root.appending("caseNumber"), .unknownCase, "no case \(number)"),
+                ]))
+            }
+            let protocolBasis = iswc.legalAuthority.protocol?.relevant == true ? ["marac-isp"] : []
+            stored = try attach(.iswc, submission, case: iswc.caseNumber, victim: iswc.victim, received: received,
+                                bases: protocolBasis + (iswc.legalAuthority.legalBases ?? []), tx)
+        }
+        try tx.execute("INSERT INTO x_submission (agency, digest, document, received_at) VALUES (?, ?, ?, ?)",
+                       [.text(agency.id), .blob(digest), .text(stored.document), .integer(Int64(tx.now.timeIntervalSince1970))])
+        let entry = LogEntry(time: LogEntry.timestamp(tx.now), operation: .collection, actor: .init(person: nil, agency: agency.id),
+                             records: [stored.document], case: stored.caseNumber?.description, meeting: nil, recipients: [],
+                             bases: stored.bases, justification: "\(validated.form.kind.rawValue) form received through the \(agency.id) inbox",
+                             details: ["kind": validated.form.kind.rawValue, "sha256": Hex.encode(digest)])
+        let index = try tx.appendLog(entry.encoded())
+        return .accepted(AcceptedForm(document: stored.document, kind: validated.form.kind, caseNumber: stored.caseNumber,
+                                      digest: digest, repeatOf: stored.repeatOf, dashYesCount: validated.dashScore?.yesCount,
+                                      logIndex: index, duplicate: false))
+    }
+
+    private struct StoredForm {
+        var document: String
+        var caseNumber: CaseNumber?
+        var repeatOf: CaseNumber?
+        var bases: [String]
+    }
+
+    /// A referral opens a case: numbered, linked to the victim's last case if that was
+    /// referred within 12 months, with its equality facts sealed for the statistics.
+    private func store(_ referral: Referral, score: DashScore?, _ submission: Submission, agency: Agency,
+                       received: CalendarDate, _ tx: VaultTransaction) throws -> StoredForm {
+        _ = try AgencyRegistry.idva(tx)
+        let tokens = try RepeatDetection.tokens(tx, name: referral.victim.name, aliases: referral.victim.aliases ?? [],
+                                                dob: referral.victim.dob)
+        let last = try RepeatDetection.lastCase(tx, tokens: tokens)
+        let repeatOf = last.flatMap { RepeatDetection.isRepeat(last: $0.receivedOn, received: received) ? $0.number : nil }
+        let number = try CaseBook.allocate(tx, prefix: settings.casePrefix, year: received.year)
+        let document = try tx.put(NewDocument(content: SecretBytes(copying: submission.bytes), agency: agency.id,
+                                              kind: FormKind.referral.rawValue, metadata: ["case": number.description],
+                                              subjects: tokens))
+        try tx.execute("""
+            INSERT INTO x_case (number, prefix, year, sequence, status, received_on, referral, referring_agency, agency_kind,
+                                repeat_of, repeat_ticked, repeat_checked, dash_yes, facts)
+            VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [.text(number.description), .text(number.prefix), .integer(Int64(number.year)), .integer(Int64(number.sequence)),
+                  .text(received.description), .text(document), .text(agency.id), .text(agency.kind.rawValue),
+                  repeatOf.map { .text($0.description) } ?? .null, .integer(referral.reasons.repeat ? 1 : 0),
+                  .integer(tokens.isEmpty ? 0 : 1), score.map { .integer(Int64($0.yesCount)) } ?? .null,
+                  .blob(try ReferralFacts(referral, received: received).sealed(tx, for: number))])
+        let bases = referral.consentGiven ? ["consent"] : referral.sharingWithoutConsent?.legalBases ?? []
+        return StoredForm(document: document, caseNumber: number, repeatOf: repeatOf, bases: bases)
+    }
+
+    /// A research or iswc form is stored and attached to its case.
+    private func attach(_ kind: FormKind, _ submission: Submission, case number: CaseNumber?, victim: PersonReference,
+                        received: CalendarDate, bases: [String], _ tx: VaultTransaction) throws -> StoredForm {
+        let tokens = try RepeatDetection.tokens(tx, name: victim.name, aliases: [], dob: victim.dob)
+        let document = try tx.put(NewDocument(content: SecretBytes(copying: submission.bytes), agency: submission.agency,
+                                              kind: kind.rawValue, metadata: number.map { ["case": $0.description] } ?? [:],
+                                              subjects: tokens))
+        try tx.execute("INSERT INTO x_attachment (document, case_number, kind, agency, received_on) VALUES (?, ?, ?, ?, ?)",
+                       [.text(document), number.map { .text($0.description) } ?? .null, .text(kind.rawValue),
+                        .text(submission.agency), .text(received.description)])
+        return StoredForm(document: document, caseNumber: number, repeatOf: nil, bases: bases)
+    }
+
+    /// The earlier acceptance of the same bytes from the same agency, if any.
+    private func previouslyAccepted(_ tx: VaultTransaction, agency: String, digest: [UInt8]) throws -> AcceptedForm? {
+        guard let row = try tx.rows("SELECT document FROM x_submission WHERE agency = ? AND digest = ?",
+                                    [.text(agency), .blob(digest)]).first else { return nil }
+        let record = try tx.record(try row.text(0, "x_submission"))
+        guard let kind = FormKind(rawValue: record.kind) else { throw ExchangeError.corruptRow("x_submission/\(record.id)") }
+        let number = record.metadata["case"].flatMap { CaseNumber($0) }
+        var repeatOf: CaseNumber?, dashYes: Int?
+        if kind == .referral, let number {
+            let stored = try CaseBook.get(tx, number)
+            repeatOf = stored.repeatOf
+            dashYes = stored.dashYesCount
+        }
+        return AcceptedForm(document: record.id, kind: kind, caseNumber: number, digest: digest, repeatOf: repeatOf,
+                            dashYesCount: dashYes, logIndex: nil, duplicate: true)
+    }
+}

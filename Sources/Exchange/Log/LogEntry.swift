@@ -1,0 +1,78 @@
+import Foundation
+
+/// One entry of the disclosure log (`legal-bases.md`, "What the log must hold"): what
+/// was done, when, by whom, to which records, for whom, and on what legal basis. Ids and
+/// codes only, never content. Encoded as canonical JSON (sorted keys) into the vault's
+/// Merkle log, whose leaf index is the entry's sequence number.
+public struct LogEntry: Codable, Equatable, Sendable {
+    /// The entry format version.
+    public var v = 1
+    /// When (UTC, RFC 3339, seconds).
+    public var time: String
+    /// What was done.
+    public var operation: Operation
+    /// Who did it.
+    public var actor: Actor
+    /// The records concerned (vault document ids).
+    public var records: [String]
+    /// The case, if any.
+    public var `case`: String?
+    /// The meeting, if any.
+    public var meeting: String?
+    /// Who received information (agency ids), for disclosures.
+    public var recipients: [String]
+    /// Legal basis codes.
+    public var bases: [String]
+    /// Why, in fixed words chosen by the code or the actor (never form content).
+    public var justification: String
+    /// Operation-specific facts (form kind, SHA-256 of submitted bytes, ...).
+    public var details: [String: String]
+
+    /// The operations s.62 DPA 2018 requires logs of, and the product's own.
+    public enum Operation: String, Codable, Sendable {
+        /// A form received and stored.
+        case collection
+        /// A record changed.
+        case alteration
+        /// A record read.
+        case consultation
+        /// A record given to another agency.
+        case disclosure
+        /// Records combined.
+        case combination
+        /// A record erased.
+        case erasure
+        /// A request refused.
+        case refusal
+    }
+
+    /// A person and the agency they act for (the agency alone for automatic intake).
+    public struct Actor: Codable, Equatable, Sendable {
+        /// The person, if a person acted.
+        public var person: String?
+        /// Their agency.
+        public var agency: String
+
+        /// `person` (nil for the daemon itself) acting for `agency`.
+        public init(person: String?, agency: String) {
+            self.person = person
+            self.agency = agency
+        }
+    }
+
+    /// The canonical bytes appended to the log.
+    public func encoded() -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try! encoder.encode(self)  // only strings, ints and arrays: cannot fail
+    }
+
+    /// `2026-11-20T09:30:00Z`.
+    public static func timestamp(_ date: Date) -> String {
+        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let rest = seconds - days * 86_400
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(CalendarDate(dayNumber: days))T\(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60))Z"
+    }
+}

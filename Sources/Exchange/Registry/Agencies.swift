@@ -1,0 +1,170 @@
+import Foundation
+import Vault
+
+/// The kinds of agency at a Marac.
+public enum AgencyKind: String, Codable, Sendable, CaseIterable {
+    /// Police.
+    case police
+    /// Probation.
+    case probation
+    /// Health (GP, hospital, health visiting).
+    case health
+    /// Children's services.
+    case childrensServices = "childrens-services"
+    /// Housing.
+    case housing
+    /// The Independent Domestic Violence Advisor service; exactly one per Marac.
+    case idva
+    /// Mental health.
+    case mentalHealth = "mental-health"
+    /// Substance misuse services.
+    case substanceMisuse = "substance-misuse"
+    /// Education.
+    case education
+    /// Adult social care.
+    case adultSocialCare = "adult-social-care"
+    /// Any other agency.
+    case other
+}
+
+/// An agency registered with the Marac.
+public struct Agency: Equatable, Sendable {
+    /// Its id, `[a-z0-9-]{1,64}`: the inbox name and the owner of its documents.
+    public var id: String
+    /// Its display name.
+    public var name: String
+    /// Its kind.
+    public var kind: AgencyKind
+    /// The recipient certificate (DER) agenda and meeting packs are encrypted to:
+    /// RSA of at least 2048 bits or EC P-256.
+    public var certificate: [UInt8]?
+    /// Whether it takes part (an inactive agency's inbox is not read).
+    public var active: Bool
+
+    /// An agency; the certificate, if given, is DER.
+    public init(id: String, name: String, kind: AgencyKind, certificate: [UInt8]? = nil, active: Bool = true) {
+        self.id = id
+        self.name = name
+        self.kind = kind
+        self.certificate = certificate
+        self.active = active
+    }
+}
+
+/// The agencies of this Marac, stored in the vault database.
+public struct AgencyRegistry: Sendable {
+    let vault: Vault
+
+    // MARK: - Changes
+
+    /// Registers `agency`. Refuses a bad id or name, an unusable certificate, an id in
+    /// use, and a second active Idva.
+    public func add(_ agency: Agency) throws {
+        try Self.validate(agency)
+        try vault.transaction { tx in
+            guard try tx.rows("SELECT 1 FROM x_agency WHERE id = ?", [.text(agency.id)]).isEmpty else {
+                throw ExchangeError.duplicateAgency(agency.id)
+            }
+            if agency.kind == .idva && agency.active { try Self.refuseSecondIdva(tx, except: agency.id) }
+            let now = SQLValue.integer(Int64(tx.now.timeIntervalSince1970))
+            try tx.execute("""
+                INSERT INTO x_agency (id, name, kind, certificate, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, [.text(agency.id), .text(agency.name), .text(agency.kind.rawValue),
+                      agency.certificate.map { .blob($0) } ?? .null, .integer(agency.active ? 1 : 0), now, now])
+        }
+    }
+
+    /// Activates or deactivates agency `id` (its documents are untouched).
+    public func setActive(_ id: String, _ active: Bool) throws {
+        try vault.transaction { tx in
+            let agency = try Self.get(tx, id)
+            if agency.kind == .idva && active { try Self.refuseSecondIdva(tx, except: id) }
+            try tx.execute("UPDATE x_agency SET active = ?, updated_at = ? WHERE id = ?",
+                           [.integer(active ? 1 : 0), .integer(Int64(tx.now.timeIntervalSince1970)), .text(id)])
+        }
+    }
+
+    /// Replaces agency `id`'s recipient certificate (DER).
+    public func setCertificate(_ id: String, _ certificate: [UInt8]) throws {
+        try Self.validateCertificate(certificate)
+        try vault.transaction { tx in
+            _ = try Self.get(tx, id)
+            try tx.execute("UPDATE x_agency SET certificate = ?, updated_at = ? WHERE id = ?",
+                           [.blob(certificate), .integer(Int64(tx.now.timeIntervalSince1970)), .text(id)])
+        }
+    }
+
+    // MARK: - Reading
+
+    /// Agency `id`.
+    public func get(_ id: String) throws -> Agency {
+        try vault.reading { try Self.get($0, id) }
+    }
+
+    /// Every agency (inactive ones too if asked), by id.
+    public func list(includeInactive: Bool = false) throws -> [Agency] {
+        try vault.reading { tx in
+            try tx.rows("SELECT id, name, kind, certificate, active FROM x_agency \(includeInactive ? "" : "WHERE active = 1 ") ORDER BY id")
+                .map(Self.agency)
+        }
+    }
+
+    /// The active Idva agency; throws unless there is exactly one.
+    public func idva() throws -> Agency {
+        try vault.reading { try Self.idva($0) }
+    }
+
+    // MARK: - Rules
+
+    static func get(_ tx: VaultTransaction, _ id: String) throws -> Agency {
+        guard let row = try tx.rows("SELECT id, name, kind, certificate, active FROM x_agency WHERE id = ?", [.text(id)]).first else {
+            throw ExchangeError.unknownAgency(id)
+        }
+        return try agency(row)
+    }
+
+    static func idva(_ tx: VaultTransaction) throws -> Agency {
+        let rows = try tx.rows("SELECT id, name, kind, certificate, active FROM x_agency WHERE kind = 'idva' AND active = 1")
+        guard rows.count == 1 else { throw ExchangeError.idvaRequired(active: rows.count) }
+        return try agency(rows[0])
+    }
+
+    static func refuseSecondIdva(_ tx: VaultTransaction, except id: String) throws {
+        if let other = try tx.rows("SELECT id FROM x_agency WHERE kind = 'idva' AND active = 1 AND id != ?", [.text(id)]).first {
+            throw ExchangeError.secondIdva(existing: try other.text(0, "x_agency.id"))
+        }
+    }
+
+    static func agency(_ row: [SQLValue]) throws -> Agency {
+        let id = try row.text(0, "x_agency")
+        guard let kind = AgencyKind(rawValue: try row.text(2, "x_agency/\(id).kind")) else { throw ExchangeError.corruptRow("x_agency/\(id)") }
+        return Agency(id: id, name: try row.text(1, "x_agency/\(id).name"), kind: kind, certificate: row[3].blob,
+                      active: try row.int(4, "x_agency/\(id).active") == 1)
+    }
+
+    static func validate(_ agency: Agency) throws {
+        guard Shape.isLabel(agency.id) else {
+            throw ExchangeError.invalidAgency(field: "id", reason: "must be 1 to 64 lower-case letters, digits and hyphens")
+        }
+        var problems: [FormProblem] = []
+        Shape.checkText(agency.name, max: 200, nonEmpty: true, at: .root, into: &problems)
+        if let problem = problems.first { throw ExchangeError.invalidAgency(field: "name", reason: problem.message) }
+        if let certificate = agency.certificate { try validateCertificate(certificate) }
+    }
+
+    /// A recipient certificate must parse and carry a key the packs can be encrypted to.
+    static func validateCertificate(_ der: [UInt8]) throws {
+        let certificate: Certificate
+        do {
+            certificate = try Certificate(derRepresentation: der)
+        } catch {
+            throw ExchangeError.invalidAgency(field: "certificate", reason: "not a DER X.509 certificate")
+        }
+        switch certificate.keyAlgorithm {
+        case .p256: return
+        case let .rsa(bits) where bits >= 2048: return
+        case let other:
+            throw ExchangeError.invalidAgency(field: "certificate", reason: "\(other) keys are not accepted; use RSA 2048+ or EC P-256")
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Vault
+
+/// Exchange's tables in the vault database (namespace `exchange`, prefix `x_`),
+/// described column by column in `docs/exchange-format.md`. Append only.
+enum ExchangeSchema {
+    static let namespace = "exchange"
+
+    static let migrations = [
+        ApplicationMigration(name: "agencies-cases", sql: """
+            CREATE TABLE x_agency (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('police', 'probation', 'health', 'childrens-services', 'housing', 'idva',
+                    'mental-health', 'substance-misuse', 'education', 'adult-social-care', 'other')),
+                certificate BLOB,
+                active INTEGER NOT NULL CHECK (active IN (0, 1)),
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL) WITHOUT ROWID;
+            CREATE UNIQUE INDEX x_agency_one_active_idva ON x_agency(kind) WHERE kind = 'idva' AND active = 1;
+
+            CREATE TABLE x_case_sequence (
+                prefix TEXT NOT NULL,
+                year INTEGER NOT NULL,
+                last INTEGER NOT NULL,
+                PRIMARY KEY (prefix, year)) WITHOUT ROWID;
+
+            CREATE TABLE x_case (
+                number TEXT PRIMARY KEY,
+                prefix TEXT NOT NULL,
+                year INTEGER NOT NULL,
+                sequence INTEGER NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('open', 'closed')),
+                received_on TEXT NOT NULL,
+                referral TEXT NOT NULL UNIQUE,
+                referring_agency TEXT NOT NULL REFERENCES x_agency(id),
+                agency_kind TEXT NOT NULL,
+                repeat_of TEXT REFERENCES x_case(number),
+                repeat_ticked INTEGER NOT NULL CHECK (repeat_ticked IN (0, 1)),
+                repeat_checked INTEGER NOT NULL CHECK (repeat_checked IN (0, 1)),
+                dash_yes INTEGER,
+                latest_meeting TEXT,
+                flag_until TEXT,
+                facts BLOB NOT NULL,
+                closed_at INTEGER,
+                UNIQUE (prefix, year, sequence)) WITHOUT ROWID;
+            CREATE INDEX x_case_by_received ON x_case(received_on);
+
+            CREATE TABLE x_attachment (
+                document TEXT PRIMARY KEY,
+                case_number TEXT REFERENCES x_case(number),
+                kind TEXT NOT NULL CHECK (kind IN ('research', 'iswc')),
+                agency TEXT NOT NULL REFERENCES x_agency(id),
+                received_on TEXT NOT NULL) WITHOUT ROWID;
+            CREATE INDEX x_attachment_by_case ON x_attachment(case_number);
+
+            CREATE TABLE x_submission (
+                agency TEXT NOT NULL,
+                digest BLOB NOT NULL,
+                document TEXT NOT NULL UNIQUE,
+                received_at INTEGER NOT NULL,
+                PRIMARY KEY (agency, digest)) WITHOUT ROWID;
+            """),
+    ]
+}
+
+// MARK: - Reading rows
+
+extension Array where Element == SQLValue {
+    func text(_ i: Int, _ what: String) throws -> String {
+        guard let v = self[i].text else { throw ExchangeError.corruptRow(what) }
+        return v
+    }
+
+    func optionalText(_ i: Int) -> String? { self[i].text }
+
+    func int(_ i: Int, _ what: String) throws -> Int {
+        guard let v = self[i].integer else { throw ExchangeError.corruptRow(what) }
+        return Int(v)
+    }
+
+    func optionalInt(_ i: Int) -> Int? { self[i].integer.map(Int.init) }
+}

@@ -1,0 +1,113 @@
+import Exchange
+import Foundation
+import TestSupport
+import Vault
+import XCTest
+
+/// The agency and legal basis registries.
+final class RegistryTests: XCTestCase {
+    var fixture: MaracFixture!
+    override func setUpWithError() throws { fixture = try MaracFixture() }
+    override func tearDown() { fixture.cleanUp() }
+
+    // MARK: - Agencies
+
+    func testAgenciesAreListedAndRefusedWhenMalformedOrRepeated() throws {
+        XCTAssertEqual(try fixture.marac.agencies.list().map(\.id), ["children", "health", "housing", "idva", "police", "probation"])
+        XCTAssertEqual(try fixture.marac.agencies.get("children").kind, .childrensServices)
+        XCTAssertThrowsError(try fixture.marac.agencies.add(Agency(id: "police", name: "Again", kind: .police))) {
+            XCTAssertEqual($0 as? ExchangeError, .duplicateAgency("police"))
+        }
+        XCTAssertThrowsError(try fixture.marac.agencies.add(Agency(id: "Thames Valley", name: "TVP", kind: .police))) {
+            XCTAssertEqual($0 as? ExchangeError, .invalidAgency(field: "id", reason: "must be 1 to 64 lower-case letters, digits and hyphens"))
+        }
+        XCTAssertThrowsError(try fixture.marac.agencies.add(Agency(id: "gp", name: "", kind: .health))) {
+            XCTAssertEqual($0 as? ExchangeError, .invalidAgency(field: "name", reason: "must not be empty"))
+        }
+        XCTAssertThrowsError(try fixture.marac.agencies.get("mars")) { XCTAssertEqual($0 as? ExchangeError, .unknownAgency("mars")) }
+    }
+
+    func testThereIsOnlyEverOneActiveIdva() throws {
+        XCTAssertThrowsError(try fixture.marac.agencies.add(Agency(id: "idva-2", name: "Second Idva", kind: .idva))) {
+            XCTAssertEqual($0 as? ExchangeError, .secondIdva(existing: "idva"))
+        }
+        try fixture.marac.agencies.add(Agency(id: "idva-2", name: "Second Idva", kind: .idva, active: false))
+        XCTAssertThrowsError(try fixture.marac.agencies.setActive("idva-2", true)) {
+            XCTAssertEqual($0 as? ExchangeError, .secondIdva(existing: "idva"))
+        }
+        try fixture.marac.agencies.setActive("idva", false)
+        try fixture.marac.agencies.setActive("idva-2", true)
+        XCTAssertEqual(try fixture.marac.agencies.idva().id, "idva-2")
+        XCTAssertEqual(try fixture.marac.agencies.list().map(\.id).contains("idva"), false)
+        XCTAssertEqual(try fixture.marac.agencies.list(includeInactive: true).map(\.id).contains("idva"), true)
+    }
+
+    /// Agenda packs are encrypted to the agency's certificate: RSA 2048+ or P-256 only.
+    func testRecipientCertificatesMustCarryAUsableKey() throws {
+        let p256 = try Certificate.selfSigned(commonName: "Health secure mail", key: PrivateKey.generateP256())
+        try fixture.marac.agencies.setCertificate("health", p256.derRepresentation)
+        XCTAssertEqual(try fixture.marac.agencies.get("health").certificate, p256.derRepresentation)
+
+        XCTAssertThrowsError(try fixture.marac.agencies.setCertificate("housing", Array("not a certificate".utf8))) {
+            XCTAssertEqual($0 as? ExchangeError, .invalidAgency(field: "certificate", reason: "not a DER X.509 certificate"))
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("maracd-cert-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let result = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/openssl"), [
+            "req", "-x509", "-newkey", "rsa:1024", "-nodes", "-subj", "/CN=weak", "-days", "1",
+            "-keyout", dir.appendingPathComponent("k.pem").path, "-outform", "DER", "-out", dir.appendingPathComponent("c.der").path,
+        ])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let weak = [UInt8](try Data(contentsOf: dir.appendingPathComponent("c.der")))
+        XCTAssertThrowsError(try fixture.marac.agencies.setCertificate("housing", weak)) {
+            XCTAssertEqual($0 as? ExchangeError, .invalidAgency(field: "certificate", reason: "RSA 1024 keys are not accepted; use RSA 2048+ or EC P-256"))
+        }
+    }
+
+    // MARK: - Legal bases
+
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The shipped `config/legal-bases.json` is exactly the built-in table.
+    func testTheShippedRegistryFileIsTheBuiltInTable() throws {
+        let shipped = try LegalBasisRegistry.load(contentsOf: Self.repository.appendingPathComponent("config/legal-bases.json").path)
+        XCTAssertEqual(shipped.codes, LegalBasisRegistry.builtIn.codes)
+        XCTAssertEqual(shipped.codes.count, 22)
+        XCTAssertEqual(shipped.basis("dpa-s1-p18")?.notes, "the core Marac condition")
+        XCTAssertEqual(shipped.allows("retention-policy", for: .erasure), true)
+        XCTAssertEqual(shipped.allows("retention-policy", for: .disclosure), false)
+        XCTAssertEqual(shipped.allows("audit", for: .audit), true)
+    }
+
+    func testADeploymentCanAddCodesButNotRedefineOrMisspell() throws {
+        let local = #"{"version":1,"bases":[{"code":"bucks-isp-2026","basis":"Buckinghamshire Marac ISP, 2026","uses":["disclosure"]}]}"#
+        let registry = try LegalBasisRegistry.load(Array(local.utf8), path: "legal-bases.json")
+        XCTAssertEqual(registry.codes.count, 23)
+        var form = try FormEdit("valid/referral-police.json")
+        form.set("consentGiven", false)
+        form.set("sharingWithoutConsent", ["legalBases": ["bucks-isp-2026"]])
+        XCTAssertEqual(form.problems, ["$.sharingWithoutConsent.legalBases: unknown legal basis code \"bucks-isp-2026\" (item 1)"])
+        let accepted = FormValidator.validate(form.bytes, in: ValidationContext(agency: "police", received: CalendarDate("2026-11-20")!,
+                                                                                 legalBases: registry))
+        XCTAssertEqual(accepted.lines, [])
+
+        let cases: [(String, LegalBasisRegistry.LoadError)] = [
+            (#"{"version":1,"bases":[{"code":"consent","basis":"anything goes","uses":["disclosure"]}]}"#,
+             .redefinesBuiltIn(path: "f.json", code: "consent")),
+            (#"{"version":1,"bases":[{"code":"x1","basis":"a","uses":["audit"]},{"code":"x1","basis":"b","uses":["audit"]}]}"#,
+             .duplicate(path: "f.json", code: "x1")),
+            (#"{"version":1,"bases":[{"code":"x1","basis":"a","uses":["audit"],"colour":"red"}]}"#,
+             .invalid(path: "f.json", problems: ["$.bases[0].colour: unknown field"])),
+            (#"{"version":1,"bases":[{"code":"Local Code","basis":"a","uses":["sharing"]}]}"#,
+             .invalid(path: "f.json", problems: ["$.bases[0].code: must be an id of 1 to 64 lower-case letters, digits and hyphens",
+                                                 "$.bases[0].uses[0]: must be one of: disclosure, erasure, audit"])),
+            (#"{"version":2,"bases":[]}"#, .invalid(path: "f.json", problems: ["$.version: must be 1"])),
+        ]
+        for (text, expected) in cases {
+            XCTAssertThrowsError(try LegalBasisRegistry.load(Array(text.utf8), path: "f.json")) {
+                XCTAssertEqual($0 as? LegalBasisRegistry.LoadError, expected, text)
+            }
+        }
+    }
+}

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the system packages maracd needs to build, test and run, if any is missing.
-# Debian/Ubuntu: libssl-dev (libcrypto), libsqlite3-dev, and the openssl and sqlite3
-# command-line tools the interoperability tests drive. Idempotent; silent when all present.
+# Debian/Ubuntu: libssl-dev (libcrypto), libsqlite3-dev, the openssl and sqlite3
+# command-line tools the interoperability tests drive, and Python's jsonschema, the
+# standard validator the form schemas are cross-checked with. Idempotent; silent when
+# all are present.
 set -euo pipefail
 
 packages=(libssl-dev libsqlite3-dev openssl sqlite3)
@@ -9,6 +11,10 @@ missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
+# Any python3 with jsonschema will do (a distribution's or a local one).
+if ! python3 -c 'import jsonschema' >/dev/null 2>&1; then
+    missing+=(python3 python3-jsonschema)
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
     echo "install-deps: installing ${missing[*]}" >&2

@@ -71,4 +71,20 @@ final class CLITests: XCTestCase {
             XCTAssertGreaterThan(try XCTUnwrap(figures[name], name), 0)
         }
     }
+
+    /// The forms benchmark reports validation beside the parse-alone baselines, for a
+    /// sample of about 10 KiB that validates (not a timing test).
+    func testBenchFormsJSONShape() throws {
+        let result = try run("maracctl", ["bench", "forms", "--json", "--seconds", "0.05"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+        XCTAssertEqual(object["area"] as? String, "forms")
+        let figures = try XCTUnwrap(object["figures"] as? [String: Double])
+        XCTAssertEqual(try XCTUnwrap(figures["referral_bytes"]), 10 * 1024, accuracy: 200)
+        for name in ["validate_us", "parse_only_us", "foundation_parse_only_us"] {
+            XCTAssertGreaterThan(try XCTUnwrap(figures[name], name), 0)
+        }
+        let ratios = try XCTUnwrap(object["ratios"] as? [String: Double])
+        XCTAssertGreaterThan(try XCTUnwrap(ratios["validate_time_over_parse"]), 1, "validating includes parsing")
+    }
 }

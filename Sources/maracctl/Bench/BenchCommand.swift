@@ -5,6 +5,7 @@ import Vault
 enum BenchArea: String, CaseIterable {
     case crypto
     case vault
+    case forms
 }
 
 /// One area's results: raw figures and ratios to a baseline measured in the same run.
@@ -81,6 +82,7 @@ struct BenchCommand {
             switch area {
             case .crypto: report = try CryptoBench(seconds: seconds).run()
             case .vault: report = try VaultBench(rewrapDocuments: full ? 1_000_000 : 100_000).run()
+            case .forms: report = try FormsBench(seconds: seconds).run()
             }
             print(json ? report.json : report.table)
         }

@@ -1,7 +1,7 @@
 /// A Marac case number, `<prefix>-<YYYY>-<NNNN>`: the configured prefix (1 to 8
 /// upper-case letters or digits, default `M`), the year of receipt, and that year's
 /// sequence number (at least four digits), never reused.
-public struct CaseNumber: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
+public struct CaseNumber: Hashable, Comparable, Sendable, TextCodable {
     /// The Marac's prefix.
     public let prefix: String
     /// The year the referral was received.
@@ -43,20 +43,5 @@ public struct CaseNumber: Hashable, Comparable, Sendable, CustomStringConvertibl
     /// Year, then sequence, then prefix.
     public static func < (a: CaseNumber, b: CaseNumber) -> Bool {
         (a.year, a.sequence, a.prefix) < (b.year, b.sequence, b.prefix)
-    }
-
-    /// Decodes from its text form.
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let number = CaseNumber(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a case number"))
-        }
-        self = number
-    }
-
-    /// Encodes as its text form.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(description)
     }
 }

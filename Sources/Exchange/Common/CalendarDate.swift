@@ -2,7 +2,7 @@ import Foundation
 
 /// A calendar date, `YYYY-MM-DD`, as forms carry them. Dates of receipt are taken in UTC
 /// (the same as UK time in winter, so a year of receipt never differs from local time).
-public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
+public struct CalendarDate: Hashable, Comparable, Sendable, TextCodable {
     /// The year, 0000–9999.
     public let year: Int
     /// The month, 1–12.
@@ -117,19 +117,4 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
 
     /// Chronological order.
     public static func < (a: CalendarDate, b: CalendarDate) -> Bool { (a.year, a.month, a.day) < (b.year, b.month, b.day) }
-
-    /// Decodes from `YYYY-MM-DD`.
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let date = CalendarDate(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a calendar date"))
-        }
-        self = date
-    }
-
-    /// Encodes as `YYYY-MM-DD`.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(description)
-    }
 }

@@ -38,24 +38,12 @@ extension Vault {
     /// Runs `body` in one write transaction: everything it does through the transaction
     /// (application rows, documents, log entries) commits together, or rolls back if it throws.
     public func transaction<T>(_ body: (VaultTransaction) throws -> T) throws -> T {
-        try locked {
-            try write {
-                let transaction = VaultTransaction(vault: self, writable: true)
-                defer { transaction.isOpen = false }
-                return try body(transaction)
-            }
-        }
+        try locked { try write { try VaultTransaction.scoped(self, writable: true, body) } }
     }
 
     /// Runs `body` in one read transaction: a consistent snapshot; writes are refused.
     public func reading<T>(_ body: (VaultTransaction) throws -> T) throws -> T {
-        try locked {
-            try snapshot {
-                let transaction = VaultTransaction(vault: self, writable: false)
-                defer { transaction.isOpen = false }
-                return try body(transaction)
-            }
-        }
+        try locked { try snapshot { try VaultTransaction.scoped(self, writable: false, body) } }
     }
 }
 
@@ -65,11 +53,18 @@ public final class VaultTransaction {
     private unowned let vault: Vault
     /// Whether this is a write transaction.
     public let isWritable: Bool
-    fileprivate(set) var isOpen = true
+    private var isOpen = true
 
-    fileprivate init(vault: Vault, writable: Bool) {
+    private init(vault: Vault, writable: Bool) {
         self.vault = vault
         self.isWritable = writable
+    }
+
+    /// Runs `body` with a transaction object that is closed when it returns.
+    fileprivate static func scoped<T>(_ vault: Vault, writable: Bool, _ body: (VaultTransaction) throws -> T) rethrows -> T {
+        let transaction = VaultTransaction(vault: vault, writable: writable)
+        defer { transaction.isOpen = false }
+        return try body(transaction)
     }
 
     private func check(writing: Bool = false) {

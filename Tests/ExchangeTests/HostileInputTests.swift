@@ -68,4 +68,17 @@ final class HostileInputTests: XCTestCase {
             return form.problems
         }(), ["$.victim[<unprintable key>]: unknown field"])
     }
+
+    /// A file full of wrong items is checked in linear time and its report is bounded.
+    func testAFileFullOfWrongItemsGetsABoundedReport() throws {
+        var form = try FormEdit("valid/referral-police.json")
+        form.set("dash.q21Problems", [String](repeating: "drugs", count: 150_000))
+        for i in 0..<2_000 { form.set("victim.x\(i)", i) }
+        var context = ValidationContext(agency: "police", received: CalendarDate("2026-11-20")!)
+        context.maxBytes = 4 << 20
+        guard case let .failure(rejection) = FormValidator.validate(form.bytes, in: context) else { return XCTFail("accepted") }
+        XCTAssertEqual(rejection.problems.count, FormValidator.maxProblems + 1)
+        XCTAssertEqual(rejection.problems.last?.description, "$: 151899 more problems not listed")
+        XCTAssertEqual(rejection.problems.first?.description, "$.dash.q21Problems[1]: repeats an earlier item")
+    }
 }

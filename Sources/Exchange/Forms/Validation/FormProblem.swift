@@ -29,6 +29,8 @@ public enum FormRule: String, Sendable, CaseIterable {
     case syntax = "syntax"
     /// A key appears twice in one object.
     case duplicateKey = "duplicate-key"
+    /// The report stops after `FormValidator.maxProblems`; this says how many more there were.
+    case moreProblems = "more-problems"
 
     // MARK: Shape (the published JSON Schemas express these)
     /// A required field is absent.
@@ -79,7 +81,7 @@ public enum FormRule: String, Sendable, CaseIterable {
         case .required, .unknownField, .wrongType, .notAllowed, .empty, .tooLong, .controlCharacter,
              .format, .tooFewItems, .repeatedItem, .requiredWhen, .noneOfAlternatives:
             return true
-        case .tooLarge, .syntax, .duplicateKey, .notACalendarDate, .inTheFuture, .wrongAgency,
+        case .tooLarge, .syntax, .duplicateKey, .moreProblems, .notACalendarDate, .inTheFuture, .wrongAgency,
              .unknownLegalBasis, .inconsistent, .dateOrder, .unknownCase:
             return false
         }

@@ -45,6 +45,10 @@ public struct FormRejection: Error, Equatable, Sendable {
 /// Never crashes or hangs on hostile input: size and depth are bounded before any work
 /// proportional to them, and nothing is recursive beyond the depth limit.
 public enum FormValidator {
+    /// The most problems a report lists; a hostile file with a million wrong items gets
+    /// a report of bounded size, ending with a count of the rest.
+    public static let maxProblems = 100
+
     /// Validates `bytes` submitted in `context`.
     public static func validate(_ bytes: [UInt8], in context: ValidationContext) -> Result<ValidatedForm, FormRejection> {
         guard bytes.count <= context.maxBytes else {
@@ -61,15 +65,15 @@ public enum FormValidator {
         var problems = parsed.duplicateKeys.map { FormProblem($0, .duplicateKey, "appears more than once in its object") }
         guard let object = parsed.value.object else {
             problems.append(FormProblem(.root, .wrongType, "must be an object"))
-            return .failure(FormRejection(kind: nil, problems: problems))
+            return .failure(FormRejection(kind: nil, problems: capped(problems)))
         }
         guard let kindValue = object["form"] else {
             problems.append(FormProblem(JSONPath.root.appending("form"), .required, "required field is missing"))
-            return .failure(FormRejection(kind: nil, problems: problems))
+            return .failure(FormRejection(kind: nil, problems: capped(problems)))
         }
         guard let kind = kindValue.string.flatMap(FormKind.init(rawValue:)) else {
             problems.append(FormProblem(JSONPath.root.appending("form"), .notAllowed, "must be one of: referral, research, iswc"))
-            return .failure(FormRejection(kind: nil, problems: problems))
+            return .failure(FormRejection(kind: nil, problems: capped(problems)))
         }
 
         FormShapes.shape(of: kind).check(parsed.value, at: .root, into: &problems)
@@ -78,7 +82,7 @@ public enum FormValidator {
         case .research: FormRules.research(object, context, &problems)
         case .iswc: FormRules.iswc(object, context, &problems)
         }
-        guard problems.isEmpty else { return .failure(FormRejection(kind: kind, problems: problems)) }
+        guard problems.isEmpty else { return .failure(FormRejection(kind: kind, problems: capped(problems))) }
 
         do {
             let decoder = JSONDecoder()
@@ -98,6 +102,16 @@ public enum FormValidator {
             // in this file, reported without the content rather than crashing the daemon.
             return .failure(FormRejection(kind: kind, problems: [FormProblem(.root, .wrongType, "could not be read as a \(kind.rawValue) form")]))
         }
+    }
+}
+
+extension FormValidator {
+    /// The first `maxProblems` problems, then one saying how many more there were.
+    static func capped(_ problems: [FormProblem]) -> [FormProblem] {
+        guard problems.count > maxProblems else { return problems }
+        return Array(problems.prefix(maxProblems)) + [
+            FormProblem(.root, .moreProblems, "\(problems.count - maxProblems) more problems not listed"),
+        ]
     }
 }
 

@@ -101,8 +101,13 @@ extension Shape {
             if items.count < min { problems.append(.init(path, .tooFewItems, "must have at least \(min) item\(min == 1 ? "" : "s")")) }
             for (i, item) in items.enumerated() { element.check(item, at: path.appending(index: i), into: &problems) }
             if unique {
-                for i in items.indices where items[..<i].contains(items[i]) {
-                    problems.append(.init(path.appending(index: i), .repeatedItem, "repeats an earlier item"))
+                // Only strings are ever required to be distinct here; a set keeps a
+                // hostile array of a million items linear.
+                var seen = Set<String>()
+                for (i, item) in items.enumerated() {
+                    if let s = item.string, !seen.insert(s).inserted {
+                        problems.append(.init(path.appending(index: i), .repeatedItem, "repeats an earlier item"))
+                    }
                 }
             }
         case let .object(fields):

@@ -1,8 +1,7 @@
 import Exchange
 import XCTest
 
-/// Exchange holds only the product identity in this build; its forms, registries and cases
-/// (and their tests) arrive with the Exchange issue.
+/// The product identity operators and agencies see.
 final class ProductTests: XCTestCase {
     /// Operators and agencies compare versions: it must be semantic (MAJOR.MINOR.PATCH).
     func testVersionIsSemantic() {

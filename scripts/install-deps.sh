@@ -24,6 +24,14 @@ if [ ${#missing[@]} -gt 0 ]; then
     "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# A python3 on PATH that is not the distribution's will not see python3-jsonschema.
+if ! python3 -c 'import jsonschema' >/dev/null 2>&1; then
+    echo "install-deps: python3 on PATH lacks jsonschema; installing it with pip for this user" >&2
+    python3 -m pip install --user --quiet jsonschema 2>/dev/null \
+        || python3 -m pip install --user --quiet --break-system-packages jsonschema \
+        || { echo "install-deps: cannot install Python's jsonschema (needed by the schema cross-check test)" >&2; exit 69; }
+fi
+
 if ! command -v swift >/dev/null 2>&1; then
     echo "install-deps: the Swift toolchain (6.0 or later) is not on PATH; install it from swift.org" >&2
     exit 69

@@ -160,7 +160,9 @@ final class FormRuleTests: XCTestCase {
     func testVisibleHighRiskUnderTheThresholdIsInconsistent() throws {
         var form = try FormEdit(police)
         XCTAssertEqual(form.problems, [], "16 yes answers meet the default 14")
-        form.thresholds = RiskThresholds(visibleHighRisk: 17, escalation: 3)
+        form.thresholds = try XCTUnwrap(RiskThresholds(visibleHighRisk: 17, escalation: 3))
+        XCTAssertNil(RiskThresholds(visibleHighRisk: 25, escalation: 3))
+        XCTAssertNil(RiskThresholds(visibleHighRisk: 14, escalation: 0))
         XCTAssertEqual(form.problems, ["$.reasons.visibleHighRisk: claimed, but the Dash has 16 \"yes\" answers and the threshold is 17"])
         // The daemon counts; a referrer cannot claim a count.
         XCTAssertEqual(try edited(police, [("dash.yesCount", 24)]), ["$.dash.yesCount: unknown field"])

@@ -73,19 +73,20 @@ public struct Dash: Codable, Equatable, Sendable {
 }
 
 /// The Marac's risk thresholds (per-Marac configuration).
-public struct RiskThresholds: Codable, Equatable, Sendable {
+public struct RiskThresholds: Equatable, Sendable {
     /// The Dash `yes` count at or above which a case is visible high risk (default 14 of 24).
-    public var visibleHighRisk: Int
+    public let visibleHighRisk: Int
     /// The number of police call-outs in 12 months at or above which potential escalation
     /// applies (default 3, the SafeLives guidance's example).
     public var escalation: Int
 
     /// The defaults: 14 and 3.
-    public static let standard = RiskThresholds(visibleHighRisk: 14, escalation: 3)
+    public static let standard = RiskThresholds(visibleHighRisk: 14, escalation: 3)!
 
-    /// Thresholds; `visibleHighRisk` must be in 1...24 and `escalation` at least 1.
-    public init(visibleHighRisk: Int, escalation: Int) {
-        precondition((1...24).contains(visibleHighRisk) && escalation >= 1, "thresholds out of range")
+    /// Thresholds; nil unless `visibleHighRisk` is in 1...24 and `escalation` in 1...1000
+    /// (configuration is checked, not trusted).
+    public init?(visibleHighRisk: Int, escalation: Int) {
+        guard (1...24).contains(visibleHighRisk), (1...1_000).contains(escalation) else { return nil }
         self.visibleHighRisk = visibleHighRisk
         self.escalation = escalation
     }

@@ -58,7 +58,7 @@ final class IntakeTests: XCTestCase {
     /// A refused file leaves no document, no log entry, no case number used.
     func testARejectedFormWritesNothing() throws {
         let bad = try fixture.fixture("invalid/referral-future-dob.json")
-        guard case let .rejected(rejection) = try fixture.marac.submit(bad) else { return XCTFail("accepted") }
+        guard case let .rejected(rejection, _) = try fixture.marac.submit(bad) else { return XCTFail("accepted") }
         XCTAssertEqual(rejection.problems.map(\.description), ["$.victim.dob: date of birth 2031-02-01 is in the future"])
         XCTAssertEqual(try fixture.vault.list().count, 0)
         XCTAssertEqual(try fixture.vault.treeHead().size, 0)
@@ -113,13 +113,13 @@ final class IntakeTests: XCTestCase {
 
         var other = try FormEdit("valid/research-health-for-first-case.json")
         other.set("caseNumber", "M-2026-0009")
-        guard case let .rejected(unknown) = try fixture.marac.submit(Submission(bytes: other.bytes, agency: "health")) else { return XCTFail() }
+        guard case let .rejected(unknown, _) = try fixture.marac.submit(Submission(bytes: other.bytes, agency: "health")) else { return XCTFail() }
         XCTAssertEqual(unknown.problems.map(\.description), ["$.caseNumber: no open case M-2026-0009"])
 
         try fixture.marac.cases.close(XCTUnwrap(referral.caseNumber))
         other.set("caseNumber", "M-2026-0001")
         other.set("otherInformation", "Second look.")
-        guard case let .rejected(closed) = try fixture.marac.submit(Submission(bytes: other.bytes, agency: "health")) else { return XCTFail() }
+        guard case let .rejected(closed, _) = try fixture.marac.submit(Submission(bytes: other.bytes, agency: "health")) else { return XCTFail() }
         XCTAssertEqual(closed.problems.map(\.description), ["$.caseNumber: no open case M-2026-0001"])
         XCTAssertEqual(try fixture.vault.list(kind: "research").count, 1)
     }
@@ -136,7 +136,7 @@ final class IntakeTests: XCTestCase {
         let attached = try fixture.accept(Submission(bytes: form.bytes, agency: "health"))
         XCTAssertEqual(attached.caseNumber, referral.caseNumber)
         form.set("caseNumber", "M-2026-0002")
-        guard case let .rejected(unknown) = try fixture.marac.submit(Submission(bytes: form.bytes, agency: "health")) else { return XCTFail() }
+        guard case let .rejected(unknown, _) = try fixture.marac.submit(Submission(bytes: form.bytes, agency: "health")) else { return XCTFail() }
         XCTAssertEqual(unknown.problems.map(\.description), ["$.caseNumber: no case M-2026-0002"])
     }
 

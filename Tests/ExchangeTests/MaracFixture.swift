@@ -78,7 +78,7 @@ final class MaracFixture {
     func accept(_ submission: Submission, file: StaticString = #filePath, line: UInt = #line) throws -> AcceptedForm {
         switch try marac.submit(submission) {
         case let .accepted(form): return form
-        case let .rejected(rejection):
+        case let .rejected(rejection, _):
             XCTFail("rejected: \(rejection.problems.map(\.description))", file: file, line: line)
             throw rejection
         }

@@ -19,8 +19,8 @@ public struct Submission: Sendable {
 public enum SubmissionOutcome: Equatable, Sendable {
     /// Stored (or already stored: see `AcceptedForm.duplicate`).
     case accepted(AcceptedForm)
-    /// Refused, with every reason.
-    case rejected(FormRejection)
+    /// Refused, with every reason (and, if asked, kept in quarantine).
+    case rejected(FormRejection, QuarantineRecord?)
 }
 
 /// A stored form: what its receipt says.
@@ -42,6 +42,8 @@ public struct AcceptedForm: Equatable, Sendable {
     /// True when these bytes from this agency were stored before: the earlier document is
     /// returned and nothing new is written.
     public let duplicate: Bool
+    /// When the form was first received (so a repeated receipt says the same).
+    public let receivedAt: Date
 }
 
 extension Marac {
@@ -50,13 +52,24 @@ extension Marac {
     /// problem. Idempotent: the same bytes from the same agency map to the same document.
     /// Throws (and stores nothing) when the Marac cannot take forms at all: an unknown or
     /// inactive agency, or a referral while there is not exactly one active Idva.
-    public func submit(_ submissions: [Submission]) throws -> [SubmissionOutcome] {
-        try vault.transaction { tx in try submissions.map { try accept($0, tx) } }
+    ///
+    /// With `quarantining`, a rejected file's bytes are kept encrypted in quarantine in the
+    /// same transaction (idempotently), so the caller may then remove it from the inbox.
+    public func submit(_ submissions: [Submission], quarantining: Bool = false) throws -> [SubmissionOutcome] {
+        try vault.transaction { tx in
+            try submissions.map { submission in
+                let outcome = try accept(submission, tx)
+                guard quarantining, case let .rejected(rejection, nil) = outcome else { return outcome }
+                let record = try quarantine(submission.bytes, from: submission.agency, reason: "rejected",
+                                            problems: rejection.problems, tx)
+                return .rejected(rejection, record)
+            }
+        }
     }
 
-    /// As `submit(_:)` for one submission.
-    public func submit(_ submission: Submission) throws -> SubmissionOutcome {
-        try submit([submission])[0]
+    /// As `submit(_:quarantining:)` for one submission.
+    public func submit(_ submission: Submission, quarantining: Bool = false) throws -> SubmissionOutcome {
+        try submit([submission], quarantining: quarantining)[0]
     }
 
     private func accept(_ submission: Submission, _ tx: VaultTransaction) throws -> SubmissionOutcome {
@@ -70,7 +83,7 @@ extension Marac {
                                         legalBases: settings.legalBases, maxBytes: settings.maxFormBytes)
         let validated: ValidatedForm
         switch FormValidator.validate(submission.bytes, in: context) {
-        case let .failure(rejection): return .rejected(rejection)
+        case let .failure(rejection): return .rejected(rejection, nil)
         case let .success(form): validated = form
         }
         let stored: StoredForm
@@ -81,7 +94,7 @@ extension Marac {
             guard let record = try? CaseBook.get(tx, research.caseNumber), record.status == .open else {
                 return .rejected(FormRejection(kind: .research, problems: [
                     FormProblem(JSONPath.root.appending("caseNumber"), .unknownCase, "no open case \(research.caseNumber)"),
-                ]))
+                ]), nil)
             }
             stored = try attach(.research, submission, case: record.number, victim: research.victim, received: received,
                                 bases: ["marac-isp"], tx)
@@ -89,7 +102,7 @@ extension Marac {
             if let number = iswc.caseNumber, (try? CaseBook.get(tx, number)) == nil {
                 return .rejected(FormRejection(kind: .iswc, problems: [
                     FormProblem(JSONPath.root.appending("caseNumber"), .unknownCase, "no case \(number)"),
-                ]))
+                ]), nil)
             }
             let protocolBasis = iswc.legalAuthority.protocol?.relevant == true ? ["marac-isp"] : []
             stored = try attach(.iswc, submission, case: iswc.caseNumber, victim: iswc.victim, received: received,
@@ -104,7 +117,7 @@ extension Marac {
         let index = try tx.appendLog(entry.encoded())
         return .accepted(AcceptedForm(document: stored.document, kind: validated.form.kind, caseNumber: stored.caseNumber,
                                       digest: digest, repeatOf: stored.repeatOf, dashYesCount: validated.dashScore?.yesCount,
-                                      logIndex: index, duplicate: false))
+                                      logIndex: index, duplicate: false, receivedAt: tx.now))
     }
 
     private struct StoredForm {
@@ -155,7 +168,7 @@ extension Marac {
 
     /// The earlier acceptance of the same bytes from the same agency, if any.
     private func previouslyAccepted(_ tx: VaultTransaction, agency: String, digest: [UInt8]) throws -> AcceptedForm? {
-        guard let row = try tx.rows("SELECT document FROM x_submission WHERE agency = ? AND digest = ?",
+        guard let row = try tx.rows("SELECT document, received_at FROM x_submission WHERE agency = ? AND digest = ?",
                                     [.text(agency), .blob(digest)]).first else { return nil }
         let record = try tx.record(try row.text(0, "x_submission"))
         guard let kind = FormKind(rawValue: record.kind) else { throw ExchangeError.corruptRow("x_submission/\(record.id)") }
@@ -167,6 +180,7 @@ extension Marac {
             dashYes = stored.dashYesCount
         }
         return AcceptedForm(document: record.id, kind: kind, caseNumber: number, digest: digest, repeatOf: repeatOf,
-                            dashYesCount: dashYes, logIndex: nil, duplicate: true)
+                            dashYesCount: dashYes, logIndex: nil, duplicate: true,
+                            receivedAt: Date(timeIntervalSince1970: TimeInterval(try row.int(1, "x_submission"))))
     }
 }

@@ -60,6 +60,16 @@ enum ExchangeSchema {
                 received_at INTEGER NOT NULL,
                 PRIMARY KEY (agency, digest)) WITHOUT ROWID;
             """),
+        ApplicationMigration(name: "quarantine", sql: """
+            CREATE TABLE x_rejection (
+                agency TEXT NOT NULL,
+                digest BLOB NOT NULL,
+                document TEXT NOT NULL UNIQUE,
+                reason TEXT NOT NULL,
+                problems TEXT NOT NULL,
+                received_at INTEGER NOT NULL,
+                PRIMARY KEY (agency, digest)) WITHOUT ROWID;
+            """),
     ]
 }
 

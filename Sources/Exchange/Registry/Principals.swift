@@ -1,0 +1,73 @@
+import Foundation
+
+/// A person the control interface knows by uid (`config/principals.json`).
+public struct Principal: Codable, Equatable, Sendable {
+    /// The Unix uid `SO_PEERCRED` reports.
+    public let uid: Int
+    /// The person's name or role title, for the log's actor field.
+    public let name: String
+    /// The agency they act for.
+    public let agency: String
+    /// What they may do.
+    public let roles: [Role]
+
+    /// The roles of `design.md`.
+    public enum Role: String, Codable, Sendable, CaseIterable {
+        /// Schedules meetings, builds agendas, sends packs.
+        case coordinator
+        /// Opens and closes meetings, records declarations.
+        case chair
+        /// An agency's Marac representative.
+        case representative
+        /// Audits the log and disclosures.
+        case igOfficer = "ig-officer"
+        /// Initialises the vault, registers agencies, rotates keys.
+        case keyCustodian = "key-custodian"
+    }
+}
+
+/// The uid-to-principal map, loaded from a file and reloaded on SIGHUP.
+public struct PrincipalRegistry: Sendable {
+    /// Principals by uid.
+    public let byUID: [Int: Principal]
+
+    /// No principals: every caller is refused.
+    public static let empty = PrincipalRegistry(byUID: [:])
+
+    /// The principal for `uid`, if mapped.
+    public func principal(uid: Int) -> Principal? { byUID[uid] }
+
+    /// Loads `path`. Unknown fields, bad ids, unknown roles and a uid listed twice are refused.
+    public static func load(contentsOf path: String) throws -> PrincipalRegistry {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw LegalBasisRegistry.LoadError.unreadable(path: path, errno: errno == 0 ? ENOENT : errno)
+        }
+        return try load(Array(data), path: path)
+    }
+
+    /// As `load(contentsOf:)`, from bytes; `path` names them in errors.
+    public static func load(_ bytes: [UInt8], path: String) throws -> PrincipalRegistry {
+        struct File: Decodable { var version: Int; var principals: [Principal] }
+        let file: File
+        do {
+            file = try StrictJSON.decode(File.self, from: bytes, shape: fileShape)
+        } catch let error as StrictJSON.Invalid {
+            throw LegalBasisRegistry.LoadError.invalid(path: path, problems: error.problems.map(\.description))
+        }
+        var byUID: [Int: Principal] = [:]
+        for principal in file.principals {
+            guard byUID.updateValue(principal, forKey: principal.uid) == nil else {
+                throw LegalBasisRegistry.LoadError.invalid(path: path, problems: ["uid \(principal.uid) is listed twice"])
+            }
+        }
+        return PrincipalRegistry(byUID: byUID)
+    }
+
+    static let fileShape = Shape.object(Fields([
+        required("version", .constantInteger(1)),
+        required("principals", .list(.object(Fields([
+            required("uid", .integer(0...4_294_967_294)), required("name", .name), required("agency", .label),
+            required("roles", .list(.choice(Principal.Role.allCases.map(\.rawValue)), min: 1, unique: true)),
+        ])), min: 0, unique: false)),
+    ]))
+}

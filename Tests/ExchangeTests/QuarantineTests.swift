@@ -1,0 +1,52 @@
+import Exchange
+import Foundation
+import Vault
+import XCTest
+
+/// Refused files are kept encrypted, once, for the retention period, then shredded.
+final class QuarantineTests: XCTestCase {
+    var fixture: MaracFixture!
+    override func setUpWithError() throws { fixture = try MaracFixture() }
+    override func tearDown() { fixture.cleanUp() }
+
+    func testARejectedFileIsQuarantinedOnceInTheSameTransaction() throws {
+        let bad = try fixture.fixture("invalid/referral-future-dob.json")
+        guard case let .rejected(rejection, record?) = try fixture.marac.submit(bad, quarantining: true) else { return XCTFail() }
+        XCTAssertEqual(rejection.problems.map(\.path.description), ["$.victim.dob"])
+        XCTAssertFalse(record.duplicate)
+        XCTAssertEqual(record.digest, SHA256.hash(bad.bytes))
+        let stored = try fixture.vault.record(record.document)
+        XCTAssertEqual(stored.kind, "quarantine")
+        XCTAssertEqual(stored.agency, "police")
+        XCTAssertEqual(stored.metadata, ["reason": "rejected"])
+        let entry = try fixture.logEntry(0)
+        XCTAssertEqual(entry.operation, .collection)
+        XCTAssertEqual(entry.details["kind"], "quarantine")
+
+        guard case let .rejected(_, again?) = try fixture.marac.submit(bad, quarantining: true) else { return XCTFail() }
+        XCTAssertTrue(again.duplicate)
+        XCTAssertEqual(again.document, record.document)
+        XCTAssertEqual(try fixture.vault.list(kind: "quarantine").count, 1)
+        XCTAssertEqual(try fixture.vault.treeHead().size, 1)
+        XCTAssertEqual(try fixture.marac.cases.list().count, 0, "a rejection opens no case")
+    }
+
+    func testQuarantineIsShreddedAfterTheRetentionPeriod() throws {
+        let record = try fixture.marac.quarantine(Array("not json at all".utf8), from: "health", reason: "syntax",
+                                                  problems: [FormProblem(.root, .syntax, "not valid JSON")])
+        fixture.clock.advance(days: 30)
+        XCTAssertEqual(try fixture.marac.shredQuarantine(olderThan: 30), 0, "30 days is not yet past")
+        fixture.clock.advance(days: 1)
+        XCTAssertEqual(try fixture.marac.shredQuarantine(olderThan: 30), 1)
+        XCTAssertThrowsError(try fixture.vault.read(record.document, as: AccessRequest(actor: "t", agency: "health", bases: ["audit"], reason: "t"))) {
+            XCTAssertEqual($0 as? VaultError, .erased(record.document))
+        }
+        let erasure = try fixture.logEntry(1)
+        XCTAssertEqual(erasure.operation, .erasure)
+        XCTAssertEqual(erasure.bases, ["retention-policy"])
+        XCTAssertEqual(erasure.records, [record.document])
+        for (name, bytes) in try fixture.filesOnDisk() {
+            XCTAssertFalse(bytes.contains(bytes: Array("not json at all".utf8)), name)
+        }
+    }
+}

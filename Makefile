@@ -17,10 +17,9 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-# Sets up and starts the daemon on its embedded default (SQLite under $(STATE)).
-# Until the daemon issue lands, the daemon prints its version and exits.
+# Sets up (on first run) and starts the daemon on its embedded default (SQLite under $(STATE)).
 run: release
-	./.build/release/maracd --version
+	./scripts/run-local.sh $(STATE)
 
 # Every test: unit, published vectors, openssl interop, end-to-end on the binaries.
 test: deps

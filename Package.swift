@@ -27,7 +27,10 @@ let package = Package(
         .target(name: "Vault", dependencies: ["CryptoShim", "CSQLite"]),
         // Forms, agencies, cases, meetings, access policy. Knows nothing of sockets or files.
         .target(name: "Exchange", dependencies: ["Vault"]),
-        .executableTarget(name: "maracd", dependencies: ["Exchange", "Vault"]),
+        // One C module, one job: the variadic Linux process calls (prctl) the daemon uses.
+        .target(name: "CSystemShim"),
+        // The daemon: configuration, supervisor, inbox watcher, ingest, outbox.
+        .executableTarget(name: "maracd", dependencies: ["Exchange", "Vault", "CSystemShim"]),
         .executableTarget(name: "maracctl", dependencies: ["Exchange", "Vault"]),
         // Helpers shared by the test targets (running subprocesses).
         .target(name: "TestSupport", path: "Tests/TestSupport"),

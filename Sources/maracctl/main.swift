@@ -18,6 +18,12 @@ let usage = """
                  --state DIR [--key FILE] rotate a key; an agency rotation rewraps its data keys
       key resume --state DIR [--key FILE] [--batch N] [--pause-ms N]
                                           finish rotations interrupted by a crash
+      agency add ID --name NAME --kind KIND [--cert FILE] --state DIR [--key FILE]
+                                          register an agency (kinds: police, probation, health,
+                                          childrens-services, housing, idva, mental-health,
+                                          substance-misuse, education, adult-social-care, other)
+      agency list --state DIR [--key FILE] [--all] [--json]
+                                          the registered agencies
       bench AREA [--json] [--seconds N] [--full]
                                           measure a performance area against a raw baseline
                                           (areas: \(BenchArea.allCases.map(\.rawValue).joined(separator: ", ")), all)
@@ -38,6 +44,8 @@ func run(_ arguments: [String]) throws {
         try InitCommand(arguments: Array(arguments.dropFirst())).run()
     case "key":
         try KeyCommand(arguments: Array(arguments.dropFirst())).run()
+    case "agency":
+        try AgencyCommand(arguments: Array(arguments.dropFirst())).run()
     case "bench":
         try BenchCommand(arguments: Array(arguments.dropFirst())).run()
     default:

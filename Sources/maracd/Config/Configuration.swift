@@ -1,0 +1,194 @@
+import Exchange
+import Foundation
+
+/// The daemon's configuration (`docs/configuration.md`, `config/maracd.example.json`).
+/// Every key has a default except `stateDirectory`; an unknown key is an error, so a typo
+/// never silently leaves a default in force. Relative paths are relative to the file.
+struct Configuration: Equatable {
+    /// The state directory (vault, inboxes, outboxes): 0700, owned by the daemon user.
+    var stateDirectory: String
+    /// The root key file; nil means `$CREDENTIALS_DIRECTORY/master.key`, else `<state>/master.key`.
+    var rootKeyPath: String?
+    /// The legal basis registry file; nil means the built-ins only.
+    var legalBasesFile: String?
+    /// The uid-to-principal map; nil means no principals (every control caller refused).
+    var principalsFile: String?
+
+    /// This Marac's identity and rules.
+    var marac = Marac()
+    /// The watched inboxes.
+    var inbox = Inbox()
+    /// Ingest batching and quarantine.
+    var ingest = Ingest()
+    /// Logging.
+    var log = Log()
+
+    struct Marac: Equatable {
+        var name = "Marac"
+        var casePrefix = "M"
+        var visibleHighRiskThreshold = 14
+        var escalationThreshold = 3
+        var agendaLeadDays = 8
+    }
+
+    struct Inbox: Equatable {
+        var maxFileBytes = 1 << 20
+        var quarantineHardCapBytes = 64 << 20
+        var rescanIntervalSeconds = 10.0
+        var settleSeconds = 2.0
+        /// `none`: inbox and outbox are the daemon user's alone (0700, files 0600).
+        /// `group`: inbox 2770 and outbox 2750, outbox files 0640, for a per-agency group
+        /// set on each directory by the administrator (SFTP chroots).
+        var agencyAccess = "none"
+    }
+
+    struct Ingest: Equatable {
+        var maxBatchFiles = 256
+        var quarantineRetentionDays = 30
+    }
+
+    struct Log: Equatable {
+        var level = "info"
+        var format = "text"
+    }
+
+    /// Why a configuration was refused: the file and each problem by JSON path.
+    struct Invalid: Error, CustomStringConvertible {
+        let path: String
+        let problems: [String]
+        var description: String { "\(path): " + problems.joined(separator: "; ") }
+    }
+
+    // MARK: - Loading
+
+    /// Reads and checks the file at `path`.
+    static func load(_ path: String) throws -> Configuration {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Invalid(path: path, problems: ["cannot be read"])
+        }
+        let base = (path as NSString).deletingLastPathComponent
+        return try parse(Array(data), path: path, base: base.isEmpty ? "." : base)
+    }
+
+    static func parse(_ bytes: [UInt8], path: String, base: String) throws -> Configuration {
+        let value: JSONValue
+        do {
+            let parsed = try JSONParser(maxDepth: 8).parse(bytes)
+            guard parsed.duplicateKeys.isEmpty else {
+                throw Invalid(path: path, problems: parsed.duplicateKeys.map { "\($0): appears more than once" })
+            }
+            value = parsed.value
+        } catch let error as JSONParser.Failure {
+            throw Invalid(path: path, problems: ["not valid JSON: \(error)"])
+        }
+        var reader = Reader(base: base)
+        let config = reader.configuration(value)
+        guard reader.problems.isEmpty, let config else { throw Invalid(path: path, problems: reader.problems) }
+        return config
+    }
+
+    /// The Exchange settings this configuration describes.
+    func maracSettings(legalBases: LegalBasisRegistry) -> MaracSettings {
+        MaracSettings(casePrefix: marac.casePrefix,
+                      thresholds: RiskThresholds(visibleHighRisk: marac.visibleHighRiskThreshold, escalation: marac.escalationThreshold)!,
+                      legalBases: legalBases, maxFormBytes: inbox.maxFileBytes)
+    }
+}
+
+/// Walks the parsed file, collecting every problem with its path.
+private struct Reader {
+    let base: String
+    var problems: [String] = []
+
+    mutating func configuration(_ root: JSONValue) -> Configuration? {
+        guard let object = members(root, "$", allowed: ["stateDirectory", "rootKeyPath", "legalBasesFile", "principalsFile",
+                                                         "marac", "inbox", "ingest", "log"]) else { return nil }
+        guard let state = path(object["stateDirectory"], "$.stateDirectory", required: true) else { return nil }
+        var config = Configuration(stateDirectory: state)
+        config.rootKeyPath = path(object["rootKeyPath"], "$.rootKeyPath")
+        config.legalBasesFile = path(object["legalBasesFile"], "$.legalBasesFile")
+        config.principalsFile = path(object["principalsFile"], "$.principalsFile")
+
+        if let marac = members(object["marac"], "$.marac", allowed: ["name", "casePrefix", "visibleHighRiskThreshold",
+                                                                       "escalationThreshold", "agendaLeadDays"]) {
+            config.marac.name = string(marac["name"], "$.marac.name", default: config.marac.name) { !$0.isEmpty && $0.count <= 200 }
+            config.marac.casePrefix = string(marac["casePrefix"], "$.marac.casePrefix", default: "M", rule: "1 to 8 of A-Z, 0-9") {
+                CaseNumber.isPrefix($0)
+            }
+            config.marac.visibleHighRiskThreshold = integer(marac["visibleHighRiskThreshold"], "$.marac.visibleHighRiskThreshold", 14, 1...24)
+            config.marac.escalationThreshold = integer(marac["escalationThreshold"], "$.marac.escalationThreshold", 3, 1...1_000)
+            config.marac.agendaLeadDays = integer(marac["agendaLeadDays"], "$.marac.agendaLeadDays", 8, 1...60)
+        }
+        if let inbox = members(object["inbox"], "$.inbox", allowed: ["maxFileBytes", "quarantineHardCapBytes", "rescanIntervalSeconds",
+                                                                       "settleSeconds", "agencyAccess"]) {
+            config.inbox.maxFileBytes = integer(inbox["maxFileBytes"], "$.inbox.maxFileBytes", 1 << 20, 1_024...(16 << 20))
+            config.inbox.quarantineHardCapBytes = integer(inbox["quarantineHardCapBytes"], "$.inbox.quarantineHardCapBytes",
+                                                          64 << 20, 0...(1 << 30))
+            config.inbox.rescanIntervalSeconds = number(inbox["rescanIntervalSeconds"], "$.inbox.rescanIntervalSeconds", 10, 0.1...3_600)
+            config.inbox.settleSeconds = number(inbox["settleSeconds"], "$.inbox.settleSeconds", 2, 0...600)
+            config.inbox.agencyAccess = string(inbox["agencyAccess"], "$.inbox.agencyAccess", default: "none", rule: "none or group") {
+                ["none", "group"].contains($0)
+            }
+        }
+        if let ingest = members(object["ingest"], "$.ingest", allowed: ["maxBatchFiles", "quarantineRetentionDays"]) {
+            config.ingest.maxBatchFiles = integer(ingest["maxBatchFiles"], "$.ingest.maxBatchFiles", 256, 1...10_000)
+            config.ingest.quarantineRetentionDays = integer(ingest["quarantineRetentionDays"], "$.ingest.quarantineRetentionDays", 30, 1...3_650)
+        }
+        if let log = members(object["log"], "$.log", allowed: ["level", "format"]) {
+            config.log.level = string(log["level"], "$.log.level", default: "info", rule: "debug, info, warning or error") {
+                LogLevel(name: $0) != nil
+            }
+            config.log.format = string(log["format"], "$.log.format", default: "text", rule: "text or json") { LogFormat(rawValue: $0) != nil }
+        }
+        if config.inbox.quarantineHardCapBytes < config.inbox.maxFileBytes {
+            problems.append("$.inbox.quarantineHardCapBytes: must not be below maxFileBytes")
+        }
+        return config
+    }
+
+    mutating func members(_ value: JSONValue?, _ path: String, allowed: Set<String>) -> JSONObject? {
+        guard let value else { return nil }
+        guard let object = value.object else { problems.append("\(path): must be an object"); return nil }
+        for key in object.keys where !allowed.contains(key) {
+            problems.append("\(path)\(JSONPath.root.appending(key).description.dropFirst()): unknown key")
+        }
+        return object
+    }
+
+    mutating func path(_ value: JSONValue?, _ where_: String, required: Bool = false) -> String? {
+        guard let value, value != .null else {
+            if required { problems.append("\(where_): required") }
+            return nil
+        }
+        guard let text = value.string, !text.isEmpty, !text.utf8.contains(0) else {
+            problems.append("\(where_): must be a non-empty path")
+            return nil
+        }
+        return text.hasPrefix("/") ? text : base + "/" + text
+    }
+
+    mutating func string(_ value: JSONValue?, _ path: String, default fallback: String, rule: String = "a string",
+                         _ valid: (String) -> Bool) -> String {
+        guard let value else { return fallback }
+        guard let text = value.string, valid(text) else { problems.append("\(path): must be \(rule)"); return fallback }
+        return text
+    }
+
+    mutating func integer(_ value: JSONValue?, _ path: String, _ fallback: Int, _ range: ClosedRange<Int>) -> Int {
+        guard let value else { return fallback }
+        guard let n = value.integer, range.contains(n) else {
+            problems.append("\(path): must be an integer from \(range.lowerBound) to \(range.upperBound)")
+            return fallback
+        }
+        return n
+    }
+
+    mutating func number(_ value: JSONValue?, _ path: String, _ fallback: Double, _ range: ClosedRange<Double>) -> Double {
+        guard let value else { return fallback }
+        guard case let .number(n) = value, range.contains(n) else {
+            problems.append("\(path): must be a number from \(range.lowerBound) to \(range.upperBound)")
+            return fallback
+        }
+        return n
+    }
+}

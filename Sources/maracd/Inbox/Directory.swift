@@ -1,0 +1,109 @@
+import CSystemShim
+import Foundation
+import Glibc
+
+/// An open directory, used through its descriptor (`openat`, `unlinkat`, `renameat`), so
+/// a path swapped for a symlink after start-up cannot redirect the daemon.
+final class Directory {
+    let fd: Int32
+    let path: String
+
+    /// Opens `path`, which must be a real directory (not a link), owned by us, with no
+    /// access for others.
+    init(_ path: String) throws {
+        self.path = path
+        fd = try syscall("open") { open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+        var info = stat()
+        try syscall("fstat") { fstat(fd, &info) }
+        guard info.st_uid == geteuid(), info.st_mode & 0o007 == 0 else {
+            close(fd)
+            throw SystemError(call: "check \(path): owner and mode", errno: EPERM)
+        }
+    }
+
+    deinit { close(fd) }
+
+    /// Creates `path` with `mode` if missing (and its parent chain, 0700), then opens it.
+    /// An existing directory keeps its mode and group (set by the administrator), but must
+    /// pass the same checks.
+    static func ensure(_ path: String, mode: mode_t) throws -> Directory {
+        var info = stat()
+        if lstat(path, &info) != 0 {
+            guard errno == ENOENT else { throw SystemError(call: "lstat \(path)", errno: errno) }
+            let parent = (path as NSString).deletingLastPathComponent
+            if !parent.isEmpty, lstat(parent, &info) != 0 { _ = try ensure(parent, mode: 0o700) }
+            try syscall("mkdir \(path)") { mkdir(path, 0o700) }
+            try syscall("chmod \(path)") { chmod(path, mode) }  // umask 077 would strip the group bits
+        }
+        return try Directory(path)
+    }
+
+    /// The names in the directory (not `.` or `..`).
+    func names() throws -> [String] {
+        let copy = try syscall("dup") { dup(fd) }
+        guard let stream = fdopendir(copy) else { close(copy); throw SystemError(call: "fdopendir", errno: errno) }
+        defer { closedir(stream) }
+        rewinddir(stream)
+        var names: [String] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// `lstat` of `name`, or nil if it is gone.
+    func status(_ name: String) throws -> stat? {
+        var info = stat()
+        if fstatat(fd, name, &info, AT_SYMLINK_NOFOLLOW) == 0 { return info }
+        if errno == ENOENT { return nil }
+        throw SystemError(call: "fstatat", errno: errno)
+    }
+
+    /// Removes `name` without following it: a link is removed, never its target; a
+    /// directory is emptied the same way, then removed.
+    func remove(_ name: String) throws {
+        if unlinkat(fd, name, 0) == 0 || errno == ENOENT { return }
+        guard errno == EISDIR || errno == EPERM else { throw SystemError(call: "unlinkat", errno: errno) }
+        let child = try syscall("openat") { openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+        let sub = Directory(adopting: child, path: path + "/" + name)
+        for entry in try sub.names() { try sub.remove(entry) }
+        try syscall("unlinkat(AT_REMOVEDIR)") { unlinkat(fd, name, AT_REMOVEDIR) }
+    }
+
+    private init(adopting fd: Int32, path: String) {
+        self.fd = fd
+        self.path = path
+    }
+
+    /// Writes `bytes` to `name` atomically: a temporary name in the same directory, then a
+    /// rename over `name`. Not fsynced here: the caller syncs the filesystem once per batch.
+    func writeAtomically(_ name: String, _ bytes: [UInt8], mode: mode_t) throws {
+        let temporary = ".tmp-\(UInt64.random(in: 0...UInt64.max))"
+        let out = try syscall("openat") {
+            openat(fd, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+        }
+        do {
+            try syscall("fchmod") { fchmod(out, mode) }
+            var offset = 0
+            while offset < bytes.count {
+                let n = try syscall("write") { bytes.withUnsafeBytes { write(out, $0.baseAddress! + offset, $0.count - offset) } }
+                offset += n
+            }
+            close(out)
+            try syscall("renameat") { renameat(fd, temporary, fd, name) }
+        } catch {
+            close(out)
+            unlinkat(fd, temporary, 0)
+            throw error
+        }
+    }
+
+    /// Flushes the whole filesystem this directory is on (one call per batch, instead of
+    /// an fsync per receipt).
+    func syncFilesystem() throws {
+        try syscall("syncfs") { csystem_syncfs(fd) }
+    }
+}

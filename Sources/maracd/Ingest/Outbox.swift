@@ -1,0 +1,58 @@
+import Exchange
+import Foundation
+import Glibc
+import Vault
+
+/// `<state>/outbox/<agency>/`: signed receipts for stored forms (`receipts/`),
+/// rejection reports (`rejected/`), and the daemon's signing certificates to verify
+/// receipts with (`signing-certificates.pem`).
+final class Outbox {
+    let agency: String
+    let receipts: Directory
+    let rejected: Directory
+    let root: Directory
+    let fileMode: mode_t
+
+    init(state: String, agency: String, groupAccess: Bool) throws {
+        self.agency = agency
+        let dirMode: mode_t = groupAccess ? 0o2750 : 0o700
+        fileMode = groupAccess ? 0o640 : 0o600
+        _ = try Directory.ensure(state + "/outbox", mode: 0o700)
+        root = try Directory.ensure(state + "/outbox/" + agency, mode: dirMode)
+        receipts = try Directory.ensure(root.path + "/receipts", mode: dirMode)
+        rejected = try Directory.ensure(root.path + "/rejected", mode: dirMode)
+    }
+
+    /// Publishes the certificates receipts are signed with (PEM, newest last).
+    func publish(certificates: [Certificate]) throws {
+        try root.writeAtomically("signing-certificates.pem", Array(certificates.map(\.pemRepresentation).joined().utf8), mode: fileMode)
+    }
+
+    /// The receipt for a stored form: JSON content in CMS SignedData (DER), which
+    /// `openssl cms -verify -inform DER -CAfile signing-certificates.pem` checks and prints.
+    func writeReceipt(file: String, form: AcceptedForm, vault: Vault) throws {
+        var content: [String: Any] = [
+            "v": 1, "agency": agency, "file": outboxName(for: file), "fileId": fileID(for: file), "document": form.document,
+            "kind": form.kind.rawValue, "sha256": Hex.encode(form.digest), "receivedAt": LogEntry.timestamp(form.receivedAt),
+        ]
+        if let number = form.caseNumber { content["case"] = number.description }
+        if let repeatOf = form.repeatOf { content["repeatOf"] = repeatOf.description }
+        let json = try JSONSerialization.data(withJSONObject: content, options: [.sortedKeys, .withoutEscapingSlashes])
+        try receipts.writeAtomically(outboxName(for: file) + ".receipt", try vault.signCMS(json), mode: fileMode)
+    }
+
+    /// The rejection report: every problem by JSON path and rule; no personal data.
+    func writeReport(file: String, digest: [UInt8]?, problems: [(path: String, rule: String, message: String)],
+                     disposition: String, kind: FormKind?, retentionDays: Int?) throws {
+        var report: [String: Any] = [
+            "v": 1, "agency": agency, "file": outboxName(for: file), "fileId": fileID(for: file), "verdict": "rejected",
+            "time": LogEntry.timestamp(Date()), "disposition": disposition,
+            "problems": problems.map { ["path": $0.path, "rule": $0.rule, "message": $0.message] },
+        ]
+        if let digest { report["sha256"] = Hex.encode(digest) }
+        if let kind { report["form"] = kind.rawValue }
+        if let retentionDays { report["retentionDays"] = retentionDays }
+        let json = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
+        try rejected.writeAtomically(outboxName(for: file) + ".rejected.json", [UInt8](json) + [0x0A], mode: fileMode)
+    }
+}

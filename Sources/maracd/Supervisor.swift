@@ -1,0 +1,161 @@
+import Exchange
+import Foundation
+import Glibc
+import Vault
+
+/// The daemon: one supervisor running its services on one event loop.
+///
+/// Services start in order (vault, ingest, inbox watcher) and stop in reverse. The loop
+/// waits in `poll` on the signal descriptor and the inotify descriptor, with a timeout
+/// for the next rescan or quarantine sweep, and processes queued files in batches of up
+/// to `ingest.maxBatchFiles`: a lone file is taken at once; under load, whatever arrived
+/// during one batch forms the next (group commit).
+///
+/// - SIGTERM, SIGINT: the batch in progress finishes (and commits), then the daemon
+///   stops and exits 0. Files still queued stay in the inbox for the next start.
+/// - SIGHUP: configuration, legal bases, principals and the agency list are reloaded
+///   between batches; an invalid configuration is logged and the old one kept.
+final class Supervisor {
+    private let configPath: String
+    private var config: Configuration
+    private let logger: Logger
+    private let signals: SignalReceiver
+    private let vault: Vault
+    private let ingest: IngestService
+    private let watcher: Inotify
+    private var principals: PrincipalRegistry
+    private var queue: [IngestService.Pending] = []
+    private var queued = Set<IngestService.Pending>()
+    private var waiting = Set<IngestService.Pending>()
+    private var nextRescan = Date()
+    private var nextSweep = Date()
+
+    init(configPath: String, config: Configuration, logger: Logger, signals: SignalReceiver) throws {
+        self.configPath = configPath
+        self.config = config
+        self.logger = logger
+        self.signals = signals
+        vault = try Vault.open(stateDirectory: config.stateDirectory, rootKeyPath: config.rootKeyPath)
+        try vault.resumeRotations()
+        let (settings, principals) = try Self.registries(config)
+        self.principals = principals
+        let marac = try Marac(vault: vault, settings: settings)
+        ingest = IngestService(marac: marac, config: config, logger: logger)
+        watcher = try Inotify()
+        try refreshAgencies()
+        logger.info("daemon.started", ["state": config.stateDirectory, "agencies": watcher.agencies.count,
+                                        "principals": principals.byUID.count, "version": Product.version])
+    }
+
+    /// Loads the legal basis and principal files a configuration names.
+    static func registries(_ config: Configuration) throws -> (MaracSettings, PrincipalRegistry) {
+        let bases = try config.legalBasesFile.map { try LegalBasisRegistry.load(contentsOf: $0) } ?? .builtIn
+        let principals = try config.principalsFile.map { try PrincipalRegistry.load(contentsOf: $0) } ?? .empty
+        return (config.maracSettings(legalBases: bases), principals)
+    }
+
+    /// Opens inboxes for newly active agencies and forgets deactivated ones.
+    private func refreshAgencies() throws {
+        let active = Set(try ingest.marac.agencies.list().map(\.id))
+        for agency in active.subtracting(watcher.agencies).sorted() {
+            let inbox = try ingest.open(agency: agency)
+            try watcher.watch(inbox.path, agency: agency)
+            logger.info("inbox.watching", ["agency": agency])
+        }
+        for agency in watcher.agencies.subtracting(active) {
+            watcher.unwatch(agency: agency)
+            ingest.close(agency: agency)
+            logger.info("inbox.closed", ["agency": agency])
+        }
+    }
+
+    // MARK: - The loop
+
+    /// Runs until SIGTERM or SIGINT.
+    func run() throws {
+        enqueue(ingest.scan())
+        ServiceManager.notify("READY=1")
+        var stopping = false
+        while !stopping {
+            let now = Date()
+            let timeout = queue.isEmpty ? max(0, min(nextRescan, nextSweep).timeIntervalSince(now)) : 0
+            var fds = [pollfd(fd: signals.fd, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: watcher.fd, events: Int16(POLLIN), revents: 0)]
+            let ready = poll(&fds, nfds_t(fds.count), Int32(min(timeout, 60) * 1000))
+            if ready < 0 && errno != EINTR { throw SystemError(call: "poll", errno: errno) }
+
+            for signal in signals.drain() {
+                switch signal {
+                case SIGHUP: reload()
+                default:
+                    logger.info("daemon.stopping", ["signal": signal == SIGTERM ? "TERM" : "INT", "queued": queue.count])
+                    stopping = true
+                }
+            }
+            for event in try watcher.drain() {
+                switch event {
+                case let .file(agency, name): enqueue([.init(agency: agency, name: name)])
+                case .overflow:
+                    logger.warning("inbox.overflow")
+                    enqueue(ingest.scan())
+                }
+            }
+            if !queue.isEmpty {
+                let batch = Array(queue.prefix(config.ingest.maxBatchFiles))
+                queue.removeFirst(batch.count)
+                batch.forEach { queued.remove($0) }
+                let fromScan = batch.filter { waiting.contains($0) }
+                waiting.subtract(batch)
+                // Names from a scan must have settled; names from inotify were closed or renamed in.
+                let later = ingest.process(batch.filter { !fromScan.contains($0) }, settle: nil)
+                    + ingest.process(fromScan, settle: config.inbox.settleSeconds)
+                _ = later  // left in the inbox; the next rescan takes them
+            }
+            if Date() >= nextRescan {
+                do { try refreshAgencies() } catch { logger.error("agencies.refresh_failed", ["error": "\(error)"]) }
+                let found = ingest.scan()
+                waiting.formUnion(found.filter { !queued.contains($0) })
+                enqueue(found)
+                nextRescan = Date().addingTimeInterval(config.inbox.rescanIntervalSeconds)
+            }
+            if Date() >= nextSweep {
+                do {
+                    let shredded = try ingest.marac.shredQuarantine(olderThan: config.ingest.quarantineRetentionDays)
+                    if shredded > 0 { logger.info("quarantine.shredded", ["count": shredded]) }
+                } catch {
+                    logger.error("quarantine.sweep_failed", ["error": "\(error)"])
+                }
+                nextSweep = Date().addingTimeInterval(3_600)
+            }
+        }
+        ServiceManager.notify("STOPPING=1")
+        logger.info("daemon.stopped")
+    }
+
+    private func enqueue(_ items: [IngestService.Pending]) {
+        for item in items where queued.insert(item).inserted { queue.append(item) }
+    }
+
+    /// SIGHUP: re-reads the configuration and registries; on any error the old ones stay.
+    private func reload() {
+        ServiceManager.notify("RELOADING=1")
+        defer { ServiceManager.notify("READY=1") }
+        do {
+            let fresh = try Configuration.load(configPath)
+            guard fresh.stateDirectory == config.stateDirectory, fresh.rootKeyPath == config.rootKeyPath else {
+                logger.error("config.reload_refused", ["reason": "stateDirectory_and_rootKeyPath_need_a_restart"])
+                return
+            }
+            let (settings, principals) = try Self.registries(fresh)
+            let marac = try Marac(vault: vault, settings: settings)
+            config = fresh
+            self.principals = principals
+            ingest.reconfigure(marac: marac, config: fresh)
+            logger.setLevel(LogLevel(name: fresh.log.level) ?? .info)
+            try refreshAgencies()
+            logger.info("config.reloaded", ["principals": principals.byUID.count, "agencies": watcher.agencies.count])
+        } catch {
+            logger.error("config.reload_failed", ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// A state directory made with the real `maracctl` (vault, six agencies, config) and a
+/// real `maracd` running on it, stderr captured to a file.
+final class DaemonHarness {
+    let state: URL
+    let configPath: URL
+    let logPath: URL
+    private(set) var process: Process?
+    static let agencies = [("police", "police"), ("health", "health"), ("children", "childrens-services"),
+                           ("housing", "housing"), ("probation", "probation"), ("idva", "idva")]
+
+    init(extraConfig: String = "") throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("maracd-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        state = root.appendingPathComponent("state")
+        configPath = root.appendingPathComponent("maracd.json")
+        logPath = root.appendingPathComponent("maracd.log")
+        try Self.ctl(["init", "--state", state.path, "--name", "maracd e2e"])
+        for (id, kind) in Self.agencies {
+            try Self.ctl(["agency", "add", id, "--kind", kind, "--name", "Test \(id)", "--state", state.path])
+        }
+        try writeConfig(extraConfig)
+    }
+
+    func writeConfig(_ extra: String) throws {
+        let text = """
+            {"stateDirectory": "\(state.path)", "inbox": {"rescanIntervalSeconds": 0.5, "settleSeconds": 1}\(extra.isEmpty ? "" : ", " + extra)}
+            """
+        try Data(text.utf8).write(to: configPath)
+    }
+
+    @discardableResult
+    static func ctl(_ arguments: [String]) throws -> Subprocess {
+        let result = try Subprocess.run(CLITests.products.appendingPathComponent("maracctl"), arguments)
+        XCTAssertEqual(result.status, 0, "maracctl \(arguments.first ?? ""): \(result.stderr)")
+        return result
+    }
+
+    /// Starts the daemon (as root in tests, hence `--allow-root`).
+    func start() throws {
+        let process = Process()
+        process.executableURL = CLITests.products.appendingPathComponent("maracd")
+        process.arguments = ["--config", configPath.path, "--allow-root"]
+        if !FileManager.default.fileExists(atPath: logPath.path) { FileManager.default.createFile(atPath: logPath.path, contents: nil) }
+        let handle = try FileHandle(forWritingTo: logPath)
+        handle.seekToEndOfFile()
+        process.standardError = handle
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        try waitFor("the daemon to start", timeout: 20) { self.log.contains("daemon.started") || !process.isRunning }
+        XCTAssertTrue(process.isRunning, log)
+    }
+
+    /// Sends `signal` and waits for the exit status.
+    @discardableResult
+    func stop(_ signal: Int32 = SIGTERM) -> Int32 {
+        guard let process else { return -1 }
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        self.process = nil
+        return process.terminationStatus
+    }
+
+    func cleanUp() {
+        if let process, process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+        try? FileManager.default.removeItem(at: state.deletingLastPathComponent())
+    }
+
+    var log: String { (try? String(contentsOf: logPath, encoding: .utf8)) ?? "" }
+
+    func inbox(_ agency: String) -> URL { state.appendingPathComponent("inbox/\(agency)") }
+    func receipts(_ agency: String) -> URL { state.appendingPathComponent("outbox/\(agency)/receipts") }
+    func rejected(_ agency: String) -> URL { state.appendingPathComponent("outbox/\(agency)/rejected") }
+
+    func names(_ directory: URL) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).sorted()
+    }
+
+    /// Writes `bytes` elsewhere and renames them into `agency`'s inbox as `name`.
+    func drop(_ bytes: [UInt8], as name: String, agency: String) throws {
+        let temporary = inbox(agency).appendingPathComponent(".incoming-\(UUID().uuidString)")
+        try Data(bytes).write(to: temporary)
+        guard rename(temporary.path, inbox(agency).appendingPathComponent(name).path) == 0 else {
+            throw CocoaError(.fileWriteUnknown)
+        }
+    }
+
+    /// Writes `bytes` into the inbox in place, in chunks with pauses, then closes.
+    func slowWrite(_ bytes: [UInt8], as name: String, agency: String, chunks: Int = 4, pause: TimeInterval = 0.4) throws {
+        let path = inbox(agency).appendingPathComponent(name).path
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else { throw CocoaError(.fileWriteUnknown) }
+        let size = (bytes.count + chunks - 1) / chunks
+        for start in stride(from: 0, to: bytes.count, by: size) {
+            let chunk = Array(bytes[start..<min(bytes.count, start + size)])
+            _ = chunk.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            Thread.sleep(forTimeInterval: pause)
+        }
+        close(fd)
+    }
+
+    /// Polls `condition` every 50 ms until it holds or `timeout` passes.
+    func waitFor(_ what: String, timeout: TimeInterval = 20, _ condition: () -> Bool) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while !condition() {
+            if Date() > deadline { XCTFail("timed out waiting for \(what)\n\(log.suffix(2000))"); throw CocoaError(.userCancelled) }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+
+    /// Every file under the state directory except the inboxes, by relative path.
+    func filesOutsideInboxes() throws -> [String: [UInt8]] {
+        var out: [String: [UInt8]] = [:]
+        let enumerator = FileManager.default.enumerator(atPath: state.path)!
+        while let name = enumerator.nextObject() as? String {
+            if name.hasPrefix("inbox") { continue }
+            var isDirectory: ObjCBool = false
+            let path = state.appendingPathComponent(name).path
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                out[name] = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+            }
+        }
+        return out
+    }
+}
+
+/// The shared form fixtures, read from the repository (the test bundle of another
+/// target is not at hand here).
+enum RepositoryFixtures {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("ExchangeTests/Fixtures/forms")
+
+    static func bytes(_ name: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: directory.appendingPathComponent(name))) }
+
+    static func files(_ folder: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent(folder).path)
+            .filter { $0.hasSuffix(".json") }.sorted().map { folder + "/" + $0 }
+    }
+
+    static func agency(for name: String) -> String {
+        name.contains("health") || name.contains("/iswc-") ? "health" : "police"
+    }
+}

@@ -1,0 +1,165 @@
+import Foundation
+import TestSupport
+import Vault
+import XCTest
+
+/// The real `maracd` on a temporary state directory: forms in, receipts and reports out,
+/// nothing left in the inbox, no plaintext anywhere else.
+final class DaemonTests: XCTestCase {
+    var daemon: DaemonHarness!
+    override func setUpWithError() throws { daemon = try DaemonHarness() }
+    override func tearDown() { daemon.cleanUp() }
+
+    static let plaintextMarkers = ["Tamsin Quinn", "Nadia Yilmaz", "Mill Lane", "Kyle Carter", "Zofia Lambert", "Oakfield Academy"]
+
+    func sqlite(_ query: String) throws -> String {
+        let result = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/sqlite3"), [daemon.state.appendingPathComponent("vault.db").path, query])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Every shared fixture, dropped by rename or written slowly in place: the valid ones
+    /// get signed receipts that openssl verifies, the invalid ones reports naming the
+    /// expected paths, the inboxes end empty, and no form's content is anywhere but in
+    /// encrypted form.
+    func testEveryFixtureIsReceiptedOrReportedAndTheInboxEmpties() throws {
+        try daemon.start()
+        let police = try RepositoryFixtures.bytes("valid/referral-police.json")
+        try daemon.drop(police, as: "referral-police.json", agency: "police")
+        let firstReceipt = daemon.receipts("police").appendingPathComponent("referral-police.json.receipt")
+        try daemon.waitFor("the first receipt") { FileManager.default.fileExists(atPath: firstReceipt.path) }
+        let content = try verifiedReceipt(firstReceipt)
+        XCTAssertEqual(content["sha256"] as? String, Hex.encode(SHA256.hash(police)))
+        let caseNumber = try XCTUnwrap(content["case"] as? String)
+        XCTAssertTrue(caseNumber.hasPrefix("M-") && caseNumber.hasSuffix("-0001"), caseNumber)
+
+        // The research fixture names the first case: as its README says, use ours.
+        var research = try RepositoryFixtures.bytes("valid/research-health-for-first-case.json")
+        research = Array(String(decoding: research, as: UTF8.self).replacingOccurrences(of: "M-2026-0001", with: caseNumber).utf8)
+        var expectedReceipts = ["police": ["referral-police.json"], "health": [String]()]
+        var expectedReports: [String: [String]] = ["police": [], "health": []]
+        var slow = false
+        for name in try RepositoryFixtures.files("valid") + RepositoryFixtures.files("invalid") where name != "valid/referral-police.json" {
+            let agency = RepositoryFixtures.agency(for: name)
+            let file = (name as NSString).lastPathComponent
+            let bytes = name.contains("research") ? research : try RepositoryFixtures.bytes(name)
+            if slow { try daemon.slowWrite(bytes, as: file, agency: agency, chunks: 3, pause: 0.15) } else { try daemon.drop(bytes, as: file, agency: agency) }
+            slow.toggle()
+            if name.hasPrefix("valid/") { expectedReceipts[agency]!.append(file) } else { expectedReports[agency]!.append(file) }
+        }
+        try daemon.waitFor("every receipt and report", timeout: 30) {
+            ["police", "health"].allSatisfy {
+                daemon.names(daemon.receipts($0)).count == expectedReceipts[$0]!.count
+                    && daemon.names(daemon.rejected($0)).count == expectedReports[$0]!.count
+            }
+        }
+        XCTAssertEqual(daemon.stop(), 0)
+
+        for agency in ["police", "health"] {
+            XCTAssertEqual(daemon.names(daemon.inbox(agency)), [], "\(agency) inbox is empty")
+            XCTAssertEqual(daemon.names(daemon.receipts(agency)), expectedReceipts[agency]!.sorted().map { $0 + ".receipt" })
+            XCTAssertEqual(daemon.names(daemon.rejected(agency)), expectedReports[agency]!.sorted().map { $0 + ".rejected.json" })
+            for file in expectedReceipts[agency]! {
+                let receipt = try verifiedReceipt(daemon.receipts(agency).appendingPathComponent(file + ".receipt"))
+                XCTAssertEqual(receipt["agency"] as? String, agency)
+                XCTAssertEqual(receipt["file"] as? String, file)
+            }
+        }
+        // Each report names the path EXPECTED.tsv gives; unparseable files a syntax error.
+        let expected = try String(contentsOf: RepositoryFixtures.directory.appendingPathComponent("EXPECTED.tsv"), encoding: .utf8)
+            .split(separator: "\n").dropFirst().map { $0.split(separator: "\t").map(String.init) }
+        var paths: [String: String] = [:]
+        for row in expected { paths[(row[0] as NSString).lastPathComponent] = row[1] }
+        for name in try RepositoryFixtures.files("invalid") {
+            let file = (name as NSString).lastPathComponent
+            let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: daemon.rejected(RepositoryFixtures.agency(for: name))
+                .appendingPathComponent(file + ".rejected.json"))) as? [String: Any])
+            let problems = try XCTUnwrap(report["problems"] as? [[String: String]])
+            XCTAssertEqual(report["disposition"] as? String, "quarantined")
+            if let path = paths[file] {
+                XCTAssertTrue(problems.contains { $0["path"] == path }, "\(file): \(problems)")
+            } else {
+                XCTAssertEqual(problems.map { $0["rule"] }, ["syntax"], file)
+            }
+        }
+        XCTAssertEqual(try sqlite("SELECT kind || '=' || count(*) FROM document GROUP BY kind ORDER BY kind"),
+                       "iswc=1\nquarantine=13\nreferral=2\nresearch=1")
+        for (name, bytes) in try daemon.filesOutsideInboxes() {
+            for marker in Self.plaintextMarkers {
+                XCTAssertNil(Data(bytes).range(of: Data(marker.utf8)), "\(marker) in \(name)")
+            }
+        }
+        XCTAssertFalse(Self.plaintextMarkers.contains { daemon.log.contains($0) }, "no name in the log")
+    }
+
+    /// The same file dropped again is the same document: a receipt, no second copy.
+    func testResubmittingIsIdempotent() throws {
+        try daemon.start()
+        let police = try RepositoryFixtures.bytes("valid/referral-police.json")
+        try daemon.drop(police, as: "first.json", agency: "police")
+        try daemon.waitFor("the first receipt") { daemon.names(daemon.receipts("police")).count == 1 }
+        try daemon.drop(police, as: "again.json", agency: "police")
+        try daemon.waitFor("the second receipt") { daemon.names(daemon.receipts("police")).count == 2 }
+        let first = try verifiedReceipt(daemon.receipts("police").appendingPathComponent("first.json.receipt"))
+        let again = try verifiedReceipt(daemon.receipts("police").appendingPathComponent("again.json.receipt"))
+        XCTAssertEqual(first["document"] as? String, again["document"] as? String)
+        XCTAssertEqual(first["receivedAt"] as? String, again["receivedAt"] as? String)
+        XCTAssertEqual(daemon.stop(), 0)
+        XCTAssertEqual(try sqlite("SELECT count(*) FROM document"), "1")
+    }
+
+    /// SIGHUP with a broken configuration keeps the old one and keeps working; a good one
+    /// is applied; SIGTERM stops with status 0.
+    func testReloadKeepsTheOldConfigurationOnErrorAndTermStopsCleanly() throws {
+        try daemon.start()
+        let pid = try XCTUnwrap(daemon.process?.processIdentifier)
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        XCTAssertTrue(status.contains("Umask:\t0077"), "umask 077")
+        let limits = try String(contentsOfFile: "/proc/\(pid)/limits", encoding: .utf8)
+        let core = try XCTUnwrap(limits.split(separator: "\n").first { $0.hasPrefix("Max core file size") })
+        XCTAssertEqual(core.split(separator: " ").filter { !$0.isEmpty }.dropFirst(4).prefix(2), ["0", "0"], "no core dumps")
+
+        try Data(#"{"stateDirectory": "/nowhere", "inbox": {"colour": "red"}}"#.utf8).write(to: daemon.configPath)
+        kill(pid, SIGHUP)
+        try daemon.waitFor("the reload to fail") { daemon.log.contains("config.reload_failed") }
+        try daemon.drop(try RepositoryFixtures.bytes("valid/iswc-health.json"), as: "iswc.json", agency: "health")
+        try daemon.waitFor("a receipt after the failed reload") { daemon.names(daemon.receipts("health")).count == 1 }
+
+        try daemon.writeConfig(#""log": {"level": "debug"}"#)
+        kill(pid, SIGHUP)
+        try daemon.waitFor("the reload") { daemon.log.contains("config.reloaded") }
+        XCTAssertEqual(daemon.stop(SIGTERM), 0)
+        XCTAssertTrue(daemon.log.contains("daemon.stopped"))
+    }
+
+    func testCheckConfigAndRootRefusal() throws {
+        let maracd = CLITests.products.appendingPathComponent("maracd")
+        let good = try Subprocess.run(maracd, ["--check-config", daemon.configPath.path])
+        XCTAssertEqual(good.status, 0, good.stderr)
+        XCTAssertEqual(good.output, "maracd: configuration \(daemon.configPath.path) is valid\n")
+
+        try Data(#"{"stateDirectory": "s", "inbox": {"colour": "red", "maxFileBytes": "big"}, "logg": {}}"#.utf8).write(to: daemon.configPath)
+        let bad = try Subprocess.run(maracd, ["--check-config", daemon.configPath.path])
+        XCTAssertEqual(bad.status, 78)
+        XCTAssertEqual(bad.stderr, "maracd: configuration: \(daemon.configPath.path): $.logg: unknown key; $.inbox.colour: unknown key; "
+                       + "$.inbox.maxFileBytes: must be an integer from 1024 to 16777216\n")
+
+        try daemon.writeConfig("")
+        if geteuid() == 0 {
+            let root = try Subprocess.run(maracd, ["--config", daemon.configPath.path])
+            XCTAssertEqual(root.status, 77)
+            XCTAssertEqual(root.stderr, "maracd: refusing to run as root (use a dedicated user, or --allow-root)\n")
+        }
+    }
+
+    /// The receipt's content, after `openssl cms -verify` against the published certificates.
+    func verifiedReceipt(_ url: URL) throws -> [String: Any] {
+        let certificates = url.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("signing-certificates.pem")
+        let result = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/openssl"),
+                                        ["cms", "-verify", "-inform", "DER", "-in", url.path, "-CAfile", certificates.path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("Verification successful"), result.stderr)
+        return try XCTUnwrap(JSONSerialization.jsonObject(with: result.stdout) as? [String: Any])
+    }
+}
+

@@ -1,0 +1,78 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// What a hostile or careless agency can put in an inbox: each object is refused,
+/// reported and removed without following it or reading past the limit, and other
+/// agencies' forms keep flowing meanwhile.
+final class HostileInboxTests: XCTestCase {
+    var daemon: DaemonHarness!
+    override func setUpWithError() throws { daemon = try DaemonHarness() }
+    override func tearDown() { daemon.cleanUp() }
+
+    func report(_ agency: String, _ file: String) throws -> [String: Any] {
+        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: daemon.rejected(agency).appendingPathComponent(file))) as? [String: Any])
+    }
+
+    func testHostileObjectsAreRefusedWithoutBlockingOtherAgencies() throws {
+        let police = daemon.inbox("police")
+        let shadow = try FileManager.default.attributesOfItem(atPath: "/etc/shadow")
+        try daemon.start()
+
+        XCTAssertEqual(symlink("/etc/shadow", police.appendingPathComponent("shadow.json").path), 0)
+        XCTAssertEqual(mkfifo(police.appendingPathComponent("pipe.json").path, 0o600), 0)
+        let sparse = open(police.appendingPathComponent("huge.json").path, O_WRONLY | O_CREAT, 0o600)
+        XCTAssertEqual(ftruncate(sparse, 2 << 30), 0)
+        close(sparse)
+        let outside = daemon.state.deletingLastPathComponent().appendingPathComponent("outside.json")
+        try Data("{}".utf8).write(to: outside)
+        XCTAssertEqual(link(outside.path, police.appendingPathComponent("hard.json").path), 0)
+        XCTAssertEqual(mkdir(police.appendingPathComponent("folder").path, 0o700), 0)
+        try Data("x".utf8).write(to: police.appendingPathComponent("folder/inner.json"))
+        let strange = "a\nb..\n..json"
+        try daemon.drop(try RepositoryFixtures.bytes("valid/referral-police.json"), as: strange, agency: "police")
+
+        // A file that keeps growing past the limit while another agency's forms arrive.
+        let growing = police.appendingPathComponent("growing.json").path
+        let writer = Thread {
+            let fd = open(growing, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+            let chunk = [UInt8](repeating: UInt8(ascii: " "), count: 64 * 1024)
+            for _ in 0..<40 {
+                _ = chunk.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            close(fd)
+        }
+        writer.start()
+        try daemon.drop(try RepositoryFixtures.bytes("valid/iswc-health.json"), as: "meanwhile.json", agency: "health")
+        try daemon.waitFor("the other agency's receipt", timeout: 10) { daemon.names(daemon.receipts("health")) == ["meanwhile.json.receipt"] }
+
+        let reports = ["shadow.json", "pipe.json", "huge.json", "hard.json", "folder", "growing.json"].map { $0 + ".rejected.json" }
+        try daemon.waitFor("every refusal", timeout: 30) { Set(reports).isSubset(of: daemon.names(daemon.rejected("police"))) }
+        try daemon.waitFor("the strange name's receipt") { daemon.names(daemon.receipts("police")).count == 1 }
+        XCTAssertEqual(daemon.stop(), 0)
+
+        XCTAssertEqual(daemon.names(police), [], "everything left the inbox")
+        let after = try FileManager.default.attributesOfItem(atPath: "/etc/shadow")
+        XCTAssertEqual(after[.size] as? Int, shadow[.size] as? Int)
+        XCTAssertEqual(after[.modificationDate] as? Date, shadow[.modificationDate] as? Date)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: outside.path), "the hard link's other name is untouched")
+
+        let expectations: [(String, String, String)] = [
+            ("shadow.json", "symlink", "removed"), ("pipe.json", "not-a-regular-file", "removed"),
+            ("huge.json", "too-large", "deleted unread"), ("hard.json", "hard-link", "removed"),
+            ("folder", "directory", "removed"), ("growing.json", "too-large", "quarantined"),
+        ]
+        for (file, rule, disposition) in expectations {
+            let body = try report("police", file + ".rejected.json")
+            XCTAssertEqual((body["problems"] as? [[String: String]])?.map { $0["rule"] }, [rule], file)
+            XCTAssertEqual(body["disposition"] as? String, disposition, file)
+        }
+        XCTAssertEqual((try report("police", "huge.json.rejected.json")["problems"] as? [[String: String]])?.first?["message"],
+                       "the file is 2147483648 bytes; the limit is 1048576")
+        // The strange name is accepted, and its receipt has a safe name.
+        let receipt = try XCTUnwrap(daemon.names(daemon.receipts("police")).first)
+        XCTAssertTrue(receipt.hasPrefix("a_b.._..json-") && receipt.hasSuffix(".receipt") && !receipt.contains("\n"), receipt)
+        XCTAssertFalse(daemon.log.contains("\n..json"), "no raw file name in the log")
+    }
+}

@@ -49,9 +49,10 @@ final class DaemonHarness {
         handle.seekToEndOfFile()
         process.standardError = handle
         process.standardOutput = FileHandle.nullDevice
+        let startsBefore = starts
         try process.run()
         self.process = process
-        try waitFor("the daemon to start", timeout: 20) { self.log.contains("daemon.started") || !process.isRunning }
+        try waitFor("the daemon to start", timeout: 20) { self.starts > startsBefore || !process.isRunning }
         XCTAssertTrue(process.isRunning, log)
     }
 
@@ -71,6 +72,9 @@ final class DaemonHarness {
     }
 
     var log: String { (try? String(contentsOf: logPath, encoding: .utf8)) ?? "" }
+
+    /// How many times a daemon has logged that it started, in this harness's log.
+    var starts: Int { log.components(separatedBy: "daemon.started").count - 1 }
 
     func inbox(_ agency: String) -> URL { state.appendingPathComponent("inbox/\(agency)") }
     func receipts(_ agency: String) -> URL { state.appendingPathComponent("outbox/\(agency)/receipts") }

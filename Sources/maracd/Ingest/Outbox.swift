@@ -21,6 +21,11 @@ final class Outbox {
         root = try Directory.ensure(state + "/outbox/" + agency, mode: dirMode)
         receipts = try Directory.ensure(root.path + "/receipts", mode: dirMode)
         rejected = try Directory.ensure(root.path + "/rejected", mode: dirMode)
+        // A crash between writing a temporary and renaming it leaves the temporary; the
+        // file it was for is still in the inbox and will be written again.
+        for directory in [root, receipts, rejected] {
+            for name in try directory.names() where name.hasPrefix(".tmp-") { try directory.remove(name) }
+        }
     }
 
     /// Publishes the certificates receipts are signed with (PEM, newest last).

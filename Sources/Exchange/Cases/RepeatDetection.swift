@@ -24,7 +24,8 @@ enum RepeatDetection {
         return tokens
     }
 
-    /// The most recent earlier case whose referral shares one of `tokens`.
+    /// The most recent earlier case whose referral shares one of `tokens`: the subject
+    /// index gives the documents, one query picks the latest case among their referrals.
     static func lastCase(_ tx: VaultTransaction, tokens: [BlindToken]) throws -> CaseRecord? {
         var referrals = Set<String>()
         for token in tokens {
@@ -32,12 +33,12 @@ enum RepeatDetection {
                 referrals.insert(record.id)
             }
         }
-        var latest: CaseRecord?
-        for id in referrals {
-            guard let row = try tx.rows("SELECT \(CaseBook.columns) FROM x_case WHERE referral = ?", [.text(id)]).first else { continue }
-            let record = try CaseBook.record(row)
-            if latest.map({ ($0.receivedOn, $0.number) < (record.receivedOn, record.number) }) ?? true { latest = record }
-        }
-        return latest
+        guard !referrals.isEmpty else { return nil }
+        let ids = referrals.sorted()
+        let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+        return try tx.rows("""
+            SELECT \(CaseBook.columns) FROM x_case WHERE referral IN (\(placeholders))
+            ORDER BY received_on DESC, year DESC, sequence DESC LIMIT 1
+            """, ids.map { .text($0) }).first.map(CaseBook.record)
     }
 }

@@ -64,7 +64,7 @@ public struct JSONObject: Equatable, Sendable {
 
     /// Sets member `key` (a repeated key keeps its first position and its last value, as
     /// most parsers do; the parser reports the repetition separately).
-    mutating func set(_ key: String, _ value: JSONValue) {
+    public mutating func set(_ key: String, _ value: JSONValue) {
         if members.updateValue(value, forKey: key) == nil { keys.append(key) }
     }
 

@@ -60,11 +60,27 @@ public struct LogEntry: Codable, Equatable, Sendable {
         }
     }
 
-    /// The canonical bytes appended to the log.
+    /// The canonical bytes appended to the log: compact JSON, keys sorted, absent
+    /// optionals omitted (what `JSONEncoder` with `.sortedKeys` writes, without its cost).
     public func encoded() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return try! encoder.encode(self)  // only strings, ints and arrays: cannot fail
+        var object = JSONObject()
+        object.set("v", .number(Double(v)))
+        object.set("time", .string(time))
+        object.set("operation", .string(operation.rawValue))
+        var actorObject = JSONObject()
+        if let person = actor.person { actorObject.set("person", .string(person)) }
+        actorObject.set("agency", .string(actor.agency))
+        object.set("actor", .object(actorObject))
+        object.set("records", .array(records.map(JSONValue.string)))
+        if let value = self.case { object.set("case", .string(value)) }
+        if let meeting { object.set("meeting", .string(meeting)) }
+        object.set("recipients", .array(recipients.map(JSONValue.string)))
+        object.set("bases", .array(bases.map(JSONValue.string)))
+        object.set("justification", .string(justification))
+        var detailObject = JSONObject()
+        for (key, value) in details { detailObject.set(key, .string(value)) }
+        object.set("details", .object(detailObject))
+        return Data(JSONValue.object(object).canonicalBytes)
     }
 
     /// `2026-11-20T09:30:00Z`.

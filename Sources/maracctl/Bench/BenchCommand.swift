@@ -6,6 +6,7 @@ enum BenchArea: String, CaseIterable {
     case crypto
     case vault
     case forms
+    case ingest
 }
 
 /// One area's results: raw figures and ratios to a baseline measured in the same run.
@@ -83,6 +84,7 @@ struct BenchCommand {
             case .crypto: report = try CryptoBench(seconds: seconds).run()
             case .vault: report = try VaultBench(rewrapDocuments: full ? 1_000_000 : 100_000).run()
             case .forms: report = try FormsBench(seconds: seconds).run()
+            case .ingest: report = try IngestBench(forms: full ? 50_000 : 10_000).run()
             }
             print(json ? report.json : report.table)
         }

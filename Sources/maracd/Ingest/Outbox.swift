@@ -36,13 +36,18 @@ final class Outbox {
     /// The receipt for a stored form: JSON content in CMS SignedData (DER), which
     /// `openssl cms -verify -inform DER -CAfile signing-certificates.pem` checks and prints.
     func writeReceipt(file: String, form: AcceptedForm, vault: Vault) throws {
-        var content: [String: Any] = [
-            "v": 1, "agency": agency, "file": outboxName(for: file), "fileId": fileID(for: file), "document": form.document,
-            "kind": form.kind.rawValue, "sha256": Hex.encode(form.digest), "receivedAt": LogEntry.timestamp(form.receivedAt),
-        ]
-        if let number = form.caseNumber { content["case"] = number.description }
-        if let repeatOf = form.repeatOf { content["repeatOf"] = repeatOf.description }
-        let json = try JSONSerialization.data(withJSONObject: content, options: [.sortedKeys, .withoutEscapingSlashes])
+        var content = JSONObject()
+        content.set("v", 1)
+        content.set("agency", .string(agency))
+        content.set("file", .string(outboxName(for: file)))
+        content.set("fileId", .string(fileID(for: file)))
+        content.set("document", .string(form.document))
+        content.set("kind", .string(form.kind.rawValue))
+        content.set("sha256", .string(Hex.encode(form.digest)))
+        content.set("receivedAt", .string(LogEntry.timestamp(form.receivedAt)))
+        if let number = form.caseNumber { content.set("case", .string(number.description)) }
+        if let repeatOf = form.repeatOf { content.set("repeatOf", .string(repeatOf.description)) }
+        let json = JSONValue.object(content).canonicalBytes
         try receipts.writeAtomically(outboxName(for: file) + ".receipt", try vault.signCMS(json), mode: fileMode)
     }
 

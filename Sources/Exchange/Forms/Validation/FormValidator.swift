@@ -85,17 +85,16 @@ public enum FormValidator {
         guard problems.isEmpty else { return .failure(FormRejection(kind: kind, problems: capped(problems))) }
 
         do {
-            let decoder = JSONDecoder()
-            let data = Data(bytes)
+            // From the tree already parsed and checked: no second parse.
             switch kind {
             case .referral:
-                let referral = try decoder.decode(Referral.self, from: data)
+                let referral = try JSONValueDecoder.decode(Referral.self, from: parsed.value)
                 return .success(ValidatedForm(form: .referral(referral),
                                               dashScore: referral.dash.map { DashScore($0, thresholds: context.thresholds) }))
             case .research:
-                return .success(ValidatedForm(form: .research(try decoder.decode(Research.self, from: data)), dashScore: nil))
+                return .success(ValidatedForm(form: .research(try JSONValueDecoder.decode(Research.self, from: parsed.value)), dashScore: nil))
             case .iswc:
-                return .success(ValidatedForm(form: .iswc(try decoder.decode(ISWC.self, from: data)), dashScore: nil))
+                return .success(ValidatedForm(form: .iswc(try JSONValueDecoder.decode(ISWC.self, from: parsed.value)), dashScore: nil))
             }
         } catch {
             // The checks above admit only what the models decode; reaching here is a bug

@@ -1,0 +1,129 @@
+import Exchange
+import Foundation
+import Vault
+
+/// The `ingest` area: the real `maracd` (next to this binary) on a scratch state
+/// directory. Throughput from inbox to committed-with-receipt for `forms` fixture-sized
+/// referrals dropped at once, beside the raw `Vault.put` rate for the same bytes in the
+/// same batch size measured in the same run; rename-to-receipt latency for a lone file at
+/// light load; the daemon's peak resident memory.
+struct IngestBench {
+    let forms: Int
+    let loneFiles = 200
+
+    func run() throws -> BenchReport {
+        var report = BenchReport(area: .ingest)
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("maracd-ingest-bench-\(getpid())").path
+        try? FileManager.default.removeItem(atPath: scratch)
+        mkdir(scratch, 0o700)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let state = scratch + "/state", staging = scratch + "/staging"
+        mkdir(staging, 0o700)
+        do {
+            let vault = try Vault.create(stateDirectory: state, signingName: "bench")
+            let marac = try Marac(vault: vault)
+            for (id, kind) in [("police", AgencyKind.police), ("idva", .idva)] { try marac.agencies.add(Agency(id: id, name: id, kind: kind)) }
+        }
+        let config = scratch + "/maracd.json"
+        try Data(#"{"stateDirectory": "\#(state)", "ingest": {"maxBatchFiles": 256}, "inbox": {"rescanIntervalSeconds": 30}}"#.utf8)
+            .write(to: URL(fileURLWithPath: config))
+
+        let daemon = try DaemonProcess(config: config, log: scratch + "/maracd.log")
+        defer { daemon.stop() }
+        let inbox = state + "/inbox/police", receipts = state + "/outbox/police/receipts"
+
+        // Throughput: every form staged, then all renamed in at once.
+        let sample = try SampleForms.referral(bytes: 3_300)
+        let template = String(decoding: sample, as: UTF8.self)
+        var sizes = 0
+        for i in 0..<forms {
+            let bytes = Array(template.replacingOccurrences(of: "Sample Victim", with: "Bench Victim \(i)")
+                .replacingOccurrences(of: "S. Victim", with: "B. Victim \(i)").utf8)
+            sizes += bytes.count
+            try Data(bytes).write(to: URL(fileURLWithPath: "\(staging)/form-\(i).json"))
+        }
+        let start = ContinuousClock.now
+        for i in 0..<forms { rename("\(staging)/form-\(i).json", "\(inbox)/form-\(i).json") }
+        try waitUntil(timeout: 600) { (try? FileManager.default.contentsOfDirectory(atPath: receipts).count) == forms }
+        let throughput = Double(forms) / (ContinuousClock.now - start).seconds
+
+        // Latency: one file at a time, 20 ms apart.
+        var latencies: [Double] = []
+        for i in 0..<loneFiles {
+            let bytes = Array(template.replacingOccurrences(of: "Sample Victim", with: "Lone Victim \(i)")
+                .replacingOccurrences(of: "S. Victim", with: "L. Victim \(i)").utf8)
+            try Data(bytes).write(to: URL(fileURLWithPath: "\(staging)/lone-\(i).json"))
+            let receipt = "\(receipts)/lone-\(i).json.receipt"
+            let sent = ContinuousClock.now
+            rename("\(staging)/lone-\(i).json", "\(inbox)/lone-\(i).json")
+            try waitUntil(timeout: 30, every: 0.0002) { access(receipt, F_OK) == 0 }
+            latencies.append((ContinuousClock.now - sent).seconds * 1000)
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        let peak = daemon.peakResidentMiB()
+        daemon.stop()
+
+        // Raw: the same bytes straight into a vault, the daemon's batch size.
+        let raw = try Vault.create(stateDirectory: scratch + "/raw", signingName: "bench")
+        let payloads = try (0..<forms).map { _ in try SecretBytes(randomByteCount: sizes / forms) }
+        let rawStart = ContinuousClock.now
+        for batch in stride(from: 0, to: forms, by: 256) {
+            _ = try raw.put(payloads[batch..<min(batch + 256, forms)].map { NewDocument(content: $0, agency: "police", kind: "referral") })
+        }
+        let rawRate = Double(forms) / (ContinuousClock.now - rawStart).seconds
+
+        latencies.sort()
+        report.figures += [
+            ("forms", Double(forms)), ("form_bytes", Double(sizes / forms)),
+            ("ingest_forms_per_s", throughput), ("raw_put_per_s", rawRate),
+            ("lone_latency_p50_ms", latencies[latencies.count / 2]), ("lone_latency_p99_ms", latencies[latencies.count * 99 / 100]),
+            ("peak_rss_mib", peak),
+        ]
+        report.ratios.append(("ingest_vs_raw_put", throughput / rawRate))
+        report.notes.append("ingest: rename into the inbox to the last signed receipt on disk (validate, store, log, receipt, syncfs, unlink)")
+        report.notes.append("raw: Vault.put of the same number of same-size payloads, 256 per transaction, no files, no validation")
+        return report
+    }
+
+    private func waitUntil(timeout: Double, every interval: Double = 0.01, _ condition: () -> Bool) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while !condition() {
+            guard Date() < deadline else { throw CommandError(code: .software, message: "the daemon did not finish in \(Int(timeout)) s") }
+            Thread.sleep(forTimeInterval: interval)
+        }
+    }
+}
+
+/// A `maracd` child process for benchmarks.
+final class DaemonProcess {
+    let process = Process()
+
+    init(config: String, log: String) throws {
+        let here = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        process.executableURL = here.deletingLastPathComponent().appendingPathComponent("maracd")
+        process.arguments = ["--config", config] + (geteuid() == 0 ? ["--allow-root"] : [])
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        while !((try? String(contentsOfFile: log, encoding: .utf8))?.contains("daemon.started") ?? false) {
+            guard process.isRunning, Date() < deadline else { throw CommandError(code: .software, message: "maracd did not start (see \(log))") }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+    }
+
+    /// `VmHWM` from `/proc/<pid>/status`, in MiB.
+    func peakResidentMiB() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kib = Double(line.split(separator: " ").filter { !$0.isEmpty }.dropFirst().first ?? "") else { return -1 }
+        return kib / 1024
+    }
+
+    func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+    }
+}

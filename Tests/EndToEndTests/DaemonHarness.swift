@@ -26,8 +26,10 @@ final class DaemonHarness {
     }
 
     func writeConfig(_ extra: String) throws {
+        // Fast rescans for tests, unless `extra` brings its own inbox settings.
+        let inbox = extra.contains("\"inbox\"") ? "" : #", "inbox": {"rescanIntervalSeconds": 0.5, "settleSeconds": 1}"#
         let text = """
-            {"stateDirectory": "\(state.path)", "inbox": {"rescanIntervalSeconds": 0.5, "settleSeconds": 1}\(extra.isEmpty ? "" : ", " + extra)}
+            {"stateDirectory": "\(state.path)"\(inbox)\(extra.isEmpty ? "" : ", " + extra)}
             """
         try Data(text.utf8).write(to: configPath)
     }
@@ -39,11 +41,18 @@ final class DaemonHarness {
         return result
     }
 
-    /// Starts the daemon (as root in tests, hence `--allow-root`).
-    func start() throws {
+    /// Starts the daemon: as root (tests run as root, hence `--allow-root`), or as `uid`
+    /// through `setpriv`, with no supplementary groups and no `--allow-root`.
+    func start(asUser uid: Int? = nil) throws {
         let process = Process()
-        process.executableURL = CLITests.products.appendingPathComponent("maracd")
-        process.arguments = ["--config", configPath.path, "--allow-root"]
+        let maracd = CLITests.products.appendingPathComponent("maracd")
+        if let uid {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", maracd.path, "--config", configPath.path]
+        } else {
+            process.executableURL = maracd
+            process.arguments = ["--config", configPath.path, "--allow-root"]
+        }
         if !FileManager.default.fileExists(atPath: logPath.path) { FileManager.default.createFile(atPath: logPath.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: logPath)
         handle.seekToEndOfFile()

@@ -163,3 +163,49 @@ final class DaemonTests: XCTestCase {
     }
 }
 
+
+/// The daemon as it runs in production: an unprivileged user, and agencies' SFTP groups
+/// on their own inbox and outbox.
+final class UnprivilegedDaemonTests: XCTestCase {
+    var daemon: DaemonHarness!
+    override func setUpWithError() throws {
+        try XCTSkipUnless(geteuid() == 0, "needs root to hand the state directory to another uid")
+        daemon = try DaemonHarness(extraConfig: #""inbox": {"agencyAccess": "group", "rescanIntervalSeconds": 0.5}"#)
+    }
+    override func tearDown() { daemon?.cleanUp() }
+
+    func testRunsAsItsOwnUserAndSharesOnlyWithTheAgencysGroup() throws {
+        let daemonUID: UInt32 = 65_534, agencyGroup: UInt32 = 100
+        // The administrator's set-up (deploy/README.md): the agency's directories carry its group, set-group-ID.
+        for (path, mode) in [("inbox", 0o700), ("outbox", 0o700), ("inbox/police", 0o2770), ("outbox/police", 0o2750)] {
+            let url = daemon.state.appendingPathComponent(path)
+            XCTAssertEqual(mkdir(url.path, 0o700), 0)
+            XCTAssertEqual(chown(url.path, daemonUID, path.contains("police") ? agencyGroup : daemonUID), 0)
+            XCTAssertEqual(chmod(url.path, mode_t(mode)), 0)
+        }
+        let root = daemon.state.deletingLastPathComponent()
+        let chown = try Subprocess.run(URL(fileURLWithPath: "/bin/chown"), ["-R", "--from=0:0", "\(daemonUID):\(daemonUID)", root.path])
+        XCTAssertEqual(chown.status, 0, chown.stderr)
+
+        try daemon.start(asUser: Int(daemonUID))
+        let pid = try XCTUnwrap(daemon.process?.processIdentifier)
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        XCTAssertTrue(status.contains("Uid:\t65534\t65534\t65534\t65534"), status)
+
+        try daemon.drop(try RepositoryFixtures.bytes("valid/referral-police.json"), as: "referral.json", agency: "police")
+        let receipt = daemon.receipts("police").appendingPathComponent("referral.json.receipt")
+        try daemon.waitFor("the receipt") { FileManager.default.fileExists(atPath: receipt.path) }
+        XCTAssertEqual(daemon.stop(), 0)
+
+        var info = stat()
+        XCTAssertEqual(stat(receipt.path, &info), 0)
+        XCTAssertEqual(info.st_mode & 0o777, 0o640, "readable by the agency's group, nobody else")
+        XCTAssertEqual(info.st_gid, agencyGroup, "the group comes from the set-group-ID directory")
+        XCTAssertEqual(info.st_uid, daemonUID)
+        XCTAssertEqual(stat(daemon.receipts("police").path, &info), 0)
+        XCTAssertEqual(info.st_gid, agencyGroup)
+        XCTAssertEqual(info.st_mode & 0o7777, 0o2750)
+        XCTAssertEqual(stat(daemon.state.appendingPathComponent("vault.db").path, &info), 0)
+        XCTAssertEqual(info.st_mode & 0o777, 0o600)
+    }
+}

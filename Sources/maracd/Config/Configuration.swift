@@ -37,8 +37,8 @@ struct Configuration: Equatable {
         var rescanIntervalSeconds = 10.0
         var settleSeconds = 2.0
         /// `none`: inbox and outbox are the daemon user's alone (0700, files 0600).
-        /// `group`: inbox 2770 and outbox 2750, outbox files 0640, for a per-agency group
-        /// set on each directory by the administrator (SFTP chroots).
+        /// `group`: inbox 0770 and outbox 0750, outbox files 0640, for a per-agency group
+        /// the administrator sets (set-group-ID) on each agency's directories (SFTP chroots).
         var agencyAccess = "none"
     }
 

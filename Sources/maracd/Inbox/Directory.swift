@@ -23,17 +23,20 @@ final class Directory {
 
     deinit { close(fd) }
 
-    /// Creates `path` with `mode` if missing (and its parent chain, 0700), then opens it.
-    /// An existing directory keeps its mode and group (set by the administrator), but must
-    /// pass the same checks.
+    /// Creates `path` with permission bits `mode` if missing (and its parent chain, 0700),
+    /// then opens it. The mode is set by `mkdir` under a matching umask, never by `chmod`,
+    /// so a set-group-ID bit inherited from a parent the administrator made for an
+    /// agency's group is kept (and the unit's `RestrictSUIDSGID=` is never tripped). An
+    /// existing directory keeps its mode and group, but must pass the same checks.
     static func ensure(_ path: String, mode: mode_t) throws -> Directory {
         var info = stat()
         if lstat(path, &info) != 0 {
             guard errno == ENOENT else { throw SystemError(call: "lstat \(path)", errno: errno) }
             let parent = (path as NSString).deletingLastPathComponent
             if !parent.isEmpty, lstat(parent, &info) != 0 { _ = try ensure(parent, mode: 0o700) }
-            try syscall("mkdir \(path)") { mkdir(path, 0o700) }
-            try syscall("chmod \(path)") { chmod(path, mode) }  // umask 077 would strip the group bits
+            let saved = umask(~mode & 0o777)
+            defer { umask(saved) }
+            try syscall("mkdir \(path)") { mkdir(path, mode & 0o777) }
         }
         return try Directory(path)
     }

@@ -35,7 +35,7 @@ final class IngestService {
     func open(agency: String) throws -> Directory {
         let group = config.inbox.agencyAccess == "group"
         _ = try Directory.ensure(config.stateDirectory + "/inbox", mode: 0o700)
-        let inbox = try Directory.ensure(config.stateDirectory + "/inbox/" + agency, mode: group ? 0o2770 : 0o700)
+        let inbox = try Directory.ensure(config.stateDirectory + "/inbox/" + agency, mode: group ? 0o770 : 0o700)
         let outbox = try Outbox(state: config.stateDirectory, agency: agency, groupAccess: group)
         try outbox.publish(certificates: marac.vault.signingCertificates())
         inboxes[agency] = inbox

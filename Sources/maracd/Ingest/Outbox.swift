@@ -15,7 +15,7 @@ final class Outbox {
 
     init(state: String, agency: String, groupAccess: Bool) throws {
         self.agency = agency
-        let dirMode: mode_t = groupAccess ? 0o2750 : 0o700
+        let dirMode: mode_t = groupAccess ? 0o750 : 0o700
         fileMode = groupAccess ? 0o640 : 0o600
         _ = try Directory.ensure(state + "/outbox", mode: 0o700)
         root = try Directory.ensure(state + "/outbox/" + agency, mode: dirMode)

@@ -53,7 +53,7 @@ final class DaemonHarness {
             process.executableURL = maracd
             process.arguments = ["--config", configPath.path, "--allow-root"]
         }
-        if !FileManager.default.fileExists(atPath: logPath.path) { FileManager.default.createFile(atPath: logPath.path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: logPath.path) { _ = FileManager.default.createFile(atPath: logPath.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: logPath)
         handle.seekToEndOfFile()
         process.standardError = handle

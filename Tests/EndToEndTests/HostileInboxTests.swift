@@ -31,6 +31,14 @@ final class HostileInboxTests: XCTestCase {
         try Data("x".utf8).write(to: police.appendingPathComponent("folder/inner.json"))
         let strange = "a\nb..\n..json"
         try daemon.drop(try RepositoryFixtures.bytes("valid/referral-police.json"), as: strange, agency: "police")
+        // A name that is not UTF-8 (Latin-1 "café.json"): still taken, never left unseen.
+        let latin1 = Array(police.path.utf8) + Array("/caf".utf8) + [0xE9] + Array(".json".utf8) + [0]
+        let other = String(decoding: try RepositoryFixtures.bytes("valid/referral-police.json"), as: UTF8.self)
+            .replacingOccurrences(of: "Tamsin Quinn", with: "Another Person")
+        let fd = latin1.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_WRONLY | O_CREAT | O_EXCL, 0o600) } }
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        _ = Array(other.utf8).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
 
         // A file that keeps growing past the limit while another agency's forms arrive.
         let growing = police.appendingPathComponent("growing.json").path
@@ -49,7 +57,7 @@ final class HostileInboxTests: XCTestCase {
 
         let reports = ["shadow.json", "pipe.json", "huge.json", "hard.json", "folder", "growing.json"].map { $0 + ".rejected.json" }
         try daemon.waitFor("every refusal", timeout: 30) { Set(reports).isSubset(of: daemon.names(daemon.rejected("police"))) }
-        try daemon.waitFor("the strange name's receipt") { daemon.names(daemon.receipts("police")).count == 1 }
+        try daemon.waitFor("the strange names' receipts") { daemon.names(daemon.receipts("police")).count == 2 }
         XCTAssertEqual(daemon.stop(), 0)
 
         XCTAssertEqual(daemon.names(police), [], "everything left the inbox")
@@ -70,9 +78,12 @@ final class HostileInboxTests: XCTestCase {
         }
         XCTAssertEqual((try report("police", "huge.json.rejected.json")["problems"] as? [[String: String]])?.first?["message"],
                        "the file is 2147483648 bytes; the limit is 1048576")
-        // The strange name is accepted, and its receipt has a safe name.
-        let receipt = try XCTUnwrap(daemon.names(daemon.receipts("police")).first)
-        XCTAssertTrue(receipt.hasPrefix("a_b.._..json-") && receipt.hasSuffix(".receipt") && !receipt.contains("\n"), receipt)
+        // The strange names are accepted, and their receipts have safe names.
+        let receipts = daemon.names(daemon.receipts("police"))
+        XCTAssertEqual(receipts.count, 2)
+        XCTAssertTrue(receipts.contains { $0.hasPrefix("a_b.._..json-") && $0.hasSuffix(".receipt") }, "\(receipts)")
+        XCTAssertTrue(receipts.contains { $0.hasPrefix("caf_.json-") && $0.hasSuffix(".receipt") }, "\(receipts)")
+        XCTAssertFalse(receipts.contains { $0.contains("\n") })
         XCTAssertFalse(daemon.log.contains("\n..json"), "no raw file name in the log")
     }
 }

@@ -41,39 +41,37 @@ final class Directory {
         return try Directory(path)
     }
 
-    /// The names in the directory (not `.` or `..`).
-    func names() throws -> [String] {
+    /// The names in the directory (not `.` or `..`), as bytes.
+    func names() throws -> [FileName] {
         let copy = try syscall("dup") { dup(fd) }
         guard let stream = fdopendir(copy) else { close(copy); throw SystemError(call: "fdopendir", errno: errno) }
         defer { closedir(stream) }
         rewinddir(stream)
-        var names: [String] = []
+        var names: [FileName] = []
         while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { FileName(bytes: $0.prefix(while: { $0 != 0 })) }
+            if name != FileName(".") && name != FileName("..") { names.append(name) }
         }
         return names
     }
 
     /// `lstat` of `name`, or nil if it is gone.
-    func status(_ name: String) throws -> stat? {
+    func status(_ name: FileName) throws -> stat? {
         var info = stat()
-        if fstatat(fd, name, &info, AT_SYMLINK_NOFOLLOW) == 0 { return info }
+        if name.withCString({ fstatat(fd, $0, &info, AT_SYMLINK_NOFOLLOW) }) == 0 { return info }
         if errno == ENOENT { return nil }
         throw SystemError(call: "fstatat", errno: errno)
     }
 
     /// Removes `name` without following it: a link is removed, never its target; a
     /// directory is emptied the same way, then removed.
-    func remove(_ name: String) throws {
-        if unlinkat(fd, name, 0) == 0 || errno == ENOENT { return }
+    func remove(_ name: FileName) throws {
+        if name.withCString({ unlinkat(fd, $0, 0) }) == 0 || errno == ENOENT { return }
         guard errno == EISDIR || errno == EPERM else { throw SystemError(call: "unlinkat", errno: errno) }
-        let child = try syscall("openat") { openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
-        let sub = Directory(adopting: child, path: path + "/" + name)
+        let child = try syscall("openat") { name.withCString { openat(fd, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) } }
+        let sub = Directory(adopting: child, path: path + "/" + name.id)
         for entry in try sub.names() { try sub.remove(entry) }
-        try syscall("unlinkat(AT_REMOVEDIR)") { unlinkat(fd, name, AT_REMOVEDIR) }
+        try syscall("unlinkat(AT_REMOVEDIR)") { name.withCString { unlinkat(fd, $0, AT_REMOVEDIR) } }
     }
 
     private init(adopting fd: Int32, path: String) {

@@ -78,12 +78,6 @@ struct FileIdentity: Equatable {
 }
 
 extension Directory {
-    /// Whether the daemon ignores `name`: dotfiles (including its own temporaries), and
-    /// names ending `.tmp` or `.part` (a writer's work in progress).
-    static func isIgnored(_ name: String) -> Bool {
-        name.hasPrefix(".") || name.hasSuffix(".tmp") || name.hasSuffix(".part")
-    }
-
     /// Classifies and, for a good file, reads `name`.
     ///
     /// - `lstat` first: links, directories, FIFOs, sockets and devices are refused
@@ -93,8 +87,8 @@ extension Directory {
     ///   most `limit + 1` bytes, so a file that grows past the limit is caught.
     /// - With `settle`, a file modified less than that long ago is left for later (a scan
     ///   must not take a file still being written; an inotify close event needs no wait).
-    func take(_ name: String, limit: Int, hardCap: Int, settle: Double?, now: Date = Date()) throws -> InboxEntry {
-        if Self.isIgnored(name) { return .ignored }
+    func take(_ name: FileName, limit: Int, hardCap: Int, settle: Double?, now: Date = Date()) throws -> InboxEntry {
+        if name.isIgnored { return .ignored }
         guard let info = try status(name) else { return .gone }
         switch info.st_mode & S_IFMT {
         case S_IFLNK: return .refused(.symlink)
@@ -110,7 +104,7 @@ extension Directory {
             if modified > now.timeIntervalSince1970 - settle { return .notYet }
         }
 
-        let file = openat(fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+        let file = name.withCString { openat(fd, $0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC) }
         if file < 0 {
             if errno == ENOENT { return .gone }
             if errno == ELOOP { return .refused(.symlink) }
@@ -146,31 +140,9 @@ extension Directory {
     }
 
     /// Removes `name` only if it is still the file that was read.
-    func removeIfUnchanged(_ name: String, _ identity: FileIdentity) throws -> Bool {
+    func removeIfUnchanged(_ name: FileName, _ identity: FileIdentity) throws -> Bool {
         guard let info = try status(name), FileIdentity(info) == identity else { return false }
-        try syscall("unlinkat") { unlinkat(fd, name, 0) }
+        try syscall("unlinkat") { name.withCString { unlinkat(fd, $0, 0) } }
         return true
     }
-}
-
-/// A name safe to use in the outbox: `[A-Za-z0-9._-]`, no leading dot, at most 120
-/// bytes; anything else is replaced by `_` and an 8-digit hash of the original name is
-/// appended, so two different names never share a receipt.
-func outboxName(for name: String) -> String {
-    var out = ""
-    for scalar in name.unicodeScalars {
-        switch scalar {
-        case "A"..."Z", "a"..."z", "0"..."9", ".", "_", "-": out.unicodeScalars.append(scalar)
-        default: out += "_"
-        }
-    }
-    while out.hasPrefix(".") { out.removeFirst() }
-    if out == name && out.utf8.count <= 120 { return out }
-    return String(out.prefix(120)) + "-" + String(fileID(for: name).prefix(8))
-}
-
-/// The hex SHA-256 of a file name, shortened: how logs refer to a file, since a name may
-/// be a person's.
-func fileID(for name: String) -> String {
-    String(Hex.encode(SHA256.hash(Array(name.utf8))).prefix(12))
 }

@@ -9,7 +9,7 @@ final class Inotify {
 
     /// A completed file in a watched directory, or a lost-events notice.
     enum Event {
-        case file(agency: String, name: String)
+        case file(agency: String, name: FileName)
         /// The kernel's queue overflowed: a full rescan is needed.
         case overflow
     }
@@ -62,7 +62,7 @@ final class Inotify {
                 if mask & UInt32(IN_Q_OVERFLOW) != 0 { events.append(.overflow); continue }
                 if mask & UInt32(IN_IGNORED) != 0 { watches[wd] = nil; continue }
                 guard let agency = watches[wd], !nameBytes.isEmpty, mask & UInt32(IN_ISDIR) == 0 else { continue }
-                events.append(.file(agency: agency, name: String(decoding: nameBytes, as: UTF8.self)))
+                events.append(.file(agency: agency, name: FileName(bytes: nameBytes)))
             }
         }
     }

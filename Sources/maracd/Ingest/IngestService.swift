@@ -10,7 +10,7 @@ import Vault
 final class IngestService {
     struct Pending: Hashable {
         let agency: String
-        let name: String
+        let name: FileName
     }
 
     private let logger: Logger
@@ -54,7 +54,7 @@ final class IngestService {
         var found: [Pending] = []
         for (agency, inbox) in inboxes.sorted(by: { $0.key < $1.key }) {
             do {
-                found += try inbox.names().filter { !Directory.isIgnored($0) }.sorted().map { Pending(agency: agency, name: $0) }
+                found += try inbox.names().filter { !$0.isIgnored }.sorted().map { Pending(agency: agency, name: $0) }
             } catch {
                 logger.error("inbox.scan_failed", ["agency": agency, "error": "\(error)"])
             }
@@ -86,7 +86,7 @@ final class IngestService {
                 case let .refused(refusal): try refuse(pending, refusal, inbox: inbox)
                 }
             } catch {
-                logger.error("inbox.read_failed", ["agency": pending.agency, "file_id": fileID(for: pending.name), "error": "\(error)"])
+                logger.error("inbox.read_failed", ["agency": pending.agency, "file_id": pending.name.id, "error": "\(error)"])
             }
         }
         guard !taken.isEmpty else { return later }
@@ -101,7 +101,7 @@ final class IngestService {
                 do {
                     return try marac.submit(Submission(bytes: item.bytes, agency: item.pending.agency), quarantining: true)
                 } catch {
-                    logger.warning("ingest.waiting", ["agency": item.pending.agency, "file_id": fileID(for: item.pending.name),
+                    logger.warning("ingest.waiting", ["agency": item.pending.agency, "file_id": item.pending.name.id,
                                                        "reason": "\(error)"])
                     later.append(item.pending)
                     return nil
@@ -116,7 +116,7 @@ final class IngestService {
                 try write(outcome, for: item, to: outbox)
                 written.append((item, inbox))
             } catch {
-                logger.error("outbox.write_failed", ["agency": item.pending.agency, "file_id": fileID(for: item.pending.name),
+                logger.error("outbox.write_failed", ["agency": item.pending.agency, "file_id": item.pending.name.id,
                                                      "error": "\(error)"])
             }
         }
@@ -131,7 +131,7 @@ final class IngestService {
             do {
                 if try !inbox.removeIfUnchanged(item.pending.name, item.identity) { later.append(item.pending) }
             } catch {
-                logger.error("inbox.remove_failed", ["agency": item.pending.agency, "file_id": fileID(for: item.pending.name),
+                logger.error("inbox.remove_failed", ["agency": item.pending.agency, "file_id": item.pending.name.id,
                                                      "error": "\(error)"])
             }
         }
@@ -148,7 +148,7 @@ final class IngestService {
             logger.info(form.duplicate ? "ingest.duplicate" : "ingest.accepted", [
                 "agency": item.pending.agency, "doc": form.document, "kind": form.kind.rawValue,
                 "case": form.caseNumber?.description ?? "-", "repeat_of": form.repeatOf?.description ?? "-",
-                "file_id": fileID(for: item.pending.name),
+                "file_id": item.pending.name.id,
             ])
             return
         case let .rejected(rejection, record):
@@ -156,7 +156,7 @@ final class IngestService {
                                    problems: rejection.problems.map { ($0.path.description, $0.rule.rawValue, $0.message) },
                                    disposition: "quarantined", kind: rejection.kind,
                                    retentionDays: config.ingest.quarantineRetentionDays)
-            fields = ["agency": item.pending.agency, "quarantine": record?.document ?? "-", "file_id": fileID(for: item.pending.name),
+            fields = ["agency": item.pending.agency, "quarantine": record?.document ?? "-", "file_id": item.pending.name.id,
                       "rules": Set(rejection.problems.map(\.rule.rawValue)).sorted().joined(separator: "+")]
         }
         logger.info("ingest.rejected", fields)
@@ -178,7 +178,7 @@ final class IngestService {
         try outbox.root.syncFilesystem()
         try inbox.remove(pending.name)
         logger.warning("inbox.refused", ["agency": pending.agency, "rule": refusal.rule, "disposition": refusal.disposition,
-                                         "file_id": fileID(for: pending.name)])
+                                         "file_id": pending.name.id])
     }
 
     static func milliseconds(_ duration: Duration) -> String {

@@ -24,7 +24,7 @@ final class Outbox {
         // A crash between writing a temporary and renaming it leaves the temporary; the
         // file it was for is still in the inbox and will be written again.
         for directory in [root, receipts, rejected] {
-            for name in try directory.names() where name.hasPrefix(".tmp-") { try directory.remove(name) }
+            for name in try directory.names() where name.bytes.starts(with: Array(".tmp-".utf8)) { try directory.remove(name) }
         }
     }
 
@@ -35,12 +35,12 @@ final class Outbox {
 
     /// The receipt for a stored form: JSON content in CMS SignedData (DER), which
     /// `openssl cms -verify -inform DER -CAfile signing-certificates.pem` checks and prints.
-    func writeReceipt(file: String, form: AcceptedForm, vault: Vault) throws {
+    func writeReceipt(file: FileName, form: AcceptedForm, vault: Vault) throws {
         var content = JSONObject()
         content.set("v", 1)
         content.set("agency", .string(agency))
-        content.set("file", .string(outboxName(for: file)))
-        content.set("fileId", .string(fileID(for: file)))
+        content.set("file", .string(file.outboxName))
+        content.set("fileId", .string(file.id))
         content.set("document", .string(form.document))
         content.set("kind", .string(form.kind.rawValue))
         content.set("sha256", .string(Hex.encode(form.digest)))
@@ -48,14 +48,14 @@ final class Outbox {
         if let number = form.caseNumber { content.set("case", .string(number.description)) }
         if let repeatOf = form.repeatOf { content.set("repeatOf", .string(repeatOf.description)) }
         let json = JSONValue.object(content).canonicalBytes
-        try receipts.writeAtomically(outboxName(for: file) + ".receipt", try vault.signCMS(json), mode: fileMode)
+        try receipts.writeAtomically(file.outboxName + ".receipt", try vault.signCMS(json), mode: fileMode)
     }
 
     /// The rejection report: every problem by JSON path and rule; no personal data.
-    func writeReport(file: String, digest: [UInt8]?, problems: [(path: String, rule: String, message: String)],
+    func writeReport(file: FileName, digest: [UInt8]?, problems: [(path: String, rule: String, message: String)],
                      disposition: String, kind: FormKind?, retentionDays: Int?) throws {
         var report: [String: Any] = [
-            "v": 1, "agency": agency, "file": outboxName(for: file), "fileId": fileID(for: file), "verdict": "rejected",
+            "v": 1, "agency": agency, "file": file.outboxName, "fileId": file.id, "verdict": "rejected",
             "time": LogEntry.timestamp(Date()), "disposition": disposition,
             "problems": problems.map { ["path": $0.path, "rule": $0.rule, "message": $0.message] },
         ]
@@ -63,6 +63,6 @@ final class Outbox {
         if let kind { report["form"] = kind.rawValue }
         if let retentionDays { report["retentionDays"] = retentionDays }
         let json = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
-        try rejected.writeAtomically(outboxName(for: file) + ".rejected.json", [UInt8](json) + [0x0A], mode: fileMode)
+        try rejected.writeAtomically(file.outboxName + ".rejected.json", [UInt8](json) + [0x0A], mode: fileMode)
     }
 }

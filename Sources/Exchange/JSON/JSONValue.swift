@@ -70,6 +70,9 @@ public struct JSONObject: Equatable, Sendable {
 
     /// The number of members.
     public var count: Int { keys.count }
+
+    /// Equal members, whatever their order (JSON objects are unordered).
+    public static func == (a: JSONObject, b: JSONObject) -> Bool { a.members == b.members }
 }
 
 // MARK: - Codable (for `extensions`, kept as written)

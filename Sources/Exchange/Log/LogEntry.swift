@@ -28,6 +28,21 @@ public struct LogEntry: Codable, Equatable, Sendable {
     /// Operation-specific facts (form kind, SHA-256 of submitted bytes, ...).
     public var details: [String: String]
 
+    /// An entry; `time` is RFC 3339 UTC (see `timestamp(_:)`).
+    public init(time: String, operation: Operation, actor: Actor, records: [String], case: String?, meeting: String?,
+                recipients: [String], bases: [String], justification: String, details: [String: String]) {
+        self.time = time
+        self.operation = operation
+        self.actor = actor
+        self.records = records
+        self.case = `case`
+        self.meeting = meeting
+        self.recipients = recipients
+        self.bases = bases
+        self.justification = justification
+        self.details = details
+    }
+
     /// The operations s.62 DPA 2018 requires logs of, and the product's own.
     public enum Operation: String, Codable, Sendable {
         /// A form received and stored.

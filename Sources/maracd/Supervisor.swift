@@ -67,6 +67,7 @@ final class Supervisor {
             ingest.close(agency: agency)
             logger.info("inbox.closed", ["agency": agency])
         }
+        try ingest.publishCertificatesIfChanged()
     }
 
     // MARK: - The loop

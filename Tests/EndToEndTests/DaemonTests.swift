@@ -209,3 +209,37 @@ final class UnprivilegedDaemonTests: XCTestCase {
         XCTAssertEqual(info.st_mode & 0o777, 0o600)
     }
 }
+
+/// Receipts keep verifying across a signing-key rotation done while the daemon runs.
+final class SigningRotationWhileRunningTests: XCTestCase {
+    var daemon: DaemonHarness!
+    override func setUpWithError() throws { daemon = try DaemonHarness() }
+    override func tearDown() { daemon.cleanUp() }
+
+    func testReceiptsAfterARotationVerifyWithTheRepublishedCertificates() throws {
+        try daemon.start()
+        try DaemonHarness.ctl(["key", "rotate", "--signing", "--state", daemon.state.path])
+        let pem = daemon.state.appendingPathComponent("outbox/police/signing-certificates.pem")
+        try daemon.waitFor("the certificates to be republished") {
+            ((try? String(contentsOf: pem, encoding: .utf8)) ?? "").components(separatedBy: "BEGIN CERTIFICATE").count - 1 == 2
+        }
+        try daemon.drop(try RepositoryFixtures.bytes("valid/referral-police.json"), as: "after.json", agency: "police")
+        let receipt = daemon.receipts("police").appendingPathComponent("after.json.receipt")
+        try daemon.waitFor("the receipt") { FileManager.default.fileExists(atPath: receipt.path) }
+        XCTAssertEqual(daemon.stop(), 0)
+        let verify = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/openssl"),
+                                        ["cms", "-verify", "-inform", "DER", "-in", receipt.path, "-CAfile", pem.path, "-out", "/dev/null"])
+        XCTAssertEqual(verify.status, 0, verify.stderr)
+        // Signed with the new key: it verifies against the new certificate alone, not the old.
+        let blocks = try String(contentsOf: pem, encoding: .utf8).components(separatedBy: "-----END CERTIFICATE-----\n")
+            .filter { !$0.isEmpty }.map { $0 + "-----END CERTIFICATE-----\n" }
+        XCTAssertEqual(blocks.count, 2)
+        for (index, block) in blocks.enumerated() {
+            let single = daemon.state.deletingLastPathComponent().appendingPathComponent("cert-\(index).pem")
+            try Data(block.utf8).write(to: single)
+            let result = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/openssl"),
+                                            ["cms", "-verify", "-inform", "DER", "-in", receipt.path, "-CAfile", single.path, "-out", "/dev/null"])
+            XCTAssertEqual(result.status == 0, index == 1, "certificate \(index): \(result.stderr)")
+        }
+    }
+}

@@ -37,11 +37,25 @@ final class IngestService {
         _ = try Directory.ensure(config.stateDirectory + "/inbox", mode: 0o700)
         let inbox = try Directory.ensure(config.stateDirectory + "/inbox/" + agency, mode: group ? 0o770 : 0o700)
         let outbox = try Outbox(state: config.stateDirectory, agency: agency, groupAccess: group)
-        try outbox.publish(certificates: marac.vault.signingCertificates())
+        let certificates = try marac.vault.signingCertificates()
+        try outbox.publish(certificates: certificates)
+        publishedFingerprints = certificates.map(\.fingerprintText)
         inboxes[agency] = inbox
         outboxes[agency] = outbox
         return inbox
     }
+
+    /// Republishes the signing certificates to every outbox if they changed since the
+    /// last time (a signing-key rotation by `maracctl`), so new receipts always verify.
+    func publishCertificatesIfChanged() throws {
+        let certificates = try marac.vault.signingCertificates()
+        let fingerprints = certificates.map(\.fingerprintText)
+        guard fingerprints != publishedFingerprints else { return }
+        for outbox in outboxes.values { try outbox.publish(certificates: certificates) }
+        publishedFingerprints = fingerprints
+    }
+
+    private var publishedFingerprints: [String] = []
 
     /// Forgets an agency that is no longer active (its directories stay).
     func close(agency: String) {

@@ -5,7 +5,7 @@
 # the foreground (Ctrl-C stops it cleanly).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=.build/release
+bin=${MARACD_BIN:-.build/release}   # the tests point this at their own build
 state=${1:-./var}
 mkdir -p "$state" && chmod 700 "$state"
 state=$(cd "$state" && pwd)

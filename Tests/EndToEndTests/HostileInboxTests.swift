@@ -86,4 +86,23 @@ final class HostileInboxTests: XCTestCase {
         XCTAssertFalse(receipts.contains { $0.contains("\n") })
         XCTAssertFalse(daemon.log.contains("\n..json"), "no raw file name in the log")
     }
+
+    /// A directory tree too deep to remove safely is left and logged; the daemon keeps
+    /// running and taking other files.
+    func testATooDeepDirectoryTreeDoesNotStopTheDaemon() throws {
+        let tree = daemon.state.deletingLastPathComponent().appendingPathComponent("deep")
+        var path = tree
+        for _ in 0..<40 {
+            XCTAssertEqual(mkdir(path.path, 0o700), 0)
+            path.appendPathComponent("d")
+        }
+        try daemon.start()
+        XCTAssertEqual(rename(tree.path, daemon.inbox("police").appendingPathComponent("deep").path), 0)
+        try daemon.waitFor("the refusal to be attempted") { daemon.log.contains("inbox.read_failed") }
+        try daemon.drop(try RepositoryFixtures.bytes("valid/referral-police.json"), as: "after.json", agency: "police")
+        try daemon.waitFor("a receipt after it") { daemon.names(daemon.receipts("police")) == ["after.json.receipt"] }
+        XCTAssertTrue(daemon.process?.isRunning ?? false)
+        XCTAssertEqual(daemon.stop(), 0)
+        XCTAssertTrue(daemon.log.contains("nesting too deep"), daemon.log)
+    }
 }

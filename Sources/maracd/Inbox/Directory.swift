@@ -64,13 +64,16 @@ final class Directory {
     }
 
     /// Removes `name` without following it: a link is removed, never its target; a
-    /// directory is emptied the same way, then removed.
-    func remove(_ name: FileName) throws {
+    /// directory is emptied the same way, then removed. Nesting deeper than `depth` is
+    /// refused with ELOOP rather than recursed into: a hostile tree a million levels deep
+    /// must cost an error in the log, not the daemon's stack.
+    func remove(_ name: FileName, depth: Int = 16) throws {
         if name.withCString({ unlinkat(fd, $0, 0) }) == 0 || errno == ENOENT { return }
         guard errno == EISDIR || errno == EPERM else { throw SystemError(call: "unlinkat", errno: errno) }
+        guard depth > 0 else { throw SystemError(call: "remove: nesting too deep", errno: ELOOP) }
         let child = try syscall("openat") { name.withCString { openat(fd, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) } }
         let sub = Directory(adopting: child, path: path + "/" + name.id)
-        for entry in try sub.names() { try sub.remove(entry) }
+        for entry in try sub.names() { try sub.remove(entry, depth: depth - 1) }
         try syscall("unlinkat(AT_REMOVEDIR)") { name.withCString { unlinkat(fd, $0, AT_REMOVEDIR) } }
     }
 

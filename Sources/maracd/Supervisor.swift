@@ -129,8 +129,11 @@ final class Supervisor {
                 nextSweep = Date().addingTimeInterval(3_600)
             }
         }
+        // Stop in reverse order of start: the watcher takes no more events; ingest has no
+        // batch in flight (the loop finished it); the vault closes with the process.
         ServiceManager.notify("STOPPING=1")
-        logger.info("daemon.stopped")
+        watcher.stop()
+        logger.info("daemon.stopped", ["queued_left_in_inbox": queue.count])
     }
 
     private func enqueue(_ items: [IngestService.Pending]) {

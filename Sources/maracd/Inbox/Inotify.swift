@@ -18,7 +18,17 @@ final class Inotify {
         fd = try syscall("inotify_init1") { inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC)) }
     }
 
-    deinit { close(fd) }
+    private var closed = false
+
+    deinit { stop() }
+
+    /// Stops watching: no more events are queued (idempotent).
+    func stop() {
+        guard !closed else { return }
+        closed = true
+        close(fd)
+        watches.removeAll()
+    }
 
     /// Watches `directory` for `agency`'s files.
     func watch(_ directory: String, agency: String) throws {

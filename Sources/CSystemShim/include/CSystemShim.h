@@ -21,4 +21,7 @@ static inline int csystem_is_dumpable(void) { return prctl(PR_GET_DUMPABLE, 0, 0
 // defines it and forwards. Flushes one filesystem: one call per ingest batch.
 int csystem_syncfs(int fd);
 
+// O_PATH is defined only under _GNU_SOURCE too; shim.c exports its value.
+extern const int csystem_O_PATH;
+
 #endif

@@ -1,3 +1,4 @@
+import CSystemShim
 import Vault
 import Foundation
 import Glibc
@@ -82,9 +83,10 @@ extension Directory {
     ///
     /// - `lstat` first: links, directories, FIFOs, sockets and devices are refused
     ///   without being opened (opening a device or FIFO can block or have effects).
-    /// - A regular file is opened `O_NOFOLLOW | O_NONBLOCK`, checked again on the
-    ///   descriptor (it must be the same inode, still regular, one link), and read to at
-    ///   most `limit + 1` bytes, so a file that grows past the limit is caught.
+    /// - A regular file is pinned with `O_PATH | O_NOFOLLOW`, checked on that descriptor
+    ///   (the same inode, still regular, one link), reopened for reading through
+    ///   `/proc/self/fd`, and read to at most `limit + 1` bytes, so a file that grows past
+    ///   the limit is caught.
     /// - With `settle`, a file modified less than that long ago is left for later (a scan
     ///   must not take a file still being written; an inotify close event needs no wait).
     func take(_ name: FileName, limit: Int, hardCap: Int, settle: Double?, now: Date = Date()) throws -> InboxEntry {
@@ -104,18 +106,29 @@ extension Directory {
             if modified > now.timeIntervalSince1970 - settle { return .notYet }
         }
 
-        let file = name.withCString { openat(fd, $0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC) }
-        if file < 0 {
+        // Pin the inode with an O_PATH descriptor (which opens nothing: no device driver,
+        // no FIFO), check what it is, and only then open it for reading through
+        // /proc/self/fd: a name swapped for a device or FIFO after the lstat above is never
+        // opened.
+        let pinned = name.withCString { openat(fd, $0, csystem_O_PATH | O_NOFOLLOW | O_CLOEXEC) }
+        if pinned < 0 {
             if errno == ENOENT { return .gone }
-            if errno == ELOOP { return .refused(.symlink) }
-            throw SystemError(call: "openat", errno: errno)
+            throw SystemError(call: "openat(O_PATH)", errno: errno)
         }
-        defer { close(file) }
+        defer { close(pinned) }
         var opened = stat()
-        try syscall("fstat") { fstat(file, &opened) }
-        guard opened.st_mode & S_IFMT == S_IFREG else { return .refused(.special) }
+        try syscall("fstat") { fstat(pinned, &opened) }
+        switch opened.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFLNK: return .refused(.symlink)
+        case S_IFDIR: return .refused(.directory)
+        default: return .refused(.special)
+        }
         guard opened.st_ino == info.st_ino, opened.st_dev == info.st_dev else { return .notYet }  // replaced meanwhile
         if opened.st_nlink > 1 { return .refused(.hardLink) }
+        let file = open("/proc/self/fd/\(pinned)", O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+        if file < 0 { throw SystemError(call: "open(/proc/self/fd)", errno: errno) }
+        defer { close(file) }
 
         // To the limit, plus one byte to see whether it is over; an oversized file (or one
         // that grew past the limit) is read on to the hard cap, to be quarantined whole.

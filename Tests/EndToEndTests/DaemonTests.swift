@@ -191,6 +191,11 @@ final class UnprivilegedDaemonTests: XCTestCase {
         let pid = try XCTUnwrap(daemon.process?.processIdentifier)
         let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
         XCTAssertTrue(status.contains("Uid:\t65534\t65534\t65534\t65534"), status)
+        // Not dumpable (PR_SET_DUMPABLE 0): the kernel then gives the process's /proc
+        // files to root, so its own uid cannot ptrace it or read its memory.
+        var proc = stat()
+        XCTAssertEqual(stat("/proc/\(pid)/mem", &proc), 0)
+        XCTAssertEqual(proc.st_uid, 0, "a dumpable process's /proc files belong to its own uid")
 
         try daemon.drop(try RepositoryFixtures.bytes("valid/referral-police.json"), as: "referral.json", agency: "police")
         let receipt = daemon.receipts("police").appendingPathComponent("referral.json.receipt")

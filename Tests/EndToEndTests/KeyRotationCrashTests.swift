@@ -26,16 +26,18 @@ final class KeyRotationCrashTests: XCTestCase {
             }
         }
 
-        // Start the rotation, throttled so the kills land mid-rewrap; kill it three times at
-        // growing progress, each time restarting with `key rotate`'s resumable half.
+        // Start the rotation, throttled so the kills land mid-rewrap (60 ms a batch leaves over
+        // a second after the last threshold, even when a busy machine slows the polling);
+        // kill it three times at growing progress, each time restarting with `key rotate`'s
+        // resumable half.
         let maracctl = CLITests.products.appendingPathComponent("maracctl")
         var killsMidRewrap = 0
         for (round, threshold) in [300, 1_800, 3_600].enumerated() {
             let process = Process()
             process.executableURL = maracctl
             process.arguments = round == 0
-                ? ["key", "rotate", "--agency", "police", "--state", state, "--batch", "100", "--pause-ms", "20"]
-                : ["key", "resume", "--state", state, "--batch", "100", "--pause-ms", "20"]
+                ? ["key", "rotate", "--agency", "police", "--state", state, "--batch", "100", "--pause-ms", "60"]
+                : ["key", "resume", "--state", state, "--batch", "100", "--pause-ms", "60"]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()

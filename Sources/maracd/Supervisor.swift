@@ -123,6 +123,8 @@ final class Supervisor {
                 do {
                     let shredded = try ingest.marac.shredQuarantine(olderThan: config.ingest.quarantineRetentionDays)
                     if shredded > 0 { logger.info("quarantine.shredded", ["count": shredded]) }
+                    let pruned = try ingest.pruneOutboxes()
+                    if pruned > 0 { logger.info("outbox.pruned", ["count": pruned]) }
                 } catch {
                     logger.error("quarantine.sweep_failed", ["error": "\(error)"])
                 }

@@ -132,6 +132,35 @@ final class DaemonTests: XCTestCase {
         XCTAssertTrue(daemon.log.contains("daemon.stopped"))
     }
 
+    /// Receipts and reports older than the outbox retention are removed by the sweep at
+    /// start (and hourly); newer ones stay.
+    func testOldReceiptsAreRemovedAfterTheOutboxRetention() throws {
+        try daemon.writeConfig(#""ingest": {"outboxRetentionDays": 30}"#)
+        try daemon.start()
+        try daemon.drop(try RepositoryFixtures.bytes("valid/referral-police.json"), as: "new.json", agency: "police")
+        try daemon.waitFor("the receipt") { daemon.names(daemon.receipts("police")) == ["new.json.receipt"] }
+        XCTAssertEqual(daemon.stop(), 0)
+        let old = daemon.receipts("police").appendingPathComponent("old.json.receipt")
+        try Data("old".utf8).write(to: old)
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-31 * 86_400)], ofItemAtPath: old.path)
+        try daemon.start()
+        try daemon.waitFor("the old receipt to go") { daemon.names(daemon.receipts("police")) == ["new.json.receipt"] }
+        XCTAssertEqual(daemon.stop(), 0)
+        XCTAssertTrue(daemon.log.contains("outbox.pruned count=1"))
+    }
+
+    /// The shipped example configuration, legal bases and principals are valid as they stand.
+    func testTheShippedExampleConfigurationIsValid() throws {
+        let repository = RepositoryFixtures.directory.deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        var text = try String(contentsOf: repository.appendingPathComponent("config/maracd.example.json"), encoding: .utf8)
+        text = text.replacingOccurrences(of: "/etc/maracd/legal-bases.json", with: repository.appendingPathComponent("config/legal-bases.json").path)
+            .replacingOccurrences(of: "/etc/maracd/principals.json", with: repository.appendingPathComponent("config/principals.example.json").path)
+        try Data(text.utf8).write(to: daemon.configPath)
+        let result = try Subprocess.run(CLITests.products.appendingPathComponent("maracd"), ["--check-config", daemon.configPath.path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+    }
+
     func testCheckConfigAndRootRefusal() throws {
         let maracd = CLITests.products.appendingPathComponent("maracd")
         let good = try Subprocess.run(maracd, ["--check-config", daemon.configPath.path])

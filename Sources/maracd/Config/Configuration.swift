@@ -45,6 +45,7 @@ struct Configuration: Equatable {
     struct Ingest: Equatable {
         var maxBatchFiles = 256
         var quarantineRetentionDays = 30
+        var outboxRetentionDays = 90
     }
 
     struct Log: Equatable {
@@ -130,9 +131,10 @@ private struct Reader {
                 ["none", "group"].contains($0)
             }
         }
-        if let ingest = members(object["ingest"], "$.ingest", allowed: ["maxBatchFiles", "quarantineRetentionDays"]) {
+        if let ingest = members(object["ingest"], "$.ingest", allowed: ["maxBatchFiles", "quarantineRetentionDays", "outboxRetentionDays"]) {
             config.ingest.maxBatchFiles = integer(ingest["maxBatchFiles"], "$.ingest.maxBatchFiles", 256, 1...10_000)
             config.ingest.quarantineRetentionDays = integer(ingest["quarantineRetentionDays"], "$.ingest.quarantineRetentionDays", 30, 1...3_650)
+            config.ingest.outboxRetentionDays = integer(ingest["outboxRetentionDays"], "$.ingest.outboxRetentionDays", 90, 1...3_650)
         }
         if let log = members(object["log"], "$.log", allowed: ["level", "format"]) {
             config.log.level = string(log["level"], "$.log.level", default: "info", rule: "debug, info, warning or error") {

@@ -57,6 +57,12 @@ final class IngestService {
 
     private var publishedFingerprints: [String] = []
 
+    /// Removes receipts and reports older than the outbox retention; returns how many.
+    func pruneOutboxes(now: Date = Date()) throws -> Int {
+        let cutoff = now.addingTimeInterval(-Double(config.ingest.outboxRetentionDays) * 86_400)
+        return try outboxes.values.reduce(0) { $0 + (try $1.prune(olderThan: cutoff)) }
+    }
+
     /// Forgets an agency that is no longer active (its directories stay).
     func close(agency: String) {
         inboxes[agency] = nil

@@ -28,6 +28,20 @@ final class Outbox {
         }
     }
 
+    /// Removes receipts and reports last modified before `cutoff`; returns how many.
+    func prune(olderThan cutoff: Date) throws -> Int {
+        var removed = 0
+        for directory in [receipts, rejected] {
+            for name in try directory.names() {
+                guard let info = try directory.status(name), info.st_mode & S_IFMT == S_IFREG,
+                      Double(info.st_mtim.tv_sec) < cutoff.timeIntervalSince1970 else { continue }
+                try directory.remove(name)
+                removed += 1
+            }
+        }
+        return removed
+    }
+
     /// Publishes the certificates receipts are signed with (PEM, newest last).
     func publish(certificates: [Certificate]) throws {
         try root.writeAtomically("signing-certificates.pem", Array(certificates.map(\.pemRepresentation).joined().utf8), mode: fileMode)

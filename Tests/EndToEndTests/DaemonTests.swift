@@ -108,6 +108,24 @@ final class DaemonTests: XCTestCase {
         XCTAssertEqual(try sqlite("SELECT count(*) FROM document"), "1")
     }
 
+    /// A repeat is recorded for the coordinator, but the referring agency's receipt does
+    /// not say so: that would disclose another agency's earlier referral.
+    func testARepeatIsRecordedButNotDisclosedInTheReceipt() throws {
+        try daemon.start()
+        let first = try RepositoryFixtures.bytes("valid/referral-police.json")
+        let second = Array(String(decoding: first, as: UTF8.self).replacingOccurrences(of: "Works as a security guard.", with: "Unemployed.").utf8)
+        try daemon.drop(first, as: "first.json", agency: "police")
+        try daemon.waitFor("the first receipt") { daemon.names(daemon.receipts("police")).count == 1 }
+        try daemon.drop(second, as: "second.json", agency: "police")
+        try daemon.waitFor("the second receipt") { daemon.names(daemon.receipts("police")).count == 2 }
+        let receipt = try verifiedReceipt(daemon.receipts("police").appendingPathComponent("second.json.receipt"))
+        XCTAssertEqual(Set(receipt.keys), ["agency", "case", "document", "file", "fileId", "kind", "receivedAt", "sha256", "v"])
+        XCTAssertEqual(daemon.stop(), 0)
+        XCTAssertEqual(try sqlite("SELECT number || '>' || repeat_of FROM x_case WHERE repeat_of IS NOT NULL"),
+                       "\(receipt["case"] as? String ?? "?")>" + (try verifiedReceipt(daemon.receipts("police")
+                           .appendingPathComponent("first.json.receipt"))["case"] as? String ?? "?"))
+    }
+
     /// SIGHUP with a broken configuration keeps the old one and keeps working; a good one
     /// is applied; SIGTERM stops with status 0.
     func testReloadKeepsTheOldConfigurationOnErrorAndTermStopsCleanly() throws {

@@ -49,6 +49,11 @@ final class Outbox {
 
     /// The receipt for a stored form: JSON content in CMS SignedData (DER), which
     /// `openssl cms -verify -inform DER -CAfile signing-certificates.pem` checks and prints.
+    ///
+    /// It says only what the agency itself sent and what became of it: never whether the
+    /// victim was referred before (a repeat link would tell one agency about another's
+    /// referral, a disclosure with no legal basis and no log entry; the coordinator sees
+    /// repeats through the case list).
     func writeReceipt(file: FileName, form: AcceptedForm, vault: Vault) throws {
         var content = JSONObject()
         content.set("v", 1)
@@ -60,7 +65,6 @@ final class Outbox {
         content.set("sha256", .string(Hex.encode(form.digest)))
         content.set("receivedAt", .string(LogEntry.timestamp(form.receivedAt)))
         if let number = form.caseNumber { content.set("case", .string(number.description)) }
-        if let repeatOf = form.repeatOf { content.set("repeatOf", .string(repeatOf.description)) }
         let json = JSONValue.object(content).canonicalBytes
         try receipts.writeAtomically(file.outboxName + ".receipt", try vault.signCMS(json), mode: fileMode)
     }

@@ -95,7 +95,11 @@ final class Supervisor {
             }
             for event in try watcher.drain() {
                 switch event {
-                case let .file(agency, name): enqueue([.init(agency: agency, name: name)])
+                case let .file(agency, name):
+                    // Closed or renamed in: complete now, whatever a scan thought of it.
+                    let item = IngestService.Pending(agency: agency, name: name)
+                    waiting.remove(item)
+                    enqueue([item])
                 case .overflow:
                     logger.warning("inbox.overflow")
                     enqueue(ingest.scan())
@@ -105,12 +109,12 @@ final class Supervisor {
                 let batch = Array(queue.prefix(config.ingest.maxBatchFiles))
                 queue.removeFirst(batch.count)
                 batch.forEach { queued.remove($0) }
-                let fromScan = batch.filter { waiting.contains($0) }
+                // Names from a scan must have settled; names from inotify were closed or
+                // renamed in. Whatever is not taken now stays in the inbox for the next rescan.
+                let (scanned, announced) = batch.partitioned { waiting.contains($0) }
                 waiting.subtract(batch)
-                // Names from a scan must have settled; names from inotify were closed or renamed in.
-                let later = ingest.process(batch.filter { !fromScan.contains($0) }, settle: nil)
-                    + ingest.process(fromScan, settle: config.inbox.settleSeconds)
-                _ = later  // left in the inbox; the next rescan takes them
+                ingest.process(announced, settle: nil)
+                ingest.process(scanned, settle: config.inbox.settleSeconds)
             }
             if Date() >= nextRescan {
                 do { try refreshAgencies() } catch { logger.error("agencies.refresh_failed", ["error": "\(error)"]) }
@@ -163,5 +167,14 @@ final class Supervisor {
         } catch {
             logger.error("config.reload_failed", ["error": "\(error)"])
         }
+    }
+}
+
+extension Array {
+    /// The elements for which `belongs` holds, and the rest, each in order.
+    func partitioned(_ belongs: (Element) -> Bool) -> (matching: [Element], rest: [Element]) {
+        var matching: [Element] = [], rest: [Element] = []
+        for element in self { if belongs(element) { matching.append(element) } else { rest.append(element) } }
+        return (matching, rest)
     }
 }

@@ -89,19 +89,18 @@ final class IngestService {
     }
 
     /// Processes `batch`; `settle` (for scanned names) leaves recently modified files.
-    /// Returns the names left for later (still being written, or waiting on the Marac's
-    /// set-up such as a missing Idva).
-    func process(_ batch: [Pending], settle: Double?) -> [Pending] {
+    /// Files not taken (still being written, or waiting on the Marac's set-up such as a
+    /// missing Idva) stay in the inbox for the next rescan.
+    func process(_ batch: [Pending], settle: Double?) {
         let started = ContinuousClock.now
+        guard !batch.isEmpty else { return }
         var taken: [Taken] = []
-        var later: [Pending] = []
         for pending in batch {
             guard let inbox = inboxes[pending.agency] else { continue }
             do {
                 switch try inbox.take(pending.name, limit: config.inbox.maxFileBytes, hardCap: config.inbox.quarantineHardCapBytes,
                                       settle: settle) {
-                case .gone, .ignored: break
-                case .notYet: later.append(pending)
+                case .gone, .ignored, .notYet: break
                 case let .file(bytes, identity): taken.append(Taken(pending: pending, bytes: bytes, identity: identity))
                 case let .refused(refusal): try refuse(pending, refusal, inbox: inbox)
                 }
@@ -109,7 +108,7 @@ final class IngestService {
                 logger.error("inbox.read_failed", ["agency": pending.agency, "file_id": pending.name.id, "error": "\(error)"])
             }
         }
-        guard !taken.isEmpty else { return later }
+        guard !taken.isEmpty else { return }
 
         let outcomes: [SubmissionOutcome?]
         do {
@@ -123,7 +122,6 @@ final class IngestService {
                 } catch {
                     logger.warning("ingest.waiting", ["agency": item.pending.agency, "file_id": item.pending.name.id,
                                                        "reason": "\(error)"])
-                    later.append(item.pending)
                     return nil
                 }
             }
@@ -145,11 +143,11 @@ final class IngestService {
             try outboxes.values.first?.root.syncFilesystem()
         } catch {
             logger.error("outbox.sync_failed", ["error": "\(error)"])
-            return later
+            return
         }
         for (item, inbox) in written {
             do {
-                if try !inbox.removeIfUnchanged(item.pending.name, item.identity) { later.append(item.pending) }
+                _ = try inbox.removeIfUnchanged(item.pending.name, item.identity)  // replaced meanwhile: taken next time
             } catch {
                 logger.error("inbox.remove_failed", ["agency": item.pending.agency, "file_id": item.pending.name.id,
                                                      "error": "\(error)"])
@@ -157,7 +155,6 @@ final class IngestService {
         }
         let elapsed = ContinuousClock.now - started
         logger.debug("ingest.batch", ["files": taken.count, "duration_ms": Self.milliseconds(elapsed)])
-        return later
     }
 
     private func write(_ outcome: SubmissionOutcome, for item: Taken, to outbox: Outbox) throws {

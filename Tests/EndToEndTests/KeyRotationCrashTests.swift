@@ -26,20 +26,21 @@ final class KeyRotationCrashTests: XCTestCase {
             }
         }
 
-        // Start the rotation, throttled so the kills land mid-rewrap (60 ms a batch leaves over
-        // a second after the last threshold, even when a busy machine slows the polling);
-        // kill it three times at growing progress, each time restarting with `key rotate`'s
-        // resumable half.
+        // Start the rotation, throttled so the kills land mid-rewrap; kill it three times at
+        // growing progress, each time restarting with `key rotate`'s resumable half.
         let maracctl = CLITests.products.appendingPathComponent("maracctl")
         var killsMidRewrap = 0
         for (round, threshold) in [300, 1_800, 3_600].enumerated() {
             let process = Process()
             process.executableURL = maracctl
             process.arguments = round == 0
-                ? ["key", "rotate", "--agency", "police", "--state", state, "--batch", "100", "--pause-ms", "60"]
-                : ["key", "resume", "--state", state, "--batch", "100", "--pause-ms", "60"]
+                ? ["key", "rotate", "--agency", "police", "--state", state, "--batch", "100", "--pause-ms", "20"]
+                : ["key", "resume", "--state", state, "--batch", "100", "--pause-ms", "20"]
             process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
+            let errors = URL(fileURLWithPath: state + "-round-\(round).err")
+            _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
+            defer { try? FileManager.default.removeItem(at: errors) }
+            process.standardError = try FileHandle(forWritingTo: errors)
             try process.run()
             let deadline = Date().addingTimeInterval(60)
             var moved = 0
@@ -50,7 +51,9 @@ final class KeyRotationCrashTests: XCTestCase {
             }
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
-            XCTAssertEqual(process.terminationReason, .uncaughtSignal, "round \(round) finished before it was killed")
+            XCTAssertEqual(process.terminationReason, .uncaughtSignal,
+                           "round \(round) finished before it was killed (status \(process.terminationStatus), moved \(moved)): "
+                           + ((try? String(contentsOf: errors, encoding: .utf8)) ?? ""))
             if moved < count { killsMidRewrap += 1 }
         }
         XCTAssertEqual(killsMidRewrap, 3)

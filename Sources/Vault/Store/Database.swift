@@ -25,13 +25,15 @@ final class Database {
         handle = db
         self.path = path
         sqlite3_extended_result_codes(db, 1)
+        // The busy timeout comes first: even the journal_mode pragma can meet another
+        // process's lock (a checkpoint, a rotation), and must wait rather than fail.
+        sqlite3_busy_timeout(db, 5000)
         do {
             try execute("""
                 PRAGMA journal_mode = WAL;
                 PRAGMA synchronous = FULL;
                 PRAGMA foreign_keys = ON;
                 PRAGMA secure_delete = ON;
-                PRAGMA busy_timeout = 5000;
                 PRAGMA trusted_schema = OFF;
                 """)
             let mode = try scalarText("PRAGMA journal_mode")

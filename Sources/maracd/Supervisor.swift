@@ -30,14 +30,16 @@ final class Supervisor {
     private var nextRescan = Date()
     private var nextSweep = Date()
 
-    init(configPath: String, config: Configuration, logger: Logger, signals: SignalReceiver) throws {
+    /// Opens the vault and the services for `config`, whose registry files the caller
+    /// has already loaded (`registries`) while checking it.
+    init(configPath: String, config: Configuration, settings: MaracSettings, principals: PrincipalRegistry,
+         logger: Logger, signals: SignalReceiver) throws {
         self.configPath = configPath
         self.config = config
         self.logger = logger
         self.signals = signals
         vault = try Vault.open(stateDirectory: config.stateDirectory, rootKeyPath: config.rootKeyPath)
         try vault.resumeRotations()
-        let (settings, principals) = try Self.registries(config)
         self.principals = principals
         let marac = try Marac(vault: vault, settings: settings)
         ingest = IngestService(marac: marac, config: config, logger: logger)

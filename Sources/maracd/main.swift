@@ -65,9 +65,11 @@ do {
 if geteuid() == 0 && !allowRoot && !checkOnly { fail(77, "refusing to run as root (use a dedicated user, or --allow-root)") }
 
 let config: Configuration
+let settings: MaracSettings
+let principals: PrincipalRegistry
 do {
     config = try Configuration.load(configPath)
-    _ = try Supervisor.registries(config)
+    (settings, principals) = try Supervisor.registries(config)
 } catch {
     fail(78, "configuration: \(error)")
 }
@@ -79,7 +81,8 @@ if checkOnly {
 let logger = Logger(level: LogLevel(name: config.log.level) ?? .info, format: logFormatOverride ?? LogFormat(rawValue: config.log.format) ?? .text)
 let supervisor: Supervisor
 do {
-    supervisor = try Supervisor(configPath: configPath, config: config, logger: logger, signals: signals)
+    supervisor = try Supervisor(configPath: configPath, config: config, settings: settings, principals: principals,
+                                logger: logger, signals: signals)
 } catch let error as VaultError {
     logger.error("daemon.start_failed", ["error": error.description])
     switch error {

@@ -37,9 +37,8 @@ final class IngestService {
         _ = try Directory.ensure(config.stateDirectory + "/inbox", mode: 0o700)
         let inbox = try Directory.ensure(config.stateDirectory + "/inbox/" + agency, mode: group ? 0o770 : 0o700)
         let outbox = try Outbox(state: config.stateDirectory, agency: agency, groupAccess: group)
-        let certificates = try marac.vault.signingCertificates()
-        try outbox.publish(certificates: certificates)
-        publishedFingerprints = certificates.map(\.fingerprintText)
+        if published.isEmpty { published = try marac.vault.signingCertificates() }
+        try outbox.publish(certificates: published)
         inboxes[agency] = inbox
         outboxes[agency] = outbox
         return inbox
@@ -49,13 +48,13 @@ final class IngestService {
     /// last time (a signing-key rotation by `maracctl`), so new receipts always verify.
     func publishCertificatesIfChanged() throws {
         let certificates = try marac.vault.signingCertificates()
-        let fingerprints = certificates.map(\.fingerprintText)
-        guard fingerprints != publishedFingerprints else { return }
+        guard certificates != published else { return }
         for outbox in outboxes.values { try outbox.publish(certificates: certificates) }
-        publishedFingerprints = fingerprints
+        published = certificates
     }
 
-    private var publishedFingerprints: [String] = []
+    /// The certificates every open outbox holds.
+    private var published: [Certificate] = []
 
     /// Removes receipts and reports older than the outbox retention; returns how many.
     func pruneOutboxes(now: Date = Date()) throws -> Int {

@@ -110,4 +110,24 @@ final class RegistryTests: XCTestCase {
             }
         }
     }
+
+    // MARK: - Principals
+
+    func testPrincipalsMapUIDsAndRefuseUnknownRolesAndRepeatedUIDs() throws {
+        let good = #"{"version":1,"principals":[{"uid":1001,"name":"Coordinator","agency":"idva","roles":["coordinator","ig-officer"]}]}"#
+        let registry = try PrincipalRegistry.load(Array(good.utf8), path: "p.json")
+        XCTAssertEqual(registry.principal(uid: 1001)?.roles, [.coordinator, .igOfficer])
+        XCTAssertNil(registry.principal(uid: 0))
+        let cases: [(String, RegistryFileError)] = [
+            (#"{"version":1,"principals":[{"uid":1,"name":"A","agency":"idva","roles":["admin"]}]}"#,
+             .invalid(path: "p.json", problems: ["$.principals[0].roles[0]: must be one of: coordinator, chair, representative, ig-officer, key-custodian"])),
+            (#"{"version":1,"principals":[{"uid":1,"name":"A","agency":"idva","roles":["chair"]},{"uid":1,"name":"B","agency":"police","roles":["chair"]}]}"#,
+             .invalid(path: "p.json", problems: ["uid 1 is listed twice"])),
+        ]
+        for (text, expected) in cases {
+            XCTAssertThrowsError(try PrincipalRegistry.load(Array(text.utf8), path: "p.json")) {
+                XCTAssertEqual($0 as? RegistryFileError, expected, text)
+            }
+        }
+    }
 }

@@ -37,27 +37,8 @@ public struct LegalBasisRegistry: Sendable {
     /// Every basis, by code.
     public let bases: [String: LegalBasis]
 
-    /// Why a registry file was refused.
-    public enum LoadError: Error, Equatable, Sendable, CustomStringConvertible {
-        /// The file is not valid (each problem names a JSON path).
-        case invalid(path: String, problems: [String])
-        /// The file gives a built-in code a different meaning.
-        case redefinesBuiltIn(path: String, code: String)
-        /// The file lists a code twice.
-        case duplicate(path: String, code: String)
-        /// The file could not be read.
-        case unreadable(path: String, errno: Int32)
-
-        /// For operators: the file and what is wrong.
-        public var description: String {
-            switch self {
-            case let .invalid(path, problems): return "\(path): " + problems.joined(separator: "; ")
-            case let .redefinesBuiltIn(path, code): return "\(path): built-in legal basis \(code) cannot be redefined"
-            case let .duplicate(path, code): return "\(path): legal basis \(code) is listed twice"
-            case let .unreadable(path, code): return "\(path): \(String(cString: strerror(code)))"
-            }
-        }
-    }
+    /// Why a registry file was refused (shared with the principals file).
+    public typealias LoadError = RegistryFileError
 
     init(_ list: [LegalBasis]) {
         bases = Dictionary(list.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first })
@@ -69,20 +50,12 @@ public struct LegalBasisRegistry: Sendable {
     /// The built-ins plus the entries of the registry file at `path`. An entry with a
     /// built-in code must repeat it exactly; unknown fields, bad codes and duplicates are refused.
     public static func load(contentsOf path: String) throws -> LegalBasisRegistry {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw LoadError.unreadable(path: path, errno: errno == 0 ? ENOENT : errno)
-        }
-        return try load(Array(data), path: path)
+        try load(RegistryFileError.read(path), path: path)
     }
 
     /// As `load(contentsOf:)`, from bytes; `path` names them in errors.
     public static func load(_ bytes: [UInt8], path: String) throws -> LegalBasisRegistry {
-        let file: File
-        do {
-            file = try StrictJSON.decode(File.self, from: bytes, shape: fileShape)
-        } catch let error as StrictJSON.Invalid {
-            throw LoadError.invalid(path: path, problems: error.problems.map(\.description))
-        }
+        let file = try RegistryFileError.decode(File.self, from: bytes, shape: fileShape, path: path)
         var all = builtInBases
         var seen = Set<String>()
         for entry in file.bases {
@@ -145,4 +118,43 @@ public struct LegalBasisRegistry: Sendable {
         LegalBasis(code: "retention-policy", basis: "erasure under the deployment's retention schedule", notes: "for erasure entries only", uses: [.erasure]),
         LegalBasis(code: "audit", basis: "information governance audit, DPA s.62(4) purposes", notes: "for IG consultation of the log and of records", uses: [.audit]),
     ]
+}
+
+/// Why a registry file (legal bases, principals) was refused.
+public enum RegistryFileError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The file is not valid (each problem names a JSON path).
+    case invalid(path: String, problems: [String])
+    /// The file gives a built-in code a different meaning.
+    case redefinesBuiltIn(path: String, code: String)
+    /// The file lists a code twice.
+    case duplicate(path: String, code: String)
+    /// The file could not be read.
+    case unreadable(path: String, errno: Int32)
+
+    /// For operators: the file and what is wrong.
+    public var description: String {
+        switch self {
+        case let .invalid(path, problems): return "\(path): " + problems.joined(separator: "; ")
+        case let .redefinesBuiltIn(path, code): return "\(path): built-in legal basis \(code) cannot be redefined"
+        case let .duplicate(path, code): return "\(path): legal basis \(code) is listed twice"
+        case let .unreadable(path, code): return "\(path): \(String(cString: strerror(code)))"
+        }
+    }
+
+    /// The bytes of the file at `path`.
+    static func read(_ path: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw RegistryFileError.unreadable(path: path, errno: errno == 0 ? ENOENT : errno)
+        }
+        return Array(data)
+    }
+
+    /// Decodes a registry file strictly, naming `path` in the error.
+    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], shape: Shape, path: String) throws -> T {
+        do {
+            return try StrictJSON.decode(type, from: bytes, shape: shape)
+        } catch let error as StrictJSON.Invalid {
+            throw RegistryFileError.invalid(path: path, problems: error.problems.map(\.description))
+        }
+    }
 }

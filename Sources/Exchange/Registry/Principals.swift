@@ -39,25 +39,17 @@ public struct PrincipalRegistry: Sendable {
 
     /// Loads `path`. Unknown fields, bad ids, unknown roles and a uid listed twice are refused.
     public static func load(contentsOf path: String) throws -> PrincipalRegistry {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw LegalBasisRegistry.LoadError.unreadable(path: path, errno: errno == 0 ? ENOENT : errno)
-        }
-        return try load(Array(data), path: path)
+        try load(RegistryFileError.read(path), path: path)
     }
 
     /// As `load(contentsOf:)`, from bytes; `path` names them in errors.
     public static func load(_ bytes: [UInt8], path: String) throws -> PrincipalRegistry {
         struct File: Decodable { var version: Int; var principals: [Principal] }
-        let file: File
-        do {
-            file = try StrictJSON.decode(File.self, from: bytes, shape: fileShape)
-        } catch let error as StrictJSON.Invalid {
-            throw LegalBasisRegistry.LoadError.invalid(path: path, problems: error.problems.map(\.description))
-        }
+        let file = try RegistryFileError.decode(File.self, from: bytes, shape: fileShape, path: path)
         var byUID: [Int: Principal] = [:]
         for principal in file.principals {
             guard byUID.updateValue(principal, forKey: principal.uid) == nil else {
-                throw LegalBasisRegistry.LoadError.invalid(path: path, problems: ["uid \(principal.uid) is listed twice"])
+                throw RegistryFileError.invalid(path: path, problems: ["uid \(principal.uid) is listed twice"])
             }
         }
         return PrincipalRegistry(byUID: byUID)

@@ -36,10 +36,16 @@ struct Configuration: Equatable {
         var quarantineHardCapBytes = 64 << 20
         var rescanIntervalSeconds = 10.0
         var settleSeconds = 2.0
-        /// `none`: inbox and outbox are the daemon user's alone (0700, files 0600).
-        /// `group`: inbox 0770 and outbox 0750, outbox files 0640, for a per-agency group
-        /// the administrator sets (set-group-ID) on each agency's directories (SFTP chroots).
-        var agencyAccess = "none"
+        var agencyAccess = AgencyAccess.none
+    }
+
+    /// Who besides the daemon may use an agency's inbox and outbox.
+    enum AgencyAccess: String, Equatable {
+        /// The daemon user alone: directories 0700, files 0600.
+        case none
+        /// The agency's group, which the administrator sets (set-group-ID) on its
+        /// directories for its SFTP chroot: inbox 0770, outbox 0750, outbox files 0640.
+        case group
     }
 
     struct Ingest: Equatable {
@@ -127,9 +133,10 @@ private struct Reader {
                                                           64 << 20, 0...(1 << 30))
             config.inbox.rescanIntervalSeconds = number(inbox["rescanIntervalSeconds"], "$.inbox.rescanIntervalSeconds", 10, 0.1...3_600)
             config.inbox.settleSeconds = number(inbox["settleSeconds"], "$.inbox.settleSeconds", 2, 0...600)
-            config.inbox.agencyAccess = string(inbox["agencyAccess"], "$.inbox.agencyAccess", default: "none", rule: "none or group") {
-                ["none", "group"].contains($0)
+            let access = string(inbox["agencyAccess"], "$.inbox.agencyAccess", default: "none", rule: "none or group") {
+                Configuration.AgencyAccess(rawValue: $0) != nil
             }
+            config.inbox.agencyAccess = Configuration.AgencyAccess(rawValue: access) ?? .none
         }
         if let ingest = members(object["ingest"], "$.ingest", allowed: ["maxBatchFiles", "quarantineRetentionDays", "outboxRetentionDays"]) {
             config.ingest.maxBatchFiles = integer(ingest["maxBatchFiles"], "$.ingest.maxBatchFiles", 256, 1...10_000)

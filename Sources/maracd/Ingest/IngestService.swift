@@ -33,7 +33,7 @@ final class IngestService {
 
     /// Sets up an agency's inbox and outbox (created with the configured modes).
     func open(agency: String) throws -> Directory {
-        let group = config.inbox.agencyAccess == "group"
+        let group = config.inbox.agencyAccess == .group
         _ = try Directory.ensure(config.stateDirectory + "/inbox", mode: 0o700)
         let inbox = try Directory.ensure(config.stateDirectory + "/inbox/" + agency, mode: group ? 0o770 : 0o700)
         let outbox = try Outbox(state: config.stateDirectory, agency: agency, groupAccess: group)

@@ -38,6 +38,9 @@ final class Supervisor {
         self.config = config
         self.logger = logger
         self.signals = signals
+        // Inbox files are reopened through /proc/self/fd (see `Directory.take`): without it
+        // no file could be taken, so say so now rather than fail on every file.
+        guard access("/proc/self/fd", R_OK | X_OK) == 0 else { throw SystemError(call: "access(/proc/self/fd)", errno: errno) }
         vault = try Vault.open(stateDirectory: config.stateDirectory, rootKeyPath: config.rootKeyPath)
         try vault.resumeRotations()
         self.principals = principals

@@ -295,3 +295,52 @@ final class SigningRotationWhileRunningTests: XCTestCase {
         }
     }
 }
+
+/// Nothing secret or personal reaches any output: every maracctl verb this build has, and
+/// the daemon's log over a run that takes and refuses forms.
+final class OutputHygieneTests: XCTestCase {
+    var daemon: DaemonHarness!
+    override func setUpWithError() throws { daemon = try DaemonHarness() }
+    override func tearDown() { daemon.cleanUp() }
+
+    func testNoKeyNoNameAndNoContentInAnyOutput() throws {
+        let maracctl = CLITests.products.appendingPathComponent("maracctl")
+        var outputs: [String] = []
+        func run(_ arguments: [String]) throws {
+            let result = try Subprocess.run(maracctl, arguments)
+            outputs += [result.output, result.stderr]
+        }
+        let state = daemon.state.path
+        let firstKey = try Data(contentsOf: daemon.state.appendingPathComponent("master.key"))  // before the root rotation
+        try run(["agency", "list", "--state", state])
+        try run(["agency", "list", "--state", state, "--json", "--all"])
+        try run(["agency", "add", "Tamsin Quinn", "--kind", "health", "--name", "GP", "--state", state])
+        try run(["agency", "add", "gp", "--kind", "health", "--name", "", "--state", state])
+        try run(["agency", "add", "gp", "--kind", "Tamsin Quinn", "--name", "GP", "--state", state])
+        try run(["key", "status", "--state", state])
+        try run(["key", "rotate", "--agency", "police", "--state", state])
+        try run(["key", "rotate", "--signing", "--state", state])
+        try run(["key", "rotate", "--root", "--state", state])
+
+        try daemon.start()
+        for name in try RepositoryFixtures.files("valid") + RepositoryFixtures.files("invalid") where !name.contains("research") {
+            try daemon.drop(try RepositoryFixtures.bytes(name), as: (name as NSString).lastPathComponent, agency: RepositoryFixtures.agency(for: name))
+        }
+        try daemon.waitFor("every file to be taken") {
+            ["police", "health"].allSatisfy { daemon.names(daemon.inbox($0)).isEmpty }
+        }
+        XCTAssertEqual(daemon.stop(), 0)
+        outputs.append(daemon.log)
+
+        var forbidden: [String] = []
+        for key in [firstKey, try Data(contentsOf: daemon.state.appendingPathComponent("master.key"))] {
+            forbidden += [Hex.encode(key), Hex.encode(key).uppercased(), key.base64EncodedString()].map { String($0.prefix(16)) }
+        }
+        forbidden += ["PRIVATE KEY", "Tamsin Quinn", "Nadia Yilmaz", "Mill Lane", "Disclosed during home visit", "1993-11-13"]
+        for output in outputs {
+            for needle in forbidden { XCTAssertFalse(output.contains(needle), "\(needle) reached an output") }
+        }
+        XCTAssertTrue(outputs.contains { $0.contains("ingest.accepted") } && outputs.contains { $0.contains("ingest.rejected") },
+                      "the run did take and refuse forms")
+    }
+}

@@ -40,6 +40,8 @@ struct AgencyCommand {
                                            "certificate": $0.certificate != nil] as [String: Any] }
                 print(String(decoding: try JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys]), as: UTF8.self))
             } else {
+                // An agency's display name is an organisation's, set by the key custodian;
+                // no person's name or form content is held in the registry.
                 for agency in agencies {
                     print("\(agency.id)\t\(agency.kind.rawValue)\t\(agency.active ? "active" : "inactive")\t\(agency.certificate == nil ? "no certificate" : "certificate")\t\(agency.name)")
                 }

@@ -21,6 +21,7 @@ struct InitCommand {
             throw CommandError(error)
         }
         let certificate = try vault.signingCertificate
+        // Where the key is, never what it is: a path and a public fingerprint.
         print("""
             initialised vault in \(state)
             root key: \(vault.rootKeyPath) (keep a copy offline; without it nothing can be read)

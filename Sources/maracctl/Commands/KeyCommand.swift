@@ -45,7 +45,7 @@ struct KeyCommand {
             print("agency \(agency): \(progress.rewrapped) data keys rewrapped; older versions destroyed")
         } else if options.has("--root") {
             try vault.rotateRootKey()
-            print("root key rotated; new key in \(vault.rootKeyPath) (replace every offline copy)")
+            print("root key rotated; new key in \(vault.rootKeyPath) (replace every offline copy)")  // the path, not the key
         } else {
             let certificate = try vault.rotateSigningKey(name: options["--name"] ?? "maracd")
             print("signing key rotated; new certificate SHA-256: \(certificate.fingerprintText)")

@@ -10,6 +10,25 @@ final class ShreddingTests: XCTestCase {
     override func setUpWithError() throws { fixture = try VaultFixture() }
     override func tearDown() { fixture.cleanUp() }
 
+    /// A batch erasure is all or nothing, one log entry per document.
+    func testBatchErasureIsAllOrNothing() throws {
+        let a = try fixture.put("first document")
+        let b = try fixture.put("second document")
+        XCTAssertThrowsError(try fixture.vault.erase([(a, Data("erase a".utf8)), ("doc_missing", Data("erase x".utf8))])) {
+            XCTAssertEqual($0 as? VaultError, .notFound("doc_missing"))
+        }
+        XCTAssertEqual(try fixture.read(a), "first document", "nothing erased when one fails")
+        let size = try fixture.vault.treeHead().size
+        try fixture.vault.erase([(a, Data("erase a".utf8)), (b, Data("erase b".utf8))])
+        XCTAssertEqual(try fixture.vault.treeHead().size, size + 2)
+        for id in [a, b] {
+            XCTAssertThrowsError(try fixture.read(id)) { XCTAssertEqual($0 as? VaultError, .erased(id)) }
+        }
+        for (name, bytes) in try fixture.filesOnDisk() {
+            XCTAssertFalse(bytes.contains(bytes: Array("second document".utf8)), name)
+        }
+    }
+
     func testDestroyedAgencyKeyLeavesNoCopy() throws {
         try fixture.put("x")
         let v1 = try fixture.blob("SELECT wrapped FROM agency_key WHERE agency = 'police' AND version = 1", [])

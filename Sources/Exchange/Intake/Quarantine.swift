@@ -46,18 +46,19 @@ extension Marac {
     }
 
     /// Crypto-shreds every quarantined file received more than `days` days ago, each with
-    /// an erasure entry (basis `retention-policy`); returns how many.
+    /// an erasure entry (basis `retention-policy`), in one transaction; returns how many.
     @discardableResult
     public func shredQuarantine(olderThan days: Int) throws -> Int {
-        let cutoff = vault.currentTime.addingTimeInterval(-Double(days) * 86_400)
-        var shredded = 0
-        for record in try vault.list(kind: Self.quarantineKind) where record.createdAt < cutoff {
-            let entry = LogEntry(time: LogEntry.timestamp(vault.currentTime), operation: .erasure, actor: .init(person: nil, agency: record.agency),
-                                 records: [record.id], case: nil, meeting: nil, recipients: [], bases: ["retention-policy"],
-                                 justification: "quarantine retention of \(days) days ended", details: ["kind": Self.quarantineKind])
-            try vault.erase(record.id, logEntry: entry.encoded())
-            shredded += 1
+        let now = vault.currentTime
+        let cutoff = now.addingTimeInterval(-Double(days) * 86_400)
+        let expired = try vault.list(kind: Self.quarantineKind).filter { $0.createdAt < cutoff }.map { record in
+            (id: record.id, logEntry: LogEntry(time: LogEntry.timestamp(now), operation: .erasure,
+                                               actor: .init(person: nil, agency: record.agency), records: [record.id], case: nil,
+                                               meeting: nil, recipients: [], bases: ["retention-policy"],
+                                               justification: "quarantine retention of \(days) days ended",
+                                               details: ["kind": Self.quarantineKind]).encoded())
         }
-        return shredded
+        try vault.erase(expired)
+        return expired.count
     }
 }

@@ -163,15 +163,25 @@ extension Vault {
     /// transaction, and the WAL is then checkpointed and truncated so no earlier page
     /// image survives (see `write`). The id afterwards reports `erased`.
     public func erase(_ id: String, logEntry: Data) throws {
+        try erase([(id, logEntry)])
+    }
+
+    /// Crypto-shreds several documents in one transaction, each with its own log entry,
+    /// and truncates the WAL once for all of them (a retention sweep of a thousand
+    /// documents costs one checkpoint, not a thousand). All are erased, or none.
+    public func erase(_ documents: [(id: String, logEntry: Data)]) throws {
+        guard !documents.isEmpty else { return }
         try locked {
             try write {
-                _ = try liveRecord(id)
                 shredding = true
-                for table in ["data_key", "payload", "subject_index", "document_meta"] {
-                    try db.run("DELETE FROM \(table) WHERE document = (SELECT seq FROM document WHERE id = ?)", [.text(id)])
+                for (id, logEntry) in documents {
+                    _ = try liveRecord(id)
+                    for table in ["data_key", "payload", "subject_index", "document_meta"] {
+                        try db.run("DELETE FROM \(table) WHERE document = (SELECT seq FROM document WHERE id = ?)", [.text(id)])
+                    }
+                    try db.run("UPDATE document SET erased_at = ? WHERE id = ?", [now, .text(id)])
+                    try appendLeaf(logEntry)
                 }
-                try db.run("UPDATE document SET erased_at = ? WHERE id = ?", [now, .text(id)])
-                try appendLeaf(logEntry)
             }
         }
     }

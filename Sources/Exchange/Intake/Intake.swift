@@ -57,8 +57,9 @@ extension Marac {
     /// same transaction (idempotently), so the caller may then remove it from the inbox.
     public func submit(_ submissions: [Submission], quarantining: Bool = false) throws -> [SubmissionOutcome] {
         try vault.transaction { tx in
-            try submissions.map { submission in
-                let outcome = try accept(submission, tx)
+            let batch = BatchLookups(tx)
+            return try submissions.map { submission in
+                let outcome = try accept(submission, batch)
                 guard quarantining, case let .rejected(rejection, nil) = outcome else { return outcome }
                 let record = try quarantine(submission.bytes, from: submission.agency, reason: "rejected",
                                             problems: rejection.problems, tx)
@@ -72,8 +73,31 @@ extension Marac {
         try submit([submission], quarantining: quarantining)[0]
     }
 
-    private func accept(_ submission: Submission, _ tx: VaultTransaction) throws -> SubmissionOutcome {
-        let agency = try AgencyRegistry.get(tx, submission.agency)
+    /// What every form of a batch looks up once: its agency, and that there is an Idva.
+    private final class BatchLookups {
+        let tx: VaultTransaction
+        private var agencies: [String: Agency] = [:]
+        private var idvaConfirmed = false
+
+        init(_ tx: VaultTransaction) { self.tx = tx }
+
+        func agency(_ id: String) throws -> Agency {
+            if let known = agencies[id] { return known }
+            let agency = try AgencyRegistry.get(tx, id)
+            agencies[id] = agency
+            return agency
+        }
+
+        func requireIdva() throws {
+            guard !idvaConfirmed else { return }
+            _ = try AgencyRegistry.idva(tx)
+            idvaConfirmed = true
+        }
+    }
+
+    private func accept(_ submission: Submission, _ batch: BatchLookups) throws -> SubmissionOutcome {
+        let tx = batch.tx
+        let agency = try batch.agency(submission.agency)
         guard agency.active else { throw ExchangeError.agencyInactive(agency.id) }
         let digest = SHA256.hash(submission.bytes)
         if let earlier = try previouslyAccepted(tx, agency: agency.id, digest: digest) { return .accepted(earlier) }
@@ -89,6 +113,7 @@ extension Marac {
         let stored: StoredForm
         switch validated.form {
         case let .referral(referral):
+            try batch.requireIdva()
             stored = try store(referral, score: validated.dashScore, submission, agency: agency, received: received, tx)
         case let .research(research):
             guard let record = try? CaseBook.get(tx, research.caseNumber), record.status == .open else {
@@ -131,7 +156,6 @@ extension Marac {
     /// referred within 12 months, with its equality facts sealed for the statistics.
     private func store(_ referral: Referral, score: DashScore?, _ submission: Submission, agency: Agency,
                        received: CalendarDate, _ tx: VaultTransaction) throws -> StoredForm {
-        _ = try AgencyRegistry.idva(tx)
         let tokens = try RepeatDetection.tokens(tx, name: referral.victim.name, aliases: referral.victim.aliases ?? [],
                                                 dob: referral.victim.dob)
         let last = try RepeatDetection.lastCase(tx, tokens: tokens)

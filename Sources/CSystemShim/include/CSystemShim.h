@@ -14,9 +14,6 @@
 // flag: no core dump, no ptrace by the same uid, /proc/self files owned by root.
 static inline int csystem_set_not_dumpable(void) { return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); }
 
-// prctl(2) again: reads the flag back, for the start-up check.
-static inline int csystem_is_dumpable(void) { return prctl(PR_GET_DUMPABLE, 0, 0, 0, 0); }
-
 // syncfs(2) is declared only under _GNU_SOURCE, which a Swift import cannot set; shim.c
 // defines it and forwards. Flushes one filesystem: one call per ingest batch.
 int csystem_syncfs(int fd);

@@ -36,18 +36,6 @@ public enum JSONValue: Equatable, Sendable {
         guard case let .number(n) = self, n.isFinite, n.rounded() == n, abs(n) < 9.0e15 else { return nil }
         return Int(n)
     }
-
-    /// The JSON type name used in messages.
-    var typeName: String {
-        switch self {
-        case .null: return "null"
-        case .bool: return "a boolean"
-        case .number: return "a number"
-        case .string: return "a string"
-        case .array: return "an array"
-        case .object: return "an object"
-        }
-    }
 }
 
 /// A JSON object: its members by key, and the keys in document order.

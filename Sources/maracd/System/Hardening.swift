@@ -11,7 +11,4 @@ enum Hardening {
         try syscall("prctl(PR_SET_DUMPABLE)") { csystem_set_not_dumpable() }
         signal(SIGPIPE, SIG_IGN)
     }
-
-    /// Whether the process is still dumpable (it must not be, after `apply`).
-    static var isDumpable: Bool { csystem_is_dumpable() != 0 }
 }

@@ -125,9 +125,14 @@ public final class Vault: @unchecked Sendable {
             let keys = try RootDerivedKeys(root: key, vaultID: meta.1)
             return constantTimeEquals(keys.keyCheck, meta.2) ? keys : nil
         }
-        try Migrator.vault.migrate(db)
+        let upgraded = try Migrator.vault.migrate(db)
         let vault = try Vault(stateDirectory: stateDirectory, rootKeyPath: keyPath, db: db, vaultID: meta.1,
                               derived: derived, policy: policy, clock: clock)
+        if upgraded.contains("log-integrity") {
+            // A vault made before certificates carried MACs: its existing certificates are
+            // certified now, once, by the open that applies the migration (never later).
+            try vault.locked { try vault.write { try vault.certifySigningCertificates(onlyMissing: true) } }
+        }
         try vault.loadState()
         return vault
     }

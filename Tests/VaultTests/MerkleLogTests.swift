@@ -116,7 +116,7 @@ final class MerkleLogTests: XCTestCase {
         try fixture.sql("DROP TRIGGER log_entry_no_update")
         try fixture.sql("UPDATE log_entry SET entry = ? WHERE seq = 5", [.blob(Array("entry 5!".utf8))])
         XCTAssertThrowsError(try fixture.vault.verifyLog()) {
-            XCTAssertEqual($0 as? VaultError, .tampered(subject: "log node 0/5", part: .log))
+            XCTAssertEqual($0 as? VaultError, .tampered(subject: "log entry 5 (its stored leaf hash differs)", part: .log))
         }
         try fixture.sql("UPDATE log_entry SET entry = ? WHERE seq = 5", [.blob(Array("entry 5".utf8))])
         try fixture.sql("UPDATE log_node SET hash = ? WHERE level = 2 AND idx = 3", [.blob([UInt8](repeating: 7, count: 32))])

@@ -57,6 +57,11 @@ struct AAD: ContiguousBytes {
     static func signingKey(version: Int, certificate: [UInt8]) -> AAD {
         AAD("maracd.v1 signing-key").u32(version).data(SHA256.hash(certificate))
     }
+
+    /// What a signing certificate's MAC covers: its version and the certificate itself.
+    static func signingCertificate(version: Int, certificate: [UInt8]) -> AAD {
+        AAD("maracd.v1 signing-certificate").u32(version).data(SHA256.hash(certificate))
+    }
 }
 
 /// Agency ids, kinds and metadata keys: short lowercase labels, safe in paths and logs.
@@ -78,6 +83,10 @@ final class RootDerivedKeys {
     let agencyKeys: AESGCM
     let secrets: AESGCM
     let signingKeys: AESGCM
+    /// Authenticates every signing certificate row, retired ones included, so that the
+    /// keys checkpoints are verified with take their trust from the root key and not
+    /// from the database (`docs/vault-format.md`, "Signing certificates").
+    let certificateMAC: HMACSHA256
 
     init(root: RootKey, vaultID: [UInt8]) throws {
         func derive(_ info: String) throws -> SecretBytes {
@@ -87,6 +96,7 @@ final class RootDerivedKeys {
         agencyKeys = try AESGCM(key: derive("maracd.v1 wrap agency-kek"))
         secrets = try AESGCM(key: derive("maracd.v1 wrap vault-secret"))
         signingKeys = try AESGCM(key: derive("maracd.v1 wrap signing-key"))
+        certificateMAC = try HMACSHA256(key: derive("maracd.v1 mac signing-certificate"))
     }
 
     /// Unwraps a 32-byte key sealed under `wrapper`, mapping any failure to `tampered`.

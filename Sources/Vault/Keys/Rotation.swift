@@ -183,6 +183,7 @@ extension Vault {
             try db.run("UPDATE vault_secret SET wrapped = ? WHERE name = ?",
                        [.blob(try newKeys.secrets.seal(value, authenticating: AAD.secret(name: name))), .text(name)])
         }
+        try certifySigningCertificates(under: newKeys)
         if let signer {
             let der = signer.certificate.derRepresentation
             try db.run("UPDATE signing_key SET wrapped_key = ? WHERE version = ?", [

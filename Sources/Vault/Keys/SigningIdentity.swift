@@ -19,8 +19,25 @@ extension Vault {
         let wrapped = try derived.signingKeys.seal(try key.pkcs8DER(), authenticating:
             AAD.signingKey(version: version, certificate: der))
         try db.run("""
-            INSERT INTO signing_key (version, state, certificate, wrapped_key, created_at) VALUES (?, 'active', ?, ?, ?)
-            """, [.integer(Int64(version)), .blob(der), .blob(wrapped), now])
+            INSERT INTO signing_key (version, state, certificate, wrapped_key, created_at, certificate_mac)
+            VALUES (?, 'active', ?, ?, ?, ?)
+            """, [.integer(Int64(version)), .blob(der), .blob(wrapped), now,
+                  .blob(derived.certificateMAC.authenticationCode(for: AAD.signingCertificate(version: version, certificate: der)))])
+    }
+
+    /// Sets every signing certificate's MAC under `keys` (a root rotation), or only the
+    /// missing ones (the open that applies the `log-integrity` migration).
+    func certifySigningCertificates(under keys: RootDerivedKeys? = nil, onlyMissing: Bool = false) throws {
+        let keys = keys ?? derived
+        if !onlyMissing { _ = try signingCertificatesLocked() }  // never certify a row the current key does not
+        var rows: [(Int, [UInt8])] = []
+        try db.statement("SELECT version, certificate FROM signing_key\(onlyMissing ? " WHERE certificate_mac IS NULL" : "")")
+            .forEach { rows.append(($0.int(0), $0.blob(1))) }
+        let update = try db.statement("UPDATE signing_key SET certificate_mac = ? WHERE version = ?")
+        for (version, der) in rows {
+            let mac = keys.certificateMAC.authenticationCode(for: AAD.signingCertificate(version: version, certificate: der))
+            try update.run([.blob(mac), .integer(Int64(version))])
+        }
     }
 
     /// The active signer, unwrapped and checked against its certificate.
@@ -42,10 +59,19 @@ extension Vault {
         return Signer(version: row.0, key: key, certificate: certificate)
     }
 
+    /// Every signing certificate, oldest first, each checked against its MAC under the
+    /// root-derived key: a row added or altered by whoever can write the database, but
+    /// does not hold the root key, is `tampered("signing certificate N", .vaultKey)`.
     func signingCertificatesLocked() throws -> [Certificate] {
         var out: [Certificate] = []
-        try db.statement("SELECT certificate FROM signing_key ORDER BY version").forEach {
-            out.append(try Certificate(derRepresentation: $0.blob(0)))
+        try db.statement("SELECT version, certificate, certificate_mac FROM signing_key ORDER BY version").forEach { row in
+            let version = row.int(0), der = row.blob(1)
+            guard let mac = row.optionalBlob(2),
+                  derived.certificateMAC.isValidAuthenticationCode(mac, for: AAD.signingCertificate(version: version, certificate: der)),
+                  let certificate = try? Certificate(derRepresentation: der) else {
+                throw VaultError.tampered(subject: "signing certificate \(version)", part: .vaultKey)
+            }
+            out.append(certificate)
         }
         return out
     }

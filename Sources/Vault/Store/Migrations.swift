@@ -18,7 +18,9 @@ struct Migrator {
 
     /// Applies every migration the database lacks, each in its own transaction followed by
     /// a foreign-key check; refuses a database whose applied names are not a prefix of ours.
-    func migrate(_ db: Database) throws {
+    /// Returns the names of the migrations applied by this call.
+    @discardableResult
+    func migrate(_ db: Database) throws -> [String] {
         let table = namespace == nil ? "schema_migration" : "application_migration"
         let scope = namespace == nil ? "" : " WHERE namespace = ?"
         let scopeValues: [SQLValue] = namespace.map { [.text($0)] } ?? []
@@ -39,8 +41,10 @@ struct Migrator {
         for (index, name) in applied.enumerated() where migrations[index].name != name {
             throw DatabaseError.unknownSchema("\(owner)migration \(index + 1) is \"\(name)\", expected \"\(migrations[index].name)\"")
         }
+        var appliedNow: [String] = []
         for index in applied.count..<migrations.count {
             let migration = migrations[index]
+            appliedNow.append(migration.name)
             try db.transaction {
                 try db.execute(migration.sql)
                 let now = SQLValue.integer(Int64(Date().timeIntervalSince1970))
@@ -58,5 +62,6 @@ struct Migrator {
                 }
             }
         }
+        return appliedNow
     }
 }

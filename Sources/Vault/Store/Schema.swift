@@ -96,5 +96,16 @@ extension Migrator {
                 note TEXT NOT NULL,
                 created_at INTEGER NOT NULL);
             """),
+        // Issue 10: checkpoints are append-only like entries; every signing certificate
+        // carries a MAC under a root-derived key (filled for existing rows at open).
+        Migration(name: "log-integrity", sql: """
+            CREATE TRIGGER log_checkpoint_no_update BEFORE UPDATE ON log_checkpoint
+                BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
+            CREATE TRIGGER log_checkpoint_no_delete BEFORE DELETE ON log_checkpoint
+                BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
+            ALTER TABLE signing_key ADD COLUMN certificate_mac BLOB;
+            CREATE TRIGGER signing_key_certificate_fixed BEFORE UPDATE OF certificate ON signing_key
+                BEGIN SELECT RAISE(ABORT, 'a signing certificate never changes'); END;
+            """),
     ])
 }

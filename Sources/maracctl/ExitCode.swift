@@ -9,6 +9,8 @@ enum ExitCode: Int32 {
     case usage = 64
     /// The input data was wrong.
     case dataError = 65
+    /// An input file could not be read.
+    case noInput = 66
     /// The daemon (or a tool it needs) is unavailable.
     case unavailable = 69
     /// An internal error.

@@ -24,13 +24,16 @@ let usage = """
                                           substance-misuse, education, adult-social-care, other)
       agency list --state DIR [--key FILE] [--all] [--json]
                                           the registered agencies
+      audit verify --state DIR [--key FILE] [--witness DIR] [--checkpoint FILE] [--json]
+                                          recompute the log and prove it consistent with every
+                                          published checkpoint (default witness: DIR/witness)
       bench AREA [--json] [--seconds N] [--full]
                                           measure a performance area against a raw baseline
                                           (areas: \(BenchArea.allCases.map(\.rawValue).joined(separator: ", ")), all)
       --version                           print the version
       --help                              print this help
 
-    Exit status: 0 ok, 64 usage, 65 bad data, 69 unavailable, 77 permission denied.
+    Exit status: 0 ok, 64 usage, 65 bad data, 66 cannot read input, 69 unavailable, 77 permission denied.
     """
 
 func run(_ arguments: [String]) throws {
@@ -46,6 +49,8 @@ func run(_ arguments: [String]) throws {
         try KeyCommand(arguments: Array(arguments.dropFirst())).run()
     case "agency":
         try AgencyCommand(arguments: Array(arguments.dropFirst())).run()
+    case "audit":
+        try AuditCommand(arguments: Array(arguments.dropFirst())).run()
     case "bench":
         try BenchCommand(arguments: Array(arguments.dropFirst())).run()
     default:

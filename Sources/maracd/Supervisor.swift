@@ -23,6 +23,7 @@ final class Supervisor {
     private let vault: Vault
     private let ingest: IngestService
     private let watcher: Inotify
+    private let checkpoints: CheckpointPublisher
     private var principals: PrincipalRegistry
     private var queue: [IngestService.Pending] = []
     private var queued = Set<IngestService.Pending>()
@@ -47,6 +48,7 @@ final class Supervisor {
         let marac = try Marac(vault: vault, settings: settings)
         ingest = IngestService(marac: marac, config: config, logger: logger)
         watcher = try Inotify()
+        checkpoints = try CheckpointPublisher(vault: vault, config: config, logger: logger)
         try refreshAgencies()
         logger.info("daemon.started", ["state": config.stateDirectory, "agencies": watcher.agencies.count,
                                         "principals": principals.byUID.count, "version": Product.version])
@@ -84,7 +86,9 @@ final class Supervisor {
         var stopping = false
         while !stopping {
             let now = Date()
-            let timeout = queue.isEmpty ? max(0, min(nextRescan, nextSweep).timeIntervalSince(now)) : 0
+            var wake = min(nextRescan, nextSweep)
+            if checkpoints.nextDue < wake, checkpoints.hasUnpublishedEntries { wake = checkpoints.nextDue }
+            let timeout = queue.isEmpty ? max(0, wake.timeIntervalSince(now)) : 0
             var fds = [pollfd(fd: signals.fd, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: watcher.fd, events: Int16(POLLIN), revents: 0)]
             let ready = poll(&fds, nfds_t(fds.count), Int32(min(timeout, 60) * 1000))
@@ -121,6 +125,7 @@ final class Supervisor {
                 ingest.process(announced, settle: nil)
                 ingest.process(scanned, settle: config.inbox.settleSeconds)
             }
+            checkpoints.publishIfDue(recipients: igOutboxes)
             if Date() >= nextRescan {
                 do { try refreshAgencies() } catch { logger.error("agencies.refresh_failed", ["error": "\(error)"]) }
                 let found = ingest.scan()
@@ -144,7 +149,13 @@ final class Supervisor {
         // batch in flight (the loop finished it); the vault closes with the process.
         ServiceManager.notify("STOPPING=1")
         watcher.stop()
+        checkpoints.publishIfDue(force: true, recipients: igOutboxes)
         logger.info("daemon.stopped", ["queued_left_in_inbox": queue.count])
+    }
+
+    /// The outboxes checkpoints go to: those of agencies with an IG officer.
+    private var igOutboxes: [Outbox] {
+        ingest.outboxes(for: Set(principals.byUID.values.filter { $0.roles.contains(.igOfficer) }.map(\.agency)))
     }
 
     private func enqueue(_ items: [IngestService.Pending]) {
@@ -163,6 +174,7 @@ final class Supervisor {
             }
             let (settings, principals) = try Self.registries(fresh)
             let marac = try Marac(vault: vault, settings: settings)
+            try checkpoints.reconfigure(fresh)
             config = fresh
             self.principals = principals
             ingest.reconfigure(marac: marac, config: fresh)

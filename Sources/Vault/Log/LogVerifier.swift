@@ -117,6 +117,13 @@ extension Vault {
         }
     }
 
+    /// The newest stored checkpoint, if any.
+    public func latestCheckpoint() throws -> Checkpoint? {
+        try locked {
+            try db.statement("SELECT note FROM log_checkpoint ORDER BY size DESC LIMIT 1").first([]) { try Checkpoint.parse($0.text(0)) }
+        }
+    }
+
     /// Every stored checkpoint, oldest first.
     public func checkpoints() throws -> [Checkpoint] {
         try locked {

@@ -22,6 +22,8 @@ struct Configuration: Equatable {
     var ingest = Ingest()
     /// Logging.
     var log = Log()
+    /// Signed log checkpoints and where they are published.
+    var audit = Audit()
 
     struct Marac: Equatable {
         var name = "Marac"
@@ -58,6 +60,18 @@ struct Configuration: Equatable {
         var level = "info"
         var format = "text"
     }
+
+    struct Audit: Equatable {
+        /// The checkpoint's origin line (no spaces).
+        var checkpointOrigin = "maracd"
+        /// At most one checkpoint per this many seconds while the log grows.
+        var checkpointIntervalSeconds = 60.0
+        /// Where every published checkpoint is kept; nil means `<state>/witness`.
+        var witnessDirectory: String?
+    }
+
+    /// The witness directory in force.
+    var witnessPath: String { audit.witnessDirectory ?? stateDirectory + "/witness" }
 
     /// Why a configuration was refused: the file and each problem by JSON path.
     struct Invalid: Error, CustomStringConvertible {
@@ -109,7 +123,7 @@ private struct Reader {
 
     mutating func configuration(_ root: JSONValue) -> Configuration? {
         guard let object = members(root, "$", allowed: ["stateDirectory", "rootKeyPath", "legalBasesFile", "principalsFile",
-                                                         "marac", "inbox", "ingest", "log"]) else { return nil }
+                                                         "marac", "inbox", "ingest", "log", "audit"]) else { return nil }
         guard let state = path(object["stateDirectory"], "$.stateDirectory", required: true) else { return nil }
         var config = Configuration(stateDirectory: state)
         config.rootKeyPath = path(object["rootKeyPath"], "$.rootKeyPath")
@@ -148,6 +162,15 @@ private struct Reader {
                 LogLevel(name: $0) != nil
             }
             config.log.format = string(log["format"], "$.log.format", default: "text", rule: "text or json") { LogFormat(rawValue: $0) != nil }
+        }
+        if let audit = members(object["audit"], "$.audit", allowed: ["checkpointOrigin", "checkpointIntervalSeconds", "witnessDirectory"]) {
+            config.audit.checkpointOrigin = string(audit["checkpointOrigin"], "$.audit.checkpointOrigin", default: "maracd",
+                                                   rule: "1 to 200 printable ASCII characters without spaces") {
+                !$0.isEmpty && $0.utf8.count <= 200 && $0.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7f }
+            }
+            config.audit.checkpointIntervalSeconds = number(audit["checkpointIntervalSeconds"], "$.audit.checkpointIntervalSeconds",
+                                                            60, 1...86_400)
+            config.audit.witnessDirectory = path(audit["witnessDirectory"], "$.audit.witnessDirectory")
         }
         if config.inbox.quarantineHardCapBytes < config.inbox.maxFileBytes {
             problems.append("$.inbox.quarantineHardCapBytes: must not be below maxFileBytes")

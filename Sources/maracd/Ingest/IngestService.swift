@@ -62,6 +62,11 @@ final class IngestService {
         return try outboxes.values.reduce(0) { $0 + (try $1.prune(olderThan: cutoff)) }
     }
 
+    /// The open outboxes of `agencies` (the IG officers' agencies, for checkpoints).
+    func outboxes(for agencies: Set<String>) -> [Outbox] {
+        agencies.sorted().compactMap { outboxes[$0] }
+    }
+
     /// Forgets an agency that is no longer active (its directories stay).
     func close(agency: String) {
         inboxes[agency] = nil

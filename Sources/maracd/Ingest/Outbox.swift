@@ -4,12 +4,14 @@ import Glibc
 import Vault
 
 /// `<state>/outbox/<agency>/`: signed receipts for stored forms (`receipts/`),
-/// rejection reports (`rejected/`), and the daemon's signing certificates to verify
-/// receipts with (`signing-certificates.pem`).
+/// rejection reports (`rejected/`), signed log checkpoints for an agency with an IG
+/// officer (`checkpoints/`, never pruned), and the daemon's signing certificates to verify
+/// receipts and checkpoints with (`signing-certificates.pem`).
 final class Outbox {
     let agency: String
     let receipts: Directory
     let rejected: Directory
+    let checkpoints: Directory
     let root: Directory
     let fileMode: mode_t
 
@@ -21,9 +23,10 @@ final class Outbox {
         root = try Directory.ensure(state + "/outbox/" + agency, mode: dirMode)
         receipts = try Directory.ensure(root.path + "/receipts", mode: dirMode)
         rejected = try Directory.ensure(root.path + "/rejected", mode: dirMode)
+        checkpoints = try Directory.ensure(root.path + "/checkpoints", mode: dirMode)
         // A crash between writing a temporary and renaming it leaves the temporary; the
         // file it was for is still in the inbox and will be written again.
-        for directory in [root, receipts, rejected] {
+        for directory in [root, receipts, rejected, checkpoints] {
             for name in try directory.names() where name.bytes.starts(with: Array(".tmp-".utf8)) { try directory.remove(name) }
         }
     }

@@ -1,0 +1,63 @@
+import Foundation
+import Vault
+
+/// `maracctl audit verify`, offline: recomputes the whole log from the vault at
+/// `--state` (which needs the root key, to authenticate the signing certificates) and
+/// proves it consistent with every checkpoint published outside the database: the
+/// witness directory (`--witness DIR`, default `<state>/witness`) and `--checkpoint FILE`.
+struct AuditCommand {
+    let verb: String
+    let options: Options
+
+    init(arguments: [String]) throws {
+        guard let verb = arguments.first, verb == "verify" else { throw CommandError.usage("audit takes verify") }
+        self.verb = verb
+        options = try Options(Array(arguments.dropFirst()), valued: ["--state", "--key", "--witness", "--checkpoint"],
+                              switches: ["--json"])
+    }
+
+    func run() throws {
+        let vault = try openVault(options)
+        let state = try options.required("--state")
+        let witness = options["--witness"] ?? state + "/witness"
+        var published: [(file: String, checkpoint: Checkpoint)] = []
+        if options["--witness"] != nil || FileManager.default.fileExists(atPath: witness) {
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: witness) else {
+                throw CommandError(code: .noInput, message: "cannot read the witness directory \(witness)")
+            }
+            for name in names.sorted() where name.hasPrefix("checkpoint-") && name.hasSuffix(".txt") {
+                published.append((witness + "/" + name, try Self.load(witness + "/" + name)))
+            }
+        }
+        if let file = options["--checkpoint"] { published.append((file, try Self.load(file))) }
+        let result: LogVerification
+        do {
+            result = try vault.verifyLog(published: published.map(\.checkpoint))
+        } catch let error as VaultError {
+            throw CommandError(error)
+        }
+        let root = Data(result.head.root).base64EncodedString()
+        if options.has("--json") {
+            let object: [String: Any] = ["verified": true, "size": result.head.size, "root": root, "nodes": result.nodesChecked,
+                                         "storedCheckpoints": result.checkpointsChecked,
+                                         "publishedCheckpoints": published.map(\.file)]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+        } else {
+            print("log verified: \(result.head.size) entries, root \(root)")
+            print("  \(result.nodesChecked) stored hashes recomputed, \(result.checkpointsChecked) stored checkpoints checked")
+            print("  consistent with \(published.count) published checkpoint(s)"
+                  + (published.last.map { ", the newest at size \($0.checkpoint.head.size)" } ?? ""))
+        }
+    }
+
+    private static func load(_ path: String) throws -> Checkpoint {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CommandError(code: .noInput, message: "cannot read checkpoint \(path)")
+        }
+        do {
+            return try Checkpoint.parse(String(decoding: data, as: UTF8.self))
+        } catch {
+            throw CommandError(code: .dataError, message: "\(path) is not a checkpoint (\(safeDescription(of: error)))")
+        }
+    }
+}

@@ -37,17 +37,17 @@ final class FixtureVerdictTests: XCTestCase {
     /// would read it in the rejection report.
     func testInvalidFixtureReportsAreExact() throws {
         let cases: [(String, [String])] = [
-            ("invalid/referral-future-dob.json", ["$.victim.dob: date of birth 2031-02-01 is in the future"]),
+            ("invalid/referral-future-dob.json", ["$.victim.dob: date of birth is in the future"]),
             ("invalid/referral-dash-inconsistent.json",
              ["$.reasons.visibleHighRisk: claimed, but the Dash has 0 \"yes\" answers and the threshold is 14"]),
             ("invalid/referral-no-reason.json", ["$.reasons: at least one reason for referral must be true"]),
             ("invalid/referral-unknown-field.json", ["$.victimNmae: unknown field"]),
-            ("invalid/referral-wrong-agency.json", ["$.referringAgency: names agency housing, but the form arrived in the police inbox"]),
+            ("invalid/referral-wrong-agency.json", ["$.referringAgency: names another agency than the police inbox it arrived in"]),
             ("invalid/referral-no-consent-no-basis.json", ["$.sharingWithoutConsent: required when consentGiven is false"]),
             ("invalid/referral-bad-date.json", ["$.date: must be a date YYYY-MM-DD"]),
             ("invalid/referral-dash-missing-answer.json", ["$.dash.answers: question 7 is not answered (all 24 are required)"]),
             ("invalid/referral-unknown-legal-basis.json",
-             ["$.sharingWithoutConsent.legalBases: unknown legal basis code \"because-i-said-so\" (item 1)"]),
+             ["$.sharingWithoutConsent.legalBases: unknown legal basis code (item 1)"]),
             ("invalid/iswc-no-manager-signature.json", ["$.signatures.manager: required field is missing"]),
             ("invalid/iswc-no-legal-authority.json",
              ["$.legalAuthority: needs a relevant protocol with its detail, or at least one legal basis"]),

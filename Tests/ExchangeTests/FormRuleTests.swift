@@ -44,22 +44,22 @@ final class FormRuleTests: XCTestCase {
 
     func testDatesAreYYYYMMDDAndReal() throws {
         XCTAssertEqual(try edited(police, [("date", "10/11/2026")]), ["$.date: must be a date YYYY-MM-DD"])
-        XCTAssertEqual(try edited(police, [("date", "2026-02-30")]), ["$.date: 2026-02-30 is not a calendar date"])
+        XCTAssertEqual(try edited(police, [("date", "2026-02-30")]), ["$.date: is not a calendar date"])
         XCTAssertEqual(try edited(police, [("victim.dob", "2024-02-29")]), [])
     }
 
     func testDatesOfBirthAreNotInTheFuture() throws {
-        XCTAssertEqual(try edited(police, [("victim.dob", "2031-02-01")]), ["$.victim.dob: date of birth 2031-02-01 is in the future"])
+        XCTAssertEqual(try edited(police, [("victim.dob", "2031-02-01")]), ["$.victim.dob: date of birth is in the future"])
         XCTAssertEqual(try edited(police, [("perpetrators.0.dob", "2027-01-01")]),
-                       ["$.perpetrators[0].dob: date of birth 2027-01-01 is in the future"])
+                       ["$.perpetrators[0].dob: date of birth is in the future"])
         XCTAssertEqual(try edited(police, [("children.0.dob", "2026-12-25")]),
-                       ["$.children[0].dob: date of birth 2026-12-25 is in the future"])
+                       ["$.children[0].dob: date of birth is in the future"])
         // A baby born on the day of receipt (or the next, across time zones) is not in the future.
         XCTAssertEqual(try edited(police, [("children.0.dob", "2026-11-21")]), [])
     }
 
     func testTheFormsOwnDateIsNotAfterReceipt() throws {
-        XCTAssertEqual(try edited(police, [("date", "2026-12-01")]), ["$.date: the referral date 2026-12-01 is in the future"])
+        XCTAssertEqual(try edited(police, [("date", "2026-12-01")]), ["$.date: the referral date is in the future"])
     }
 
     func testYesNoFieldsAreBooleans() throws {
@@ -74,9 +74,9 @@ final class FormRuleTests: XCTestCase {
 
     func testTheSubmittingAgencyIsTheInbox() throws {
         XCTAssertEqual(try edited(police, [("referringAgency", "housing")]),
-                       ["$.referringAgency: names agency housing, but the form arrived in the police inbox"])
+                       ["$.referringAgency: names another agency than the police inbox it arrived in"])
         XCTAssertEqual(try edited(research, [("agency", "police")]),
-                       ["$.agency: names agency police, but the form arrived in the health inbox"])
+                       ["$.agency: names another agency than the health inbox it arrived in"])
         XCTAssertEqual(try edited(iswc, [("agency", "Police Force")]),
                        ["$.agency: must be an id of 1 to 64 lower-case letters, digits and hyphens"])
     }
@@ -132,7 +132,7 @@ final class FormRuleTests: XCTestCase {
         XCTAssertEqual(try edited(police, [("consentGiven", false), ("sharingWithoutConsent", ["legalBases": [String]()])]),
                        ["$.sharingWithoutConsent.legalBases: must have at least 1 item"])
         XCTAssertEqual(try edited(police, [("consentGiven", false), ("sharingWithoutConsent", ["legalBases": ["dpa-s1-p18", "nope"]])]),
-                       ["$.sharingWithoutConsent.legalBases: unknown legal basis code \"nope\" (item 2)"])
+                       ["$.sharingWithoutConsent.legalBases: unknown legal basis code (item 2)"])
         XCTAssertEqual(try edited(police, [("consentGiven", false), ("sharingWithoutConsent", ["legalBases": ["retention-policy"]])]),
                        ["$.sharingWithoutConsent.legalBases: legal basis \"retention-policy\" does not justify sharing (item 1)"])
     }
@@ -214,7 +214,7 @@ final class FormRuleTests: XCTestCase {
             "$.legalAuthority: needs a relevant protocol with its detail, or at least one legal basis",
         ])
         XCTAssertEqual(try edited(iswc, [("legalAuthority.legalBases", ["consent-ish"])]),
-                       ["$.legalAuthority.legalBases: unknown legal basis code \"consent-ish\" (item 1)"])
+                       ["$.legalAuthority.legalBases: unknown legal basis code (item 1)"])
     }
 
     func testAtLeastOneBalancingConsiderationIsTrue() throws {
@@ -230,7 +230,7 @@ final class FormRuleTests: XCTestCase {
 
     func testTheReviewIsNotBeforeTheDecision() throws {
         XCTAssertEqual(try edited(iswc, [("review.date", "2026-11-09")]),
-                       ["$.review.date: 2026-11-09 is before the manager's decision on 2026-11-10"])
+                       ["$.review.date: is before the manager's decision (signatures.manager.date)"])
         XCTAssertEqual(try edited(iswc, [("review.date", "2026-11-10")]), [])
     }
 
@@ -253,9 +253,9 @@ final class FormRuleTests: XCTestCase {
                                            ("contacts", [Any]()), ("victimNmae", "typo")]), [
             // Shape problems in document order, then the cross-field rules.
             "$.contacts: must have at least 1 item",
-            "$.date: 2026-02-30 is not a calendar date",
+            "$.date: is not a calendar date",
             "$.victimNmae: unknown field",
-            "$.victim.dob: date of birth 2031-02-01 is in the future",
+            "$.victim.dob: date of birth is in the future",
             "$.sharingWithoutConsent: required when consentGiven is false",
         ])
     }

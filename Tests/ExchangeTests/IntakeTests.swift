@@ -59,7 +59,7 @@ final class IntakeTests: XCTestCase {
     func testARejectedFormWritesNothing() throws {
         let bad = try fixture.fixture("invalid/referral-future-dob.json")
         guard case let .rejected(rejection, _) = try fixture.marac.submit(bad) else { return XCTFail("accepted") }
-        XCTAssertEqual(rejection.problems.map(\.description), ["$.victim.dob: date of birth 2031-02-01 is in the future"])
+        XCTAssertEqual(rejection.problems.map(\.description), ["$.victim.dob: date of birth is in the future"])
         XCTAssertEqual(try fixture.vault.list().count, 0)
         XCTAssertEqual(try fixture.vault.treeHead().size, 0)
         XCTAssertEqual(try fixture.marac.cases.list().count, 0)

@@ -7,7 +7,7 @@ enum FormRules {
     static func checkAgency(_ form: JSONObject, field: String, _ context: ValidationContext, _ out: inout [FormProblem]) {
         guard let agency = form[field]?.string, Shape.isLabel(agency), agency != context.agency else { return }
         out.append(.init(JSONPath.root.appending(field), .wrongAgency,
-                         "names agency \(agency), but the form arrived in the \(context.agency) inbox"))
+                         "names another agency than the \(context.agency) inbox it arrived in"))
     }
 
     /// A date that must not be after the date of receipt (one day's grace for clocks and
@@ -15,7 +15,7 @@ enum FormRules {
     static func checkNotFuture(_ value: JSONValue?, at path: JSONPath, what: String, _ context: ValidationContext,
                                _ out: inout [FormProblem]) {
         guard let text = value?.string, let date = CalendarDate(text), date > context.received.adding(days: 1) else { return }
-        out.append(.init(path, .inTheFuture, "\(what) \(date) is in the future"))
+        out.append(.init(path, .inTheFuture, "\(what) is in the future"))
     }
 
     static func checkDatesOfBirth(_ people: JSONValue?, at path: JSONPath, _ context: ValidationContext, _ out: inout [FormProblem]) {
@@ -30,7 +30,7 @@ enum FormRules {
         for (i, item) in (value?.array ?? []).enumerated() {
             guard let code = item.string, Shape.isLabel(code) else { continue }
             if context.legalBases.basis(code) == nil {
-                out.append(.init(path, .unknownLegalBasis, "unknown legal basis code \"\(code)\" (item \(i + 1))"))
+                out.append(.init(path, .unknownLegalBasis, "unknown legal basis code (item \(i + 1))"))
             } else if !context.legalBases.allows(code, for: .disclosure) {
                 out.append(.init(path, .unknownLegalBasis, "legal basis \"\(code)\" does not justify sharing (item \(i + 1))"))
             }
@@ -163,7 +163,7 @@ enum FormRules {
         if let review = form["review"]?["date"]?.string.flatMap({ CalendarDate($0) }),
            let decided = form["signatures"]?["manager"]?["date"]?.string.flatMap({ CalendarDate($0) }), review < decided {
             out.append(.init(root.appending("review").appending("date"), .dateOrder,
-                             "\(review) is before the manager's decision on \(decided)"))
+                             "is before the manager's decision (signatures.manager.date)"))
         }
     }
 }

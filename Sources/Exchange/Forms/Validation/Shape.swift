@@ -80,7 +80,7 @@ extension Shape {
             guard let date = CalendarDate(pattern: s) else {
                 return problems.append(.init(path, .format, "must be a date YYYY-MM-DD"))
             }
-            if !date.isValid { problems.append(.init(path, .notACalendarDate, "\(s) is not a calendar date")) }
+            if !date.isValid { problems.append(.init(path, .notACalendarDate, "is not a calendar date")) }
         case .boolean:
             if value.bool == nil { problems.append(.init(path, .wrongType, "must be true or false")) }
         case let .integer(range):

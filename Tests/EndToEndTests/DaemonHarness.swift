@@ -1,5 +1,6 @@
 import Foundation
 import TestSupport
+import Vault
 import XCTest
 
 /// A state directory made with the real `maracctl` (vault, six agencies, config) and a
@@ -88,6 +89,30 @@ final class DaemonHarness {
     func inbox(_ agency: String) -> URL { state.appendingPathComponent("inbox/\(agency)") }
     func receipts(_ agency: String) -> URL { state.appendingPathComponent("outbox/\(agency)/receipts") }
     func rejected(_ agency: String) -> URL { state.appendingPathComponent("outbox/\(agency)/rejected") }
+
+    /// The id outbox files about `bytes` are named by: 32 hex digits of their SHA-256.
+    static func outboxID(_ bytes: [UInt8]) -> String { String(Hex.encode(SHA256.hash(bytes)).prefix(32)) }
+
+    /// Where the receipt for `bytes` lands.
+    func receipt(for bytes: [UInt8], agency: String = "police") -> URL {
+        receipts(agency).appendingPathComponent(Self.outboxID(bytes) + ".receipt")
+    }
+
+    /// Where the report for `bytes` lands.
+    func report(for bytes: [UInt8], agency: String = "police") -> URL {
+        rejected(agency).appendingPathComponent(Self.outboxID(bytes) + ".rejected.json")
+    }
+
+    /// The report about the inbox file named `name`, found as an agency would: by the
+    /// SHA-256 of the name it used.
+    func report(aboutFileNamed name: [UInt8], agency: String = "police") throws -> [String: Any]? {
+        let hash = Hex.encode(SHA256.hash(name))
+        for file in names(rejected(agency)) {
+            let report = try JSONSerialization.jsonObject(with: Data(contentsOf: rejected(agency).appendingPathComponent(file))) as? [String: Any]
+            if report?["fileNameSHA256"] as? String == hash { return report }
+        }
+        return nil
+    }
 
     func names(_ directory: URL) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).sorted()

@@ -26,7 +26,7 @@ final class DaemonTests: XCTestCase {
         try daemon.start()
         let police = try RepositoryFixtures.bytes("valid/referral-police.json")
         try daemon.drop(police, as: "referral-police.json", agency: "police")
-        let firstReceipt = daemon.receipts("police").appendingPathComponent("referral-police.json.receipt")
+        let firstReceipt = daemon.receipt(for: police)
         try daemon.waitFor("the first receipt") { FileManager.default.fileExists(atPath: firstReceipt.path) }
         let content = try verifiedReceipt(firstReceipt)
         XCTAssertEqual(content["sha256"] as? String, Hex.encode(SHA256.hash(police)))
@@ -36,8 +36,8 @@ final class DaemonTests: XCTestCase {
         // The research fixture names the first case: as its README says, use ours.
         var research = try RepositoryFixtures.bytes("valid/research-health-for-first-case.json")
         research = Array(String(decoding: research, as: UTF8.self).replacingOccurrences(of: "M-2026-0001", with: caseNumber).utf8)
-        var expectedReceipts = ["police": ["referral-police.json"], "health": [String]()]
-        var expectedReports: [String: [String]] = ["police": [], "health": []]
+        var expectedReceipts = ["police": [police], "health": [[UInt8]]()]
+        var expectedReports: [String: [[UInt8]]] = ["police": [], "health": []]
         var slow = false
         for name in try RepositoryFixtures.files("valid") + RepositoryFixtures.files("invalid") where name != "valid/referral-police.json" {
             let agency = RepositoryFixtures.agency(for: name)
@@ -45,7 +45,7 @@ final class DaemonTests: XCTestCase {
             let bytes = name.contains("research") ? research : try RepositoryFixtures.bytes(name)
             if slow { try daemon.slowWrite(bytes, as: file, agency: agency, chunks: 3, pause: 0.15) } else { try daemon.drop(bytes, as: file, agency: agency) }
             slow.toggle()
-            if name.hasPrefix("valid/") { expectedReceipts[agency]!.append(file) } else { expectedReports[agency]!.append(file) }
+            if name.hasPrefix("valid/") { expectedReceipts[agency]!.append(bytes) } else { expectedReports[agency]!.append(bytes) }
         }
         try daemon.waitFor("every receipt and report", timeout: 30) {
             ["police", "health"].allSatisfy {
@@ -57,12 +57,12 @@ final class DaemonTests: XCTestCase {
 
         for agency in ["police", "health"] {
             XCTAssertEqual(daemon.names(daemon.inbox(agency)), [], "\(agency) inbox is empty")
-            XCTAssertEqual(daemon.names(daemon.receipts(agency)), expectedReceipts[agency]!.sorted().map { $0 + ".receipt" })
-            XCTAssertEqual(daemon.names(daemon.rejected(agency)), expectedReports[agency]!.sorted().map { $0 + ".rejected.json" })
-            for file in expectedReceipts[agency]! {
-                let receipt = try verifiedReceipt(daemon.receipts(agency).appendingPathComponent(file + ".receipt"))
+            XCTAssertEqual(daemon.names(daemon.receipts(agency)), expectedReceipts[agency]!.map { daemon.receipt(for: $0, agency: agency).lastPathComponent }.sorted())
+            XCTAssertEqual(daemon.names(daemon.rejected(agency)), expectedReports[agency]!.map { daemon.report(for: $0, agency: agency).lastPathComponent }.sorted())
+            for bytes in expectedReceipts[agency]! {
+                let receipt = try verifiedReceipt(daemon.receipt(for: bytes, agency: agency))
                 XCTAssertEqual(receipt["agency"] as? String, agency)
-                XCTAssertEqual(receipt["file"] as? String, file)
+                XCTAssertEqual(receipt["sha256"] as? String, Hex.encode(SHA256.hash(bytes)))
             }
         }
         // Each report names the path EXPECTED.tsv gives; unparseable files a syntax error.
@@ -72,8 +72,9 @@ final class DaemonTests: XCTestCase {
         for row in expected { paths[(row[0] as NSString).lastPathComponent] = row[1] }
         for name in try RepositoryFixtures.files("invalid") {
             let file = (name as NSString).lastPathComponent
-            let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: daemon.rejected(RepositoryFixtures.agency(for: name))
-                .appendingPathComponent(file + ".rejected.json"))) as? [String: Any])
+            let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: daemon.report(
+                for: try RepositoryFixtures.bytes(name), agency: RepositoryFixtures.agency(for: name)))) as? [String: Any])
+            XCTAssertEqual(report["fileNameSHA256"] as? String, Hex.encode(SHA256.hash(Array(file.utf8))))
             let problems = try XCTUnwrap(report["problems"] as? [[String: String]])
             XCTAssertEqual(report["disposition"] as? String, "quarantined")
             if let path = paths[file] {
@@ -92,18 +93,21 @@ final class DaemonTests: XCTestCase {
         XCTAssertFalse(Self.plaintextMarkers.contains { daemon.log.contains($0) }, "no name in the log")
     }
 
-    /// The same file dropped again is the same document: a receipt, no second copy.
+    /// The same file dropped again is the same document: the same receipt (same
+    /// document, same time of receipt) under the same name, no second copy.
     func testResubmittingIsIdempotent() throws {
         try daemon.start()
         let police = try RepositoryFixtures.bytes("valid/referral-police.json")
         try daemon.drop(police, as: "first.json", agency: "police")
         try daemon.waitFor("the first receipt") { daemon.names(daemon.receipts("police")).count == 1 }
+        let first = try verifiedReceipt(daemon.receipt(for: police))
         try daemon.drop(police, as: "again.json", agency: "police")
-        try daemon.waitFor("the second receipt") { daemon.names(daemon.receipts("police")).count == 2 }
-        let first = try verifiedReceipt(daemon.receipts("police").appendingPathComponent("first.json.receipt"))
-        let again = try verifiedReceipt(daemon.receipts("police").appendingPathComponent("again.json.receipt"))
+        try daemon.waitFor("the second file to be taken") { daemon.log.contains("ingest.duplicate") && daemon.names(daemon.inbox("police")).isEmpty }
+        let again = try verifiedReceipt(daemon.receipt(for: police))
+        XCTAssertEqual(daemon.names(daemon.receipts("police")).count, 1)
         XCTAssertEqual(first["document"] as? String, again["document"] as? String)
         XCTAssertEqual(first["receivedAt"] as? String, again["receivedAt"] as? String)
+        XCTAssertEqual(again["fileNameSHA256"] as? String, Hex.encode(SHA256.hash(Array("again.json".utf8))))
         XCTAssertEqual(daemon.stop(), 0)
         XCTAssertEqual(try sqlite("SELECT count(*) FROM document"), "1")
     }
@@ -118,12 +122,11 @@ final class DaemonTests: XCTestCase {
         try daemon.waitFor("the first receipt") { daemon.names(daemon.receipts("police")).count == 1 }
         try daemon.drop(second, as: "second.json", agency: "police")
         try daemon.waitFor("the second receipt") { daemon.names(daemon.receipts("police")).count == 2 }
-        let receipt = try verifiedReceipt(daemon.receipts("police").appendingPathComponent("second.json.receipt"))
-        XCTAssertEqual(Set(receipt.keys), ["agency", "case", "document", "file", "fileId", "kind", "receivedAt", "sha256", "v"])
+        let receipt = try verifiedReceipt(daemon.receipt(for: second))
+        XCTAssertEqual(Set(receipt.keys), ["agency", "case", "document", "fileNameSHA256", "kind", "receivedAt", "sha256", "v"])
         XCTAssertEqual(daemon.stop(), 0)
         XCTAssertEqual(try sqlite("SELECT number || '>' || repeat_of FROM x_case WHERE repeat_of IS NOT NULL"),
-                       "\(receipt["case"] as? String ?? "?")>" + (try verifiedReceipt(daemon.receipts("police")
-                           .appendingPathComponent("first.json.receipt"))["case"] as? String ?? "?"))
+                       "\(receipt["case"] as? String ?? "?")>" + (try verifiedReceipt(daemon.receipt(for: first))["case"] as? String ?? "?"))
     }
 
     /// SIGHUP with a broken configuration keeps the old one and keeps working; a good one
@@ -155,14 +158,16 @@ final class DaemonTests: XCTestCase {
     func testOldReceiptsAreRemovedAfterTheOutboxRetention() throws {
         try daemon.writeConfig(#""ingest": {"outboxRetentionDays": 30}"#)
         try daemon.start()
-        try daemon.drop(try RepositoryFixtures.bytes("valid/referral-police.json"), as: "new.json", agency: "police")
-        try daemon.waitFor("the receipt") { daemon.names(daemon.receipts("police")) == ["new.json.receipt"] }
+        let police = try RepositoryFixtures.bytes("valid/referral-police.json")
+        let fresh = daemon.receipt(for: police).lastPathComponent
+        try daemon.drop(police, as: "new.json", agency: "police")
+        try daemon.waitFor("the receipt") { daemon.names(daemon.receipts("police")) == [fresh] }
         XCTAssertEqual(daemon.stop(), 0)
-        let old = daemon.receipts("police").appendingPathComponent("old.json.receipt")
+        let old = daemon.receipts("police").appendingPathComponent("0123456789abcdef0123456789abcdef.receipt")
         try Data("old".utf8).write(to: old)
         try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-31 * 86_400)], ofItemAtPath: old.path)
         try daemon.start()
-        try daemon.waitFor("the old receipt to go") { daemon.names(daemon.receipts("police")) == ["new.json.receipt"] }
+        try daemon.waitFor("the old receipt to go") { daemon.names(daemon.receipts("police")) == [fresh] }
         XCTAssertEqual(daemon.stop(), 0)
         XCTAssertTrue(daemon.log.contains("outbox.pruned count=1"))
     }
@@ -244,8 +249,9 @@ final class UnprivilegedDaemonTests: XCTestCase {
         XCTAssertEqual(stat("/proc/\(pid)/mem", &proc), 0)
         XCTAssertEqual(proc.st_uid, 0, "a dumpable process's /proc files belong to its own uid")
 
-        try daemon.drop(try RepositoryFixtures.bytes("valid/referral-police.json"), as: "referral.json", agency: "police")
-        let receipt = daemon.receipts("police").appendingPathComponent("referral.json.receipt")
+        let police = try RepositoryFixtures.bytes("valid/referral-police.json")
+        try daemon.drop(police, as: "referral.json", agency: "police")
+        let receipt = daemon.receipt(for: police)
         try daemon.waitFor("the receipt") { FileManager.default.fileExists(atPath: receipt.path) }
         XCTAssertEqual(daemon.stop(), 0)
 
@@ -275,8 +281,9 @@ final class SigningRotationWhileRunningTests: XCTestCase {
         try daemon.waitFor("the certificates to be republished") {
             ((try? String(contentsOf: pem, encoding: .utf8)) ?? "").components(separatedBy: "BEGIN CERTIFICATE").count - 1 == 2
         }
-        try daemon.drop(try RepositoryFixtures.bytes("valid/referral-police.json"), as: "after.json", agency: "police")
-        let receipt = daemon.receipts("police").appendingPathComponent("after.json.receipt")
+        let police = try RepositoryFixtures.bytes("valid/referral-police.json")
+        try daemon.drop(police, as: "after.json", agency: "police")
+        let receipt = daemon.receipt(for: police)
         try daemon.waitFor("the receipt") { FileManager.default.fileExists(atPath: receipt.path) }
         XCTAssertEqual(daemon.stop(), 0)
         let verify = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/openssl"),

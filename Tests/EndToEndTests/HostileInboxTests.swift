@@ -11,7 +11,7 @@ final class HostileInboxTests: XCTestCase {
     override func tearDown() { daemon.cleanUp() }
 
     func report(_ agency: String, _ file: String) throws -> [String: Any] {
-        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: daemon.rejected(agency).appendingPathComponent(file))) as? [String: Any])
+        try XCTUnwrap(try daemon.report(aboutFileNamed: Array(file.utf8), agency: agency), "no report about \(file)")
     }
 
     func testHostileObjectsAreRefusedWithoutBlockingOtherAgencies() throws {
@@ -53,10 +53,13 @@ final class HostileInboxTests: XCTestCase {
         }
         writer.start()
         try daemon.drop(try RepositoryFixtures.bytes("valid/iswc-health.json"), as: "meanwhile.json", agency: "health")
-        try daemon.waitFor("the other agency's receipt", timeout: 10) { daemon.names(daemon.receipts("health")) == ["meanwhile.json.receipt"] }
+        let meanwhile = daemon.receipt(for: try RepositoryFixtures.bytes("valid/iswc-health.json"), agency: "health").lastPathComponent
+        try daemon.waitFor("the other agency's receipt", timeout: 10) { daemon.names(daemon.receipts("health")) == [meanwhile] }
 
-        let reports = ["shadow.json", "pipe.json", "huge.json", "hard.json", "folder", "growing.json"].map { $0 + ".rejected.json" }
-        try daemon.waitFor("every refusal", timeout: 30) { Set(reports).isSubset(of: daemon.names(daemon.rejected("police"))) }
+        let refused = ["shadow.json", "pipe.json", "huge.json", "hard.json", "folder", "growing.json"]
+        try daemon.waitFor("every refusal", timeout: 30) {
+            refused.allSatisfy { (try? daemon.report(aboutFileNamed: Array($0.utf8))) != nil }
+        }
         try daemon.waitFor("the strange names' receipts") { daemon.names(daemon.receipts("police")).count == 2 }
         XCTAssertEqual(daemon.stop(), 0)
 
@@ -72,18 +75,21 @@ final class HostileInboxTests: XCTestCase {
             ("folder", "directory", "removed"), ("growing.json", "too-large", "quarantined"),
         ]
         for (file, rule, disposition) in expectations {
-            let body = try report("police", file + ".rejected.json")
+            let body = try report("police", file)
             XCTAssertEqual((body["problems"] as? [[String: String]])?.map { $0["rule"] }, [rule], file)
             XCTAssertEqual(body["disposition"] as? String, disposition, file)
         }
-        XCTAssertEqual((try report("police", "huge.json.rejected.json")["problems"] as? [[String: String]])?.first?["message"],
+        XCTAssertEqual((try report("police", "huge.json")["problems"] as? [[String: String]])?.first?["message"],
                        "the file is 2147483648 bytes; the limit is 1048576")
-        // The strange names are accepted, and their receipts have safe names.
+        // The strange names are accepted; their receipts are named by content and carry
+        // the name's hash, so the agency can match them.
         let receipts = daemon.names(daemon.receipts("police"))
-        XCTAssertEqual(receipts.count, 2)
-        XCTAssertTrue(receipts.contains { $0.hasPrefix("a_b.._..json-") && $0.hasSuffix(".receipt") }, "\(receipts)")
-        XCTAssertTrue(receipts.contains { $0.hasPrefix("caf_.json-") && $0.hasSuffix(".receipt") }, "\(receipts)")
-        XCTAssertFalse(receipts.contains { $0.contains("\n") })
+        XCTAssertEqual(receipts.sorted(), [daemon.receipt(for: try RepositoryFixtures.bytes("valid/referral-police.json")).lastPathComponent,
+                                           daemon.receipt(for: Array(other.utf8)).lastPathComponent].sorted())
+        // Refused objects never read get random names, and no outbox name holds an inbox name.
+        let reports = daemon.names(daemon.rejected("police"))
+        XCTAssertEqual(reports.filter { $0.hasPrefix("unread-") }.count, 5, "\(reports)")
+        XCTAssertFalse((receipts + reports).contains { name in refused.contains { name.contains($0) } || name.contains("\n") })
         XCTAssertFalse(daemon.log.contains("\n..json"), "no raw file name in the log")
     }
 
@@ -99,8 +105,9 @@ final class HostileInboxTests: XCTestCase {
         try daemon.start()
         XCTAssertEqual(rename(tree.path, daemon.inbox("police").appendingPathComponent("deep").path), 0)
         try daemon.waitFor("the refusal to be attempted") { daemon.log.contains("inbox.read_failed") }
-        try daemon.drop(try RepositoryFixtures.bytes("valid/referral-police.json"), as: "after.json", agency: "police")
-        try daemon.waitFor("a receipt after it") { daemon.names(daemon.receipts("police")) == ["after.json.receipt"] }
+        let police = try RepositoryFixtures.bytes("valid/referral-police.json")
+        try daemon.drop(police, as: "after.json", agency: "police")
+        try daemon.waitFor("a receipt after it") { daemon.names(daemon.receipts("police")) == [daemon.receipt(for: police).lastPathComponent] }
         XCTAssertTrue(daemon.process?.isRunning ?? false)
         XCTAssertEqual(daemon.stop(), 0)
         XCTAssertTrue(daemon.log.contains("nesting too deep"), daemon.log)

@@ -53,8 +53,8 @@ final class IngestCrashTests: XCTestCase {
         let receipts = Set(daemon.names(daemon.receipts("police")))
         let reports = Set(daemon.names(daemon.rejected("police")))
         for form in forms {
-            let receipt = receipts.contains(form.name + ".receipt")
-            let report = reports.contains(form.name + ".rejected.json")
+            let receipt = receipts.contains(daemon.receipt(for: form.bytes).lastPathComponent)
+            let report = reports.contains(daemon.report(for: form.bytes).lastPathComponent)
             XCTAssertTrue(receipt != report, "\(form.name): receipt \(receipt), report \(report)")
             XCTAssertEqual(receipt, form.valid, form.name)
         }

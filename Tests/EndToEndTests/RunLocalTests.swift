@@ -35,7 +35,8 @@ final class RunLocalTests: XCTestCase {
         let inbox = state.appendingPathComponent("inbox/police")
         try Data(try RepositoryFixtures.bytes("valid/referral-police.json")).write(to: inbox.appendingPathComponent(".incoming"))
         XCTAssertEqual(rename(inbox.appendingPathComponent(".incoming").path, inbox.appendingPathComponent("referral.json").path), 0)
-        let receipt = state.appendingPathComponent("outbox/police/receipts/referral.json.receipt")
+        let receipt = state.appendingPathComponent("outbox/police/receipts/"
+            + DaemonHarness.outboxID(try RepositoryFixtures.bytes("valid/referral-police.json")) + ".receipt")
         try harness { FileManager.default.fileExists(atPath: receipt.path) }
 
         kill(process.processIdentifier, SIGINT)

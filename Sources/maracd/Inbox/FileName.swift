@@ -23,25 +23,23 @@ struct FileName: Hashable, Comparable, Sendable {
         bytes.first == UInt8(ascii: ".") || bytes.ends(with: Array(".tmp".utf8)) || bytes.ends(with: Array(".part".utf8))
     }
 
-    /// A name safe for the outbox: `[A-Za-z0-9._-]`, no leading dot, at most 120 bytes;
-    /// anything else replaced by `_`, with 8 hex digits of the original name's hash
-    /// appended when anything changed, so two names never share a receipt.
-    var outboxName: String {
-        var out = bytes.map { byte -> UInt8 in
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"): return byte
-            default: return UInt8(ascii: "_")
-            }
-        }
-        while out.first == UInt8(ascii: ".") { out.removeFirst() }
-        let safe = String(decoding: out.prefix(120), as: UTF8.self)
-        return out == bytes && out.count <= 120 ? safe : safe + "-" + String(id.prefix(8))
+    /// SHA-256 of the name's bytes, in hex: how a receipt or report names the file it is
+    /// about (the agency computes the same hash of the name it used), since the name
+    /// itself is often made from a person's name and date of birth.
+    var sha256: String { Hex.encode(SHA256.hash(bytes)) }
+
+    /// How the daemon's log lines refer to a file: HMAC-SHA256 of the name under a key
+    /// this process drew at start, 12 hex digits. Lines of one run can be matched; the
+    /// value cannot be recomputed from a guessed name, so it confirms no guess.
+    var id: String {
+        guard let code = try? HMACSHA256.authenticationCode(for: bytes, key: Self.logKey) else { return "unavailable" }
+        return String(Hex.encode(code).prefix(12))
     }
 
-    /// The first 12 hex digits of SHA-256 of the name: how logs and reports refer to a
-    /// file, since a name may be a person's.
-    var id: String { String(Hex.encode(SHA256.hash(bytes)).prefix(12)) }
+    private static let logKey: SecretBytes = {
+        guard let key = try? SecretBytes(randomByteCount: 32) else { preconditionFailure("no random bytes for the log key") }
+        return key
+    }()
 
     static func < (a: FileName, b: FileName) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
 }

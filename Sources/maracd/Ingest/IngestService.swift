@@ -165,20 +165,20 @@ final class IngestService {
         let fields: KeyValuePairs<String, CustomStringConvertible>
         switch outcome {
         case let .accepted(form):
-            try outbox.writeReceipt(file: item.pending.name, form: form, vault: marac.vault)
+            let receipt = try outbox.writeReceipt(file: item.pending.name, bytes: item.bytes, form: form, vault: marac.vault)
             logger.info(form.duplicate ? "ingest.duplicate" : "ingest.accepted", [
                 "agency": item.pending.agency, "doc": form.document, "kind": form.kind.rawValue,
                 "case": form.caseNumber?.description ?? "-", "repeat_of": form.repeatOf?.description ?? "-",
-                "file_id": item.pending.name.id,
+                "file_id": item.pending.name.id, "outbox": receipt,
             ])
             return
         case let .rejected(rejection, record):
-            try outbox.writeReport(file: item.pending.name, digest: record?.digest,
-                                   problems: rejection.problems.map { ($0.path.description, $0.rule.rawValue, $0.message) },
-                                   disposition: "quarantined", kind: rejection.kind,
-                                   retentionDays: config.ingest.quarantineRetentionDays)
+            let report = try outbox.writeReport(file: item.pending.name, bytes: item.bytes,
+                                                problems: rejection.problems.map { ($0.path.description, $0.rule.rawValue, $0.message) },
+                                                disposition: "quarantined", kind: rejection.kind,
+                                                retentionDays: config.ingest.quarantineRetentionDays)
             fields = ["agency": item.pending.agency, "quarantine": record?.document ?? "-", "file_id": item.pending.name.id,
-                      "rules": Set(rejection.problems.map(\.rule.rawValue)).sorted().joined(separator: "+")]
+                      "rules": Set(rejection.problems.map(\.rule.rawValue)).sorted().joined(separator: "+"), "outbox": report]
         }
         logger.info("ingest.rejected", fields)
     }
@@ -188,18 +188,18 @@ final class IngestService {
     private func refuse(_ pending: Pending, _ refusal: Refusal, inbox: Directory) throws {
         guard let outbox = outboxes[pending.agency] else { return }
         let problem = (path: "$", rule: refusal.rule, message: refusal.message(limit: config.inbox.maxFileBytes))
-        var digest: [UInt8]?
+        var kept: [UInt8]?
         if case let .oversized(bytes, _) = refusal {
-            let record = try marac.quarantine(bytes, from: pending.agency, reason: "too-large",
-                                              problems: [FormProblem(.root, .tooLarge, problem.message)])
-            digest = record.digest
+            _ = try marac.quarantine(bytes, from: pending.agency, reason: "too-large",
+                                     problems: [FormProblem(.root, .tooLarge, problem.message)])
+            kept = bytes
         }
-        try outbox.writeReport(file: pending.name, digest: digest, problems: [problem], disposition: refusal.disposition,
-                               kind: nil, retentionDays: digest == nil ? nil : config.ingest.quarantineRetentionDays)
+        let report = try outbox.writeReport(file: pending.name, bytes: kept, problems: [problem], disposition: refusal.disposition,
+                                            kind: nil, retentionDays: kept == nil ? nil : config.ingest.quarantineRetentionDays)
         try outbox.root.syncFilesystem()
         try inbox.remove(pending.name)
         logger.warning("inbox.refused", ["agency": pending.agency, "rule": refusal.rule, "disposition": refusal.disposition,
-                                         "file_id": pending.name.id])
+                                         "file_id": pending.name.id, "outbox": report])
     }
 
     static func milliseconds(_ duration: Duration) -> String {

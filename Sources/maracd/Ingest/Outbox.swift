@@ -50,40 +50,60 @@ final class Outbox {
         try root.writeAtomically("signing-certificates.pem", Array(certificates.map(\.pemRepresentation).joined().utf8), mode: fileMode)
     }
 
+    // MARK: - Names
+
+    /// The name outbox files about a submission share: the first 32 hex digits of
+    /// SHA-256 of the bytes taken (`<id>.receipt`, `<id>.rejected.json`), so an agency
+    /// finds the receipt for a file with `sha256sum`, a form sent again under its old name
+    /// never overwrites another form's receipt, and the same bytes taken again after a
+    /// crash get the same name instead of a second receipt. A refused object that was
+    /// never read (a link, a FIFO, a directory, a file over the hard cap) gets a random id.
+    /// The inbox file name is never part of a name: agencies often make it from a
+    /// person's name and date of birth (`docs/operations.md`, "Outbox").
+    static func id(content: [UInt8]?) -> String {
+        if let content { return String(Hex.encode(SHA256.hash(content)).prefix(32)) }
+        return "unread-" + String(Hex.encode((try? SecureRandom.bytes(12)) ?? []))
+    }
+
+    // MARK: - Receipts and reports
+
     /// The receipt for a stored form: JSON content in CMS SignedData (DER), which
     /// `openssl cms -verify -inform DER -CAfile signing-certificates.pem` checks and prints.
     ///
     /// It says only what the agency itself sent and what became of it: never whether the
     /// victim was referred before (a repeat link would tell one agency about another's
     /// referral, a disclosure with no legal basis and no log entry; the coordinator sees
-    /// repeats through the case list).
-    func writeReceipt(file: FileName, form: AcceptedForm, vault: Vault) throws {
+    /// repeats through the case list). The file's name appears only as its SHA-256.
+    func writeReceipt(file: FileName, bytes: [UInt8], form: AcceptedForm, vault: Vault) throws -> String {
         var content = JSONObject()
-        content.set("v", 1)
+        content.set("v", 2)
         content.set("agency", .string(agency))
-        content.set("file", .string(file.outboxName))
-        content.set("fileId", .string(file.id))
+        content.set("fileNameSHA256", .string(file.sha256))
         content.set("document", .string(form.document))
         content.set("kind", .string(form.kind.rawValue))
         content.set("sha256", .string(Hex.encode(form.digest)))
         content.set("receivedAt", .string(LogEntry.timestamp(form.receivedAt)))
         if let number = form.caseNumber { content.set("case", .string(number.description)) }
         let json = JSONValue.object(content).canonicalBytes
-        try receipts.writeAtomically(file.outboxName + ".receipt", try vault.signCMS(json), mode: fileMode)
+        let name = Self.id(content: bytes) + ".receipt"
+        try receipts.writeAtomically(name, try vault.signCMS(json), mode: fileMode)
+        return name
     }
 
-    /// The rejection report: every problem by JSON path and rule; no personal data.
-    func writeReport(file: FileName, digest: [UInt8]?, problems: [(path: String, rule: String, message: String)],
-                     disposition: String, kind: FormKind?, retentionDays: Int?) throws {
+    /// The rejection report: every problem by JSON path and rule; no value from the file.
+    func writeReport(file: FileName, bytes: [UInt8]?, problems: [(path: String, rule: String, message: String)],
+                     disposition: String, kind: FormKind?, retentionDays: Int?) throws -> String {
         var report: [String: Any] = [
-            "v": 1, "agency": agency, "file": file.outboxName, "fileId": file.id, "verdict": "rejected",
+            "v": 2, "agency": agency, "fileNameSHA256": file.sha256, "verdict": "rejected",
             "time": LogEntry.timestamp(Date()), "disposition": disposition,
             "problems": problems.map { ["path": $0.path, "rule": $0.rule, "message": $0.message] },
         ]
-        if let digest { report["sha256"] = Hex.encode(digest) }
+        if let bytes { report["sha256"] = Hex.encode(SHA256.hash(bytes)) }
         if let kind { report["form"] = kind.rawValue }
         if let retentionDays { report["retentionDays"] = retentionDays }
         let json = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
-        try rejected.writeAtomically(file.outboxName + ".rejected.json", [UInt8](json) + [0x0A], mode: fileMode)
+        let name = Self.id(content: bytes) + ".rejected.json"
+        try rejected.writeAtomically(name, [UInt8](json) + [0x0A], mode: fileMode)
+        return name
     }
 }

@@ -28,6 +28,8 @@ public final class Vault: @unchecked Sendable {
     var blindIndexKey: HMACSHA256?
     /// The application-record cipher, once derived (reset with the caches).
     var recordKey: AESGCM?
+    /// The content-digest HMAC, once derived (reset with the caches).
+    var contentDigestKey: HMACSHA256?
     /// `PRAGMA data_version` when the caches were loaded.
     var loadedDataVersion = 0
     /// Set inside a write that destroys key material or ciphertext.
@@ -194,6 +196,7 @@ public final class Vault: @unchecked Sendable {
         log = try LogState.load(db)
         signer = try loadSigner()
         recordKey = nil
+        contentDigestKey = nil
         loadedDataVersion = try db.scalarInt("PRAGMA data_version")
     }
 

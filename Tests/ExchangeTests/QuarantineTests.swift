@@ -49,4 +49,23 @@ final class QuarantineTests: XCTestCase {
             XCTAssertFalse(bytes.contains(bytes: Array("not json at all".utf8)), name)
         }
     }
+
+    /// After the shred there is nothing for a resend to be a duplicate of: the same bytes
+    /// are quarantined afresh (and so reported truly), and no digest of them is left.
+    func testAResendAfterTheShredIsQuarantinedAgainNotCalledADuplicate() throws {
+        let bad = try fixture.fixture("invalid/referral-future-dob.json")
+        guard case let .rejected(_, first?) = try fixture.marac.submit(bad, quarantining: true) else { return XCTFail() }
+        let keyed = try fixture.vault.reading { try $0.contentDigest(bad.bytes) }
+        fixture.clock.advance(days: 31)
+        XCTAssertEqual(try fixture.marac.shredQuarantine(olderThan: 30), 1)
+        XCTAssertEqual(try fixture.vault.reading { try $0.rows("SELECT count(*) FROM x_rejection") }.first?.first, .integer(0))
+        for (name, bytes) in try fixture.filesOnDisk() {
+            XCTAssertFalse(bytes.contains(bytes: keyed), "the keyed digest outlived the shred in \(name)")
+            XCTAssertFalse(bytes.contains(bytes: SHA256.hash(bad.bytes)), "a plain digest in \(name)")
+        }
+        guard case let .rejected(_, again?) = try fixture.marac.submit(bad, quarantining: true) else { return XCTFail() }
+        XCTAssertFalse(again.duplicate)
+        XCTAssertNotEqual(again.document, first.document)
+        XCTAssertEqual(try fixture.vault.list(kind: "quarantine").count, 1, "the new copy is live; the old one erased")
+    }
 }

@@ -31,7 +31,7 @@ public struct AcceptedForm: Equatable, Sendable {
     public let kind: FormKind
     /// The case it opened or attached to (nil for an iswc with only a referral reference).
     public let caseNumber: CaseNumber?
-    /// SHA-256 of the submitted bytes.
+    /// SHA-256 of the submitted bytes, for the receipt (the vault keeps only a keyed digest).
     public let digest: [UInt8]
     /// For a referral: the earlier case it repeats, if any.
     public let repeatOf: CaseNumber?
@@ -100,7 +100,8 @@ extension Marac {
         let agency = try batch.agency(submission.agency)
         guard agency.active else { throw ExchangeError.agencyInactive(agency.id) }
         let digest = SHA256.hash(submission.bytes)
-        if let earlier = try previouslyAccepted(tx, agency: agency.id, digest: digest) { return .accepted(earlier) }
+        let keyed = try tx.contentDigest(submission.bytes)  // what is stored and logged: see x_submission
+        if let earlier = try previouslyAccepted(tx, agency: agency.id, keyed: keyed, digest: digest) { return .accepted(earlier) }
 
         let received = CalendarDate(tx.now)
         let context = ValidationContext(agency: agency.id, received: received, thresholds: settings.thresholds,
@@ -134,11 +135,11 @@ extension Marac {
                                 bases: protocolBasis + (iswc.legalAuthority.legalBases ?? []), tx)
         }
         try tx.execute("INSERT INTO x_submission (agency, digest, document, received_at) VALUES (?, ?, ?, ?)",
-                       [.text(agency.id), .blob(digest), .text(stored.document), .integer(Int64(tx.now.timeIntervalSince1970))])
+                       [.text(agency.id), .blob(keyed), .text(stored.document), .integer(Int64(tx.now.timeIntervalSince1970))])
         let entry = LogEntry(time: LogEntry.timestamp(tx.now), operation: .collection, actor: .init(person: nil, agency: agency.id),
                              records: [stored.document], case: stored.caseNumber?.description, meeting: nil, recipients: [],
                              bases: stored.bases, justification: "\(validated.form.kind.rawValue) form received through the \(agency.id) inbox",
-                             details: ["kind": validated.form.kind.rawValue, "sha256": Hex.encode(digest)])
+                             details: ["kind": validated.form.kind.rawValue, "digest": Hex.encode(keyed)])
         let index = try tx.appendLog(entry.encoded())
         return .accepted(AcceptedForm(document: stored.document, kind: validated.form.kind, caseNumber: stored.caseNumber,
                                       digest: digest, repeatOf: stored.repeatOf, dashYesCount: validated.dashScore?.yesCount,
@@ -191,9 +192,9 @@ extension Marac {
     }
 
     /// The earlier acceptance of the same bytes from the same agency, if any.
-    private func previouslyAccepted(_ tx: VaultTransaction, agency: String, digest: [UInt8]) throws -> AcceptedForm? {
+    private func previouslyAccepted(_ tx: VaultTransaction, agency: String, keyed: [UInt8], digest: [UInt8]) throws -> AcceptedForm? {
         guard let row = try tx.rows("SELECT document, received_at FROM x_submission WHERE agency = ? AND digest = ?",
-                                    [.text(agency), .blob(digest)]).first else { return nil }
+                                    [.text(agency), .blob(keyed)]).first else { return nil }
         let record = try tx.record(try row.text(0, "x_submission"))
         guard let kind = FormKind(rawValue: record.kind) else { throw ExchangeError.corruptRow("x_submission/\(record.id)") }
         let number = record.metadata["case"].flatMap { CaseNumber($0) }

@@ -6,7 +6,7 @@ import Vault
 public struct QuarantineRecord: Equatable, Sendable {
     /// The quarantine document's id (kind `quarantine`, owned by the submitting agency).
     public let document: String
-    /// SHA-256 of the refused bytes.
+    /// SHA-256 of the refused bytes (the vault keeps only a keyed digest).
     public let digest: [UInt8]
     /// When it was first refused.
     public let receivedAt: Date
@@ -27,8 +27,9 @@ extension Marac {
     func quarantine(_ bytes: [UInt8], from agency: String, reason: String, problems: [FormProblem],
                     _ tx: VaultTransaction) throws -> QuarantineRecord {
         let digest = SHA256.hash(bytes)
+        let keyed = try tx.contentDigest(bytes)
         if let row = try tx.rows("SELECT document, received_at FROM x_rejection WHERE agency = ? AND digest = ?",
-                                 [.text(agency), .blob(digest)]).first {
+                                 [.text(agency), .blob(keyed)]).first {
             return QuarantineRecord(document: try row.text(0, "x_rejection"), digest: digest,
                                     receivedAt: Date(timeIntervalSince1970: TimeInterval(try row.int(1, "x_rejection"))), duplicate: true)
         }
@@ -37,16 +38,19 @@ extension Marac {
         let now = tx.now
         let report = problems.map { "\($0.rule.rawValue) \($0.path)" }.joined(separator: "\n")
         try tx.execute("INSERT INTO x_rejection (agency, digest, document, reason, problems, received_at) VALUES (?, ?, ?, ?, ?, ?)",
-                       [.text(agency), .blob(digest), .text(document), .text(reason), .text(report), .integer(Int64(now.timeIntervalSince1970))])
+                       [.text(agency), .blob(keyed), .text(document), .text(reason), .text(report), .integer(Int64(now.timeIntervalSince1970))])
         try tx.appendLog(LogEntry(time: LogEntry.timestamp(now), operation: .collection, actor: .init(person: nil, agency: agency),
                                   records: [document], case: nil, meeting: nil, recipients: [], bases: ["ukgdpr-6-1-e"],
                                   justification: "refused file kept in quarantine for the retention period",
-                                  details: ["kind": Self.quarantineKind, "reason": reason, "sha256": Hex.encode(digest)]).encoded())
+                                  details: ["kind": Self.quarantineKind, "reason": reason, "digest": Hex.encode(keyed)]).encoded())
         return QuarantineRecord(document: document, digest: digest, receivedAt: now, duplicate: false)
     }
 
     /// Crypto-shreds every quarantined file received more than `days` days ago, each with
     /// an erasure entry (basis `retention-policy`), in one transaction; returns how many.
+    /// Its `x_rejection` row goes in the same transaction: the keyed digest is what made
+    /// a resend a duplicate, and after the shred there is nothing left for it to be a
+    /// duplicate of, so the same bytes sent again are quarantined (and reported) afresh.
     @discardableResult
     public func shredQuarantine(olderThan days: Int) throws -> Int {
         let now = vault.currentTime
@@ -58,7 +62,10 @@ extension Marac {
                                                justification: "quarantine retention of \(days) days ended",
                                                details: ["kind": Self.quarantineKind]).encoded())
         }
-        try vault.erase(expired)
+        try vault.transaction { tx in
+            try tx.erase(expired)
+            for item in expired { try tx.execute("DELETE FROM x_rejection WHERE document = ?", [.text(item.id)]) }
+        }
         return expired.count
     }
 }

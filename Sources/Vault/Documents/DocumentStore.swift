@@ -171,18 +171,21 @@ extension Vault {
     /// documents costs one checkpoint, not a thousand). All are erased, or none.
     public func erase(_ documents: [(id: String, logEntry: Data)]) throws {
         guard !documents.isEmpty else { return }
-        try locked {
-            try write {
-                shredding = true
-                for (id, logEntry) in documents {
-                    _ = try liveRecord(id)
-                    for table in ["data_key", "payload", "subject_index", "document_meta"] {
-                        try db.run("DELETE FROM \(table) WHERE document = (SELECT seq FROM document WHERE id = ?)", [.text(id)])
-                    }
-                    try db.run("UPDATE document SET erased_at = ? WHERE id = ?", [now, .text(id)])
-                    try appendLeaf(logEntry)
-                }
+        try locked { try write { try eraseInTransaction(documents) } }
+    }
+
+    /// The erasure itself, inside a write the caller holds (marks it a shredding write).
+    func eraseInTransaction(_ documents: [(id: String, logEntry: Data)]) throws {
+        precondition(db.inTransaction, "erase outside a transaction")
+        guard !documents.isEmpty else { return }
+        shredding = true
+        for (id, logEntry) in documents {
+            _ = try liveRecord(id)
+            for table in ["data_key", "payload", "subject_index", "document_meta"] {
+                try db.run("DELETE FROM \(table) WHERE document = (SELECT seq FROM document WHERE id = ?)", [.text(id)])
             }
+            try db.run("UPDATE document SET erased_at = ? WHERE id = ?", [now, .text(id)])
+            try appendLeaf(logEntry)
         }
     }
 }

@@ -135,6 +135,23 @@ public final class VaultTransaction {
         return try vault.blindToken(for: Vault.personMessage(name: name, dateOfBirth: dateOfBirth))
     }
 
+    /// A keyed digest of content (HMAC-SHA256 under a key derived from the vault's
+    /// `application-records` secret, which no root rotation changes): what an
+    /// application keeps to recognise the same bytes again (idempotent intake), instead
+    /// of a plain SHA-256 that would confirm a guess at a short form long after the form
+    /// itself was erased.
+    public func contentDigest(_ content: [UInt8]) throws -> [UInt8] {
+        check()
+        return try vault.contentDigestMAC(creating: isWritable).authenticationCode(for: content)
+    }
+
+    /// Crypto-shreds `documents` in this transaction, each with its log entry, so the
+    /// application rows that point at them go in the same commit (see `Vault.erase`).
+    public func erase(_ documents: [(id: String, logEntry: Data)]) throws {
+        check(writing: true)
+        try vault.eraseInTransaction(documents)
+    }
+
     // MARK: - Sealed application values
 
     /// Encrypts a small application value (AES-256-GCM under the vault's record key, a
@@ -163,15 +180,27 @@ extension Vault {
     /// use in a write transaction, so vaults made before it existed gain it).
     func recordCipher(creating: Bool) throws -> AESGCM {
         if let recordKey { return recordKey }
+        let cipher = try AESGCM(key: applicationKey(info: "maracd.v1 application-record", creating: creating))
+        recordKey = cipher
+        return cipher
+    }
+
+    /// The content-digest HMAC, from the same secret with its own `info`.
+    func contentDigestMAC(creating: Bool) throws -> HMACSHA256 {
+        if let contentDigestKey { return contentDigestKey }
+        let mac = try HMACSHA256(key: applicationKey(info: "maracd.v1 content-digest", creating: creating))
+        contentDigestKey = mac
+        return mac
+    }
+
+    /// `HKDF(application-records secret, "", info)`, creating the secret if asked.
+    private func applicationKey(info: String, creating: Bool) throws -> SecretBytes {
         let exists = try db.scalarInt("SELECT count(*) FROM vault_secret WHERE name = ?", [.text(Self.recordSecretName)]) == 1
         if !exists {
             guard creating else { throw VaultError.tampered(subject: Self.recordSecretName, part: .missingRow) }
             try createSecret(name: Self.recordSecretName)
         }
-        let secret = try secret(name: Self.recordSecretName)
-        let cipher = try AESGCM(key: HKDF.deriveKey(inputKeyMaterial: secret, salt: [UInt8](),
-                                                    info: Array("maracd.v1 application-record".utf8), outputByteCount: 32))
-        recordKey = cipher
-        return cipher
+        return try HKDF.deriveKey(inputKeyMaterial: secret(name: Self.recordSecretName), salt: [UInt8](),
+                                  info: Array(info.utf8), outputByteCount: 32)
     }
 }

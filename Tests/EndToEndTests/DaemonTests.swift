@@ -226,9 +226,11 @@ final class UnprivilegedDaemonTests: XCTestCase {
     }
     override func tearDown() { daemon?.cleanUp() }
 
-    func testRunsAsItsOwnUserAndSharesOnlyWithTheAgencysGroup() throws {
-        let daemonUID: UInt32 = 65_534, agencyGroup: UInt32 = 100
-        // The administrator's set-up (deploy/README.md): the agency's directories carry its group, set-group-ID.
+    let daemonUID: UInt32 = 65_534, agencyGroup: UInt32 = 100
+
+    /// The administrator's set-up (deploy/README.md): the agency's directories carry its
+    /// group, set-group-ID; everything else belongs to the daemon's user.
+    private func prepareStateForTheDaemonUser() throws {
         for (path, mode) in [("inbox", 0o700), ("outbox", 0o700), ("inbox/police", 0o2770), ("outbox/police", 0o2750)] {
             let url = daemon.state.appendingPathComponent(path)
             XCTAssertEqual(mkdir(url.path, 0o700), 0)
@@ -238,7 +240,34 @@ final class UnprivilegedDaemonTests: XCTestCase {
         let root = daemon.state.deletingLastPathComponent()
         let chown = try Subprocess.run(URL(fileURLWithPath: "/bin/chown"), ["-R", "--from=0:0", "\(daemonUID):\(daemonUID)", root.path])
         XCTAssertEqual(chown.status, 0, chown.stderr)
+    }
 
+    /// A file the SFTP client left 0600 for its own user: reported once, left in place,
+    /// and taken as soon as the agency makes it readable.
+    func testAnUnreadableFileIsReportedOnceAndTakenWhenMadeReadable() throws {
+        try prepareStateForTheDaemonUser()
+        try daemon.start(asUser: Int(daemonUID))
+        let police = try RepositoryFixtures.bytes("valid/referral-police.json")
+        let path = daemon.inbox("police").appendingPathComponent("locked.json").path
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(police), attributes: [.posixPermissions: 0o600]))
+        XCTAssertEqual(chown(path, 1234, 1234), 0)
+        try daemon.waitFor("the report") { daemon.names(daemon.rejected("police")).count == 1 }
+        let report = try XCTUnwrap(try daemon.report(aboutFileNamed: Array("locked.json".utf8)))
+        XCTAssertEqual((report["problems"] as? [[String: String]])?.map { $0["rule"] }, ["unreadable"])
+        XCTAssertEqual(report["disposition"] as? String, "left in the inbox")
+        Thread.sleep(forTimeInterval: 2)  // four rescans
+        XCTAssertEqual(daemon.names(daemon.rejected("police")).count, 1, "reported once, not at every rescan")
+        XCTAssertEqual(daemon.log.components(separatedBy: "inbox.unreadable").count - 1, 1)
+        XCTAssertEqual(daemon.names(daemon.inbox("police")), ["locked.json"], "left where the agency put it, unread")
+
+        XCTAssertEqual(chmod(path, 0o644), 0)
+        try daemon.waitFor("the receipt") { FileManager.default.fileExists(atPath: daemon.receipt(for: police).path) }
+        XCTAssertEqual(daemon.stop(), 0)
+        XCTAssertEqual(daemon.names(daemon.inbox("police")), [])
+    }
+
+    func testRunsAsItsOwnUserAndSharesOnlyWithTheAgencysGroup() throws {
+        try prepareStateForTheDaemonUser()
         try daemon.start(asUser: Int(daemonUID))
         let pid = try XCTUnwrap(daemon.process?.processIdentifier)
         let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)

@@ -31,9 +31,21 @@ struct FileName: Hashable, Comparable, Sendable {
     /// How the daemon's log lines refer to a file: HMAC-SHA256 of the name under a key
     /// this process drew at start, 12 hex digits. Lines of one run can be matched; the
     /// value cannot be recomputed from a guessed name, so it confirms no guess.
-    var id: String {
-        guard let code = try? HMACSHA256.authenticationCode(for: bytes, key: Self.logKey) else { return "unavailable" }
+    var id: String { Self.logID(nameSHA256: sha256) }
+
+    /// `id` from the name's SHA-256 alone (all a held file's name keeps of it).
+    static func logID(nameSHA256: String) -> String {
+        guard let code = try? HMACSHA256.authenticationCode(for: Array(nameSHA256.utf8), key: logKey) else { return "unavailable" }
         return String(Hex.encode(code).prefix(12))
+    }
+
+    /// For a name `claim` gave a file in the processing directory, the inbox name's
+    /// SHA-256 it carries; for any other name, its own.
+    var heldNameSHA256: String {
+        let text = String(decoding: bytes, as: UTF8.self)
+        let parts = text.split(separator: ".")
+        guard parts.count == 2, parts[0].count == 64, parts[0].allSatisfy(\.isHexDigit) else { return sha256 }
+        return String(parts[0])
     }
 
     private static let logKey: SecretBytes = {

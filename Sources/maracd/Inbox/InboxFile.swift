@@ -62,9 +62,23 @@ enum Refusal: Equatable {
     }
 }
 
-/// Device and inode of a file as read, so the daemon never unlinks a different file that
-/// has since taken the same name.
-struct FileIdentity: Equatable {
+/// What `claim` found under a name in an inbox.
+enum Claim: Equatable {
+    /// Gone since it was listed.
+    case gone
+    /// Ignored by name: dotfiles, `*.tmp`, `*.part`.
+    case ignored
+    /// A regular file still being written (modified within the settle time).
+    case notYet
+    /// A regular file the daemon is not permitted to read (an SFTP client set mode 0600,
+    /// say): left where it is, for the agency to fix or remove; reported once.
+    case unreadable(FileIdentity)
+    /// Moved, whatever it is, into the processing directory under `held`.
+    case claimed(held: FileName)
+}
+
+/// Device, inode and change time of a file.
+struct FileIdentity: Hashable {
     let device: UInt64
     let inode: UInt64
     let size: Int
@@ -79,6 +93,40 @@ struct FileIdentity: Equatable {
 }
 
 extension Directory {
+    /// Claims inbox entry `name` by renaming it into `processing` (the daemon's own
+    /// directory, which no agency can reach) before anything reads it: whatever is
+    /// renamed over `name` afterwards is a new file, taken later, and the daemon only
+    /// ever removes what it moved into `processing` (`docs/operations.md`, "Claiming").
+    ///
+    /// A regular file still being written (`settle`, for scanned names; not applied to a
+    /// file over `limit`) or one the daemon may not read is left in place. Anything else
+    /// (a link, a directory, a FIFO) is claimed too, to be refused from `processing`.
+    /// The held name is the SHA-256 of the inbox name and a random suffix, so the receipt
+    /// can still name the file by its hash after a restart.
+    func claim(_ name: FileName, into processing: Directory, limit: Int, settle: Double?, now: Date = Date()) throws -> Claim {
+        if name.isIgnored { return .ignored }
+        guard let info = try status(name) else { return .gone }
+        if info.st_mode & S_IFMT == S_IFREG {
+            if Int(info.st_size) <= limit, let settle {
+                let modified = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+                if modified > now.timeIntervalSince1970 - settle { return .notYet }
+            }
+            if name.withCString({ faccessat(fd, $0, R_OK, AT_EACCESS | AT_SYMLINK_NOFOLLOW) }) != 0 {
+                if errno == ENOENT { return .gone }
+                if errno == EACCES { return .unreadable(FileIdentity(info)) }
+                throw SystemError(call: "faccessat", errno: errno)
+            }
+        }
+        let held = FileName(name.sha256 + "." + Hex.encode(try SecureRandom.bytes(8)))
+        let moved = name.withCString { from in held.withCString { to in renameat(fd, from, processing.fd, to) } }
+        if moved != 0 {
+            if errno == ENOENT { return .gone }
+            throw SystemError(call: errno == EXDEV ? "renameat: the inbox and processing directories must be on one filesystem"
+                                                   : "renameat into processing", errno: errno)
+        }
+        return .claimed(held: held)
+    }
+
     /// Classifies and, for a good file, reads `name`.
     ///
     /// - `lstat` first: links, directories, FIFOs, sockets and devices are refused
@@ -150,12 +198,5 @@ extension Directory {
             bytes.append(contentsOf: chunk[0..<n])
         }
         return bytes
-    }
-
-    /// Removes `name` only if it is still the file that was read.
-    func removeIfUnchanged(_ name: FileName, _ identity: FileIdentity) throws -> Bool {
-        guard let info = try status(name), FileIdentity(info) == identity else { return false }
-        try syscall("unlinkat") { name.withCString { unlinkat(fd, $0, 0) } }
-        return true
     }
 }

@@ -2,22 +2,30 @@ import Exchange
 import Foundation
 import Vault
 
-/// Takes files from the inboxes into the vault: read, validate, store and log in one
-/// transaction per batch (group commit), then the receipts and reports, one filesystem
-/// sync, and only then the inbox files are removed. A crash at any point leaves each
-/// file stored or rejected exactly once, or still in the inbox to be taken again
-/// (idempotently) on restart.
+/// Takes files from the inboxes into the vault: claim each (a rename into the daemon's
+/// private processing directory), read, validate, store and log in one transaction per
+/// batch (group commit), then the receipts and reports, one filesystem sync, and only
+/// then the claimed files are removed from the processing directory. A crash at any point
+/// leaves each file stored or rejected exactly once, or in the inbox or the processing
+/// directory to be taken again (idempotently) on restart. Nothing is ever removed from an
+/// inbox by name (`docs/operations.md`, "Claiming").
 final class IngestService {
+    /// A name to look at: in an agency's inbox, or already claimed into its processing
+    /// directory (`held`), where it waits after a crash or while the Marac cannot take it.
     struct Pending: Hashable {
         let agency: String
         let name: FileName
+        var held = false
     }
 
     private let logger: Logger
     private(set) var marac: Marac
     private(set) var config: Configuration
     private var inboxes: [String: Directory] = [:]
+    private var processing: [String: Directory] = [:]
     private var outboxes: [String: Outbox] = [:]
+    /// Unreadable inbox files already reported, so each is reported once per change.
+    private var reportedUnreadable = Set<FileIdentity>()
 
     init(marac: Marac, config: Configuration, logger: Logger) {
         self.marac = marac
@@ -36,6 +44,8 @@ final class IngestService {
         let group = config.inbox.agencyAccess == .group
         _ = try Directory.ensure(config.stateDirectory + "/inbox", mode: 0o700)
         let inbox = try Directory.ensure(config.stateDirectory + "/inbox/" + agency, mode: group ? 0o770 : 0o700)
+        _ = try Directory.ensure(config.stateDirectory + "/processing", mode: 0o700)
+        processing[agency] = try Directory.ensure(config.stateDirectory + "/processing/" + agency, mode: 0o700)
         let outbox = try Outbox(state: config.stateDirectory, agency: agency, groupAccess: group)
         if published.isEmpty { published = try marac.vault.signingCertificates() }
         try outbox.publish(certificates: published)
@@ -70,14 +80,17 @@ final class IngestService {
     /// Forgets an agency that is no longer active (its directories stay).
     func close(agency: String) {
         inboxes[agency] = nil
+        processing[agency] = nil
         outboxes[agency] = nil
     }
 
-    /// The names waiting in every open inbox (for the start-up scan and rescans).
+    /// The names waiting in every open processing directory (first: they were claimed
+    /// earlier) and inbox, for the start-up scan and rescans.
     func scan() -> [Pending] {
         var found: [Pending] = []
         for (agency, inbox) in inboxes.sorted(by: { $0.key < $1.key }) {
             do {
+                found += try processing[agency]!.names().sorted().map { Pending(agency: agency, name: $0, held: true) }
                 found += try inbox.names().filter { !$0.isIgnored }.sorted().map { Pending(agency: agency, name: $0) }
             } catch {
                 logger.error("inbox.scan_failed", ["agency": agency, "error": "\(error)"])
@@ -86,75 +99,97 @@ final class IngestService {
         return found
     }
 
+    /// A file read from the processing directory.
     private struct Taken {
-        let pending: Pending
+        let agency: String
+        /// Its name in the processing directory.
+        let held: FileName
+        /// SHA-256 of its inbox name, for the receipt.
+        let nameSHA256: String
         let bytes: [UInt8]
-        let identity: FileIdentity
+        var logID: String { FileName.logID(nameSHA256: nameSHA256) }
+    }
+
+    /// Moves `pending` into its agency's processing directory if it is an inbox name;
+    /// returns its held name, or nil if there is nothing to take now.
+    private func claim(_ pending: Pending, settle: Double?) throws -> FileName? {
+        if pending.held { return pending.name }
+        guard let inbox = inboxes[pending.agency], let processing = processing[pending.agency] else { return nil }
+        switch try inbox.claim(pending.name, into: processing, limit: config.inbox.maxFileBytes, settle: settle) {
+        case .gone, .ignored, .notYet: return nil
+        case let .claimed(held): return held
+        case let .unreadable(identity):
+            try reportUnreadable(pending, identity)
+            return nil
+        }
     }
 
     /// Processes `batch`; `settle` (for scanned names) leaves recently modified files.
     /// Files not taken (still being written, or waiting on the Marac's set-up such as a
-    /// missing Idva) stay in the inbox for the next rescan.
+    /// missing Idva) stay where they are, in the inbox or the processing directory, for
+    /// the next rescan.
     func process(_ batch: [Pending], settle: Double?) {
         let started = ContinuousClock.now
         guard !batch.isEmpty else { return }
         var taken: [Taken] = []
         for pending in batch {
-            guard let inbox = inboxes[pending.agency] else { continue }
+            guard let processing = processing[pending.agency] else { continue }
             do {
-                switch try inbox.take(pending.name, limit: config.inbox.maxFileBytes, hardCap: config.inbox.quarantineHardCapBytes,
-                                      settle: settle) {
+                guard let held = try claim(pending, settle: settle) else { continue }
+                let nameSHA256 = pending.held ? held.heldNameSHA256 : pending.name.sha256
+                switch try processing.take(held, limit: config.inbox.maxFileBytes, hardCap: config.inbox.quarantineHardCapBytes,
+                                           settle: settle) {
                 case .gone, .ignored, .notYet: break
-                case let .file(bytes, identity): taken.append(Taken(pending: pending, bytes: bytes, identity: identity))
-                case let .refused(refusal): try refuse(pending, refusal, inbox: inbox)
+                case let .file(bytes, _):
+                    taken.append(Taken(agency: pending.agency, held: held, nameSHA256: nameSHA256, bytes: bytes))
+                case let .refused(refusal):
+                    try refuse(held, nameSHA256: nameSHA256, agency: pending.agency, refusal, processing: processing)
                 }
             } catch {
-                logger.error("inbox.read_failed", ["agency": pending.agency, "file_id": pending.name.id, "error": "\(error)"])
+                logger.error("inbox.read_failed", ["agency": pending.agency, "file_id": pending.held ? FileName.logID(nameSHA256: pending.name.heldNameSHA256) : pending.name.id,
+                                                   "error": "\(error)"])
             }
         }
         guard !taken.isEmpty else { return }
 
         let outcomes: [SubmissionOutcome?]
         do {
-            outcomes = try marac.submit(taken.map { Submission(bytes: $0.bytes, agency: $0.pending.agency) }, quarantining: true)
+            outcomes = try marac.submit(taken.map { Submission(bytes: $0.bytes, agency: $0.agency) }, quarantining: true)
         } catch {
             // Something refuses the whole batch (a referral while no Idva is active, say):
-            // one at a time, so the rest are not held up; the refused stay in the inbox.
+            // one at a time, so the rest are not held up; the refused stay held.
             outcomes = taken.map { item in
                 do {
-                    return try marac.submit(Submission(bytes: item.bytes, agency: item.pending.agency), quarantining: true)
+                    return try marac.submit(Submission(bytes: item.bytes, agency: item.agency), quarantining: true)
                 } catch {
-                    logger.warning("ingest.waiting", ["agency": item.pending.agency, "file_id": item.pending.name.id,
-                                                       "reason": "\(error)"])
+                    logger.warning("ingest.waiting", ["agency": item.agency, "file_id": item.logID, "reason": "\(error)"])
                     return nil
                 }
             }
         }
 
-        var written: [(Taken, Directory)] = []
+        var written: [Taken] = []
         for (item, outcome) in zip(taken, outcomes) {
-            guard let outcome, let outbox = outboxes[item.pending.agency], let inbox = inboxes[item.pending.agency] else { continue }
+            guard let outcome, let outbox = outboxes[item.agency] else { continue }
             do {
                 try write(outcome, for: item, to: outbox)
-                written.append((item, inbox))
+                written.append(item)
             } catch {
-                logger.error("outbox.write_failed", ["agency": item.pending.agency, "file_id": item.pending.name.id,
-                                                     "error": "\(error)"])
+                logger.error("outbox.write_failed", ["agency": item.agency, "file_id": item.logID, "error": "\(error)"])
             }
         }
         do {
-            // Receipts and reports are on disk before any inbox file goes.
+            // Receipts and reports are on disk before any claimed file goes.
             try outboxes.values.first?.root.syncFilesystem()
         } catch {
             logger.error("outbox.sync_failed", ["error": "\(error)"])
             return
         }
-        for (item, inbox) in written {
+        for item in written {
             do {
-                _ = try inbox.removeIfUnchanged(item.pending.name, item.identity)  // replaced meanwhile: taken next time
+                try processing[item.agency]?.remove(item.held)
             } catch {
-                logger.error("inbox.remove_failed", ["agency": item.pending.agency, "file_id": item.pending.name.id,
-                                                     "error": "\(error)"])
+                logger.error("processing.remove_failed", ["agency": item.agency, "file_id": item.logID, "error": "\(error)"])
             }
         }
         let elapsed = ContinuousClock.now - started
@@ -165,41 +200,58 @@ final class IngestService {
         let fields: KeyValuePairs<String, CustomStringConvertible>
         switch outcome {
         case let .accepted(form):
-            let receipt = try outbox.writeReceipt(file: item.pending.name, bytes: item.bytes, form: form, vault: marac.vault)
+            let receipt = try outbox.writeReceipt(nameSHA256: item.nameSHA256, bytes: item.bytes, form: form, vault: marac.vault)
             logger.info(form.duplicate ? "ingest.duplicate" : "ingest.accepted", [
-                "agency": item.pending.agency, "doc": form.document, "kind": form.kind.rawValue,
+                "agency": item.agency, "doc": form.document, "kind": form.kind.rawValue,
                 "case": form.caseNumber?.description ?? "-", "repeat_of": form.repeatOf?.description ?? "-",
-                "file_id": item.pending.name.id, "outbox": receipt,
+                "file_id": item.logID, "outbox": receipt,
             ])
             return
         case let .rejected(rejection, record):
-            let report = try outbox.writeReport(file: item.pending.name, bytes: item.bytes,
+            let report = try outbox.writeReport(nameSHA256: item.nameSHA256, bytes: item.bytes,
                                                 problems: rejection.problems.map { ($0.path.description, $0.rule.rawValue, $0.message) },
                                                 disposition: "quarantined", kind: rejection.kind,
                                                 retentionDays: config.ingest.quarantineRetentionDays)
-            fields = ["agency": item.pending.agency, "quarantine": record?.document ?? "-", "file_id": item.pending.name.id,
+            fields = ["agency": item.agency, "quarantine": record?.document ?? "-", "file_id": item.logID,
                       "rules": Set(rejection.problems.map(\.rule.rawValue)).sorted().joined(separator: "+"), "outbox": report]
         }
         logger.info("ingest.rejected", fields)
     }
 
-    /// A refused object: kept encrypted if it is an oversized file under the hard cap,
-    /// then removed without following it; its report says which.
-    private func refuse(_ pending: Pending, _ refusal: Refusal, inbox: Directory) throws {
-        guard let outbox = outboxes[pending.agency] else { return }
+    /// A refused object, already in the processing directory: kept encrypted if it is an
+    /// oversized file under the hard cap, then removed without following it; its report
+    /// says which. Nobody else can reach the processing directory, so what is removed is
+    /// exactly what was claimed and examined.
+    private func refuse(_ held: FileName, nameSHA256: String, agency: String, _ refusal: Refusal, processing: Directory) throws {
+        guard let outbox = outboxes[agency] else { return }
         let problem = (path: "$", rule: refusal.rule, message: refusal.message(limit: config.inbox.maxFileBytes))
         var kept: [UInt8]?
         if case let .oversized(bytes, _) = refusal {
-            _ = try marac.quarantine(bytes, from: pending.agency, reason: "too-large",
-                                     problems: [FormProblem(.root, .tooLarge, problem.message)])
+            _ = try marac.quarantine(bytes, from: agency, reason: "too-large", problems: [FormProblem(.root, .tooLarge, problem.message)])
             kept = bytes
         }
-        let report = try outbox.writeReport(file: pending.name, bytes: kept, problems: [problem], disposition: refusal.disposition,
+        let report = try outbox.writeReport(nameSHA256: nameSHA256, bytes: kept, problems: [problem], disposition: refusal.disposition,
                                             kind: nil, retentionDays: kept == nil ? nil : config.ingest.quarantineRetentionDays)
         try outbox.root.syncFilesystem()
-        try inbox.remove(pending.name)
-        logger.warning("inbox.refused", ["agency": pending.agency, "rule": refusal.rule, "disposition": refusal.disposition,
-                                         "file_id": pending.name.id, "outbox": report])
+        try processing.remove(held)
+        logger.warning("inbox.refused", ["agency": agency, "rule": refusal.rule, "disposition": refusal.disposition,
+                                         "file_id": FileName.logID(nameSHA256: nameSHA256), "outbox": report])
+    }
+
+    /// Reports once (per inode and change) an inbox file the daemon may not read. It is
+    /// left in place: a `chmod g+r` by the agency changes its change time, and the next
+    /// rescan takes it.
+    private func reportUnreadable(_ pending: Pending, _ identity: FileIdentity) throws {
+        guard reportedUnreadable.insert(identity).inserted, let outbox = outboxes[pending.agency] else { return }
+        let report = try outbox.writeReport(
+            nameSHA256: pending.name.sha256, bytes: nil,
+            problems: [(path: "$", rule: "unreadable",
+                        message: "the daemon is not permitted to read this file (its mode or owner); it was left in the inbox unread: "
+                            + "give the daemon's group read permission, or send it again")],
+            disposition: "left in the inbox", kind: nil, retentionDays: nil,
+            name: "unreadable-" + String(Hex.encode(SHA256.hash(Array("\(identity.device):\(identity.inode):\(identity.changed)".utf8))).prefix(24)))
+        try outbox.root.syncFilesystem()
+        logger.warning("inbox.unreadable", ["agency": pending.agency, "file_id": pending.name.id, "outbox": report])
     }
 
     static func milliseconds(_ duration: Duration) -> String {

@@ -74,11 +74,11 @@ final class Outbox {
     /// victim was referred before (a repeat link would tell one agency about another's
     /// referral, a disclosure with no legal basis and no log entry; the coordinator sees
     /// repeats through the case list). The file's name appears only as its SHA-256.
-    func writeReceipt(file: FileName, bytes: [UInt8], form: AcceptedForm, vault: Vault) throws -> String {
+    func writeReceipt(nameSHA256: String, bytes: [UInt8], form: AcceptedForm, vault: Vault) throws -> String {
         var content = JSONObject()
         content.set("v", 2)
         content.set("agency", .string(agency))
-        content.set("fileNameSHA256", .string(file.sha256))
+        content.set("fileNameSHA256", .string(nameSHA256))
         content.set("document", .string(form.document))
         content.set("kind", .string(form.kind.rawValue))
         content.set("sha256", .string(Hex.encode(form.digest)))
@@ -91,10 +91,11 @@ final class Outbox {
     }
 
     /// The rejection report: every problem by JSON path and rule; no value from the file.
-    func writeReport(file: FileName, bytes: [UInt8]?, problems: [(path: String, rule: String, message: String)],
-                     disposition: String, kind: FormKind?, retentionDays: Int?) throws -> String {
+    /// Named by `id(content:)` unless `name` is given.
+    func writeReport(nameSHA256: String, bytes: [UInt8]?, problems: [(path: String, rule: String, message: String)],
+                     disposition: String, kind: FormKind?, retentionDays: Int?, name: String? = nil) throws -> String {
         var report: [String: Any] = [
-            "v": 2, "agency": agency, "fileNameSHA256": file.sha256, "verdict": "rejected",
+            "v": 2, "agency": agency, "fileNameSHA256": nameSHA256, "verdict": "rejected",
             "time": LogEntry.timestamp(Date()), "disposition": disposition,
             "problems": problems.map { ["path": $0.path, "rule": $0.rule, "message": $0.message] },
         ]
@@ -102,8 +103,8 @@ final class Outbox {
         if let kind { report["form"] = kind.rawValue }
         if let retentionDays { report["retentionDays"] = retentionDays }
         let json = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
-        let name = Self.id(content: bytes) + ".rejected.json"
-        try rejected.writeAtomically(name, [UInt8](json) + [0x0A], mode: fileMode)
-        return name
+        let file = (name ?? Self.id(content: bytes)) + ".rejected.json"
+        try rejected.writeAtomically(file, [UInt8](json) + [0x0A], mode: fileMode)
+        return file
     }
 }

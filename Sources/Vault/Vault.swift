@@ -32,6 +32,8 @@ public final class Vault: @unchecked Sendable {
     var contentDigestKey: HMACSHA256?
     /// `PRAGMA data_version` when the caches were loaded.
     var loadedDataVersion = 0
+    /// The daemon lock, while this vault holds it (`holdDaemonLock()`).
+    var daemonLock: DaemonLock?
     /// Set inside a write that destroys key material or ciphertext.
     var shredding = false
     /// A post-shredding WAL truncation that has not succeeded yet.

@@ -50,6 +50,8 @@ public enum VaultError: Error, Equatable, Sendable {
     case rotationRefused(String)
     /// No signing identity can sign (the vault has none active).
     case noSigningKey
+    /// Another process holds the state directory (a running daemon); says which.
+    case busy(String)
 }
 
 /// Which stored element failed its check.
@@ -94,6 +96,7 @@ extension VaultError: CustomStringConvertible {
         case let .invalidIdentity(why): return "cannot index identity: \(why)"
         case let .rotationRefused(why): return "rotation refused: \(why)"
         case .noSigningKey: return "the vault has no active signing key"
+        case let .busy(why): return why
         }
     }
 }

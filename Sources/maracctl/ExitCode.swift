@@ -15,6 +15,8 @@ enum ExitCode: Int32 {
     case unavailable = 69
     /// An internal error.
     case software = 70
+    /// Try again later: the daemon holds what this needs (stop it first).
+    case tempFail = 75
     /// The caller is not allowed to do this.
     case noPermission = 77
 }

@@ -43,6 +43,7 @@ final class Supervisor {
         // no file could be taken, so say so now rather than fail on every file.
         guard access("/proc/self/fd", R_OK | X_OK) == 0 else { throw SystemError(call: "access(/proc/self/fd)", errno: errno) }
         vault = try Vault.open(stateDirectory: config.stateDirectory, rootKeyPath: config.rootKeyPath)
+        try vault.holdDaemonLock()  // one daemon per state directory; offline root rotation refuses meanwhile
         try vault.resumeRotations()
         self.principals = principals
         let marac = try Marac(vault: vault, settings: settings)

@@ -146,8 +146,22 @@ extension Vault {
     /// to `<key file>.next`, every KEK, vault secret and the active signing key are
     /// re-sealed under it with the new key-check value in one transaction, then the file
     /// is renamed into place. An interruption at any step is finished by the next open.
+    ///
+    /// Refused with `busy` while another process (the daemon) holds the daemon lock: its
+    /// keys derived from the old root would go stale, and every write it made afterwards
+    /// would fail. The rotation holds the lock itself, so the daemon cannot start meanwhile.
     public func rotateRootKey() throws {
         try locked {
+            let lock: DaemonLock?
+            if daemonLock == nil {
+                guard let taken = try DaemonLock(stateDirectory: stateDirectory) else {
+                    throw VaultError.busy("the daemon holds \(stateDirectory): stop it (systemctl stop maracd) before rotating the root key")
+                }
+                lock = taken
+            } else {
+                lock = nil
+            }
+            defer { withExtendedLifetime(lock) {} }
             let newRoot = try RootKey.generate()
             let next = RootKeyFile.nextPath(rootKeyPath)
             unlink(next)

@@ -45,6 +45,8 @@ extension CommandError {
         switch error {
         case .insecurePermissions, .wrongOwner, .keyFileTooPermissive, .keyFileWrongOwner, .keyFileUnreadable, .wrongRootKey:
             self.init(code: .noPermission, message: error.description)
+        case .busy:
+            self.init(code: .tempFail, message: error.description)
         default:
             self.init(code: .dataError, message: error.description)
         }

@@ -24,6 +24,9 @@ public enum ExchangeError: Error, Equatable, Sendable, CustomStringConvertible {
     case caseNumbersExhausted(year: Int)
     /// A stored row does not hold what this build wrote (which table and key).
     case corruptRow(String)
+    /// An application row disagrees with the document it points at (which table and key):
+    /// re-pointed by someone writing the database.
+    case tampered(String)
 
     /// For operators and logs.
     public var description: String {
@@ -39,6 +42,7 @@ public enum ExchangeError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidCasePrefix: return "the case-number prefix must be 1 to 8 upper-case letters or digits"
         case let .caseNumbersExhausted(year): return "the case numbers for \(year) are used up"
         case let .corruptRow(what): return "stored row \(what) is not in this build's format"
+        case let .tampered(what): return "integrity check failed for \(what): it disagrees with the document's bound links"
         }
     }
 }

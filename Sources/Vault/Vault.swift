@@ -30,6 +30,8 @@ public final class Vault: @unchecked Sendable {
     var recordKey: AESGCM?
     /// The content-digest HMAC, once derived (reset with the caches).
     var contentDigestKey: HMACSHA256?
+    /// The document-binding HMAC, once derived (reset with the caches).
+    var bindingKey: HMACSHA256?
     /// `PRAGMA data_version` when the caches were loaded.
     var loadedDataVersion = 0
     /// The daemon lock, while this vault holds it (`holdDaemonLock()`).
@@ -137,6 +139,9 @@ public final class Vault: @unchecked Sendable {
             // certified now, once, by the open that applies the migration (never later).
             try vault.locked { try vault.write { try vault.certifySigningCertificates(onlyMissing: true) } }
         }
+        if upgraded.contains("document-binding") {
+            try vault.locked { try vault.write { try vault.bindUnboundDocuments() } }  // the same, for documents
+        }
         try vault.loadState()
         return vault
     }
@@ -199,6 +204,7 @@ public final class Vault: @unchecked Sendable {
         signer = try loadSigner()
         recordKey = nil
         contentDigestKey = nil
+        bindingKey = nil
         loadedDataVersion = try db.scalarInt("PRAGMA data_version")
     }
 

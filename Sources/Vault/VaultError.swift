@@ -68,6 +68,9 @@ public enum TamperedPart: String, Sendable {
     case missingRow = "missing row"
     /// A Merkle log entry or node.
     case log
+    /// A document's links outside its AAD (time, case metadata, subject tokens) differ
+    /// from what its binding MAC covers: re-pointed by someone writing the database.
+    case links
 }
 
 extension VaultError: CustomStringConvertible {

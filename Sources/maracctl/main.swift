@@ -25,8 +25,9 @@ let usage = """
       agency list --state DIR [--key FILE] [--all] [--json]
                                           the registered agencies
       audit verify --state DIR [--key FILE] [--witness DIR] [--checkpoint FILE] [--json]
-                                          recompute the log and prove it consistent with every
-                                          published checkpoint (default witness: DIR/witness)
+                                          recompute the log, prove it consistent with every
+                                          published checkpoint (default witness: DIR/witness),
+                                          and check every document's and case's links
       bench AREA [--json] [--seconds N] [--full]
                                           measure a performance area against a raw baseline
                                           (areas: \(BenchArea.allCases.map(\.rawValue).joined(separator: ", ")), all)

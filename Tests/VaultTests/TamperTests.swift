@@ -80,17 +80,32 @@ final class TamperTests: XCTestCase {
     }
 
     func testRelabellingKindIsDetected() throws {
+        // The binding MAC catches it before any policy sees the record; the DEK's AAD
+        // would too (`testRelabellingIsStillCaughtByTheAADWithTheBindingRecomputed`).
         try fixture.sql("UPDATE document SET kind = 'research' WHERE id = ?", [.text(first)])
-        assertTampered(first, .dataKey)
+        assertTampered(first, .links)
     }
 
     func testRelabellingAgencyIsDetected() throws {
         // The document row alone: the data key's agency no longer matches.
         try fixture.sql("UPDATE document SET agency = 'health' WHERE id = ?", [.text(first)])
-        assertTampered(first, .dataKey)
-        // Both rows, consistently: the DEK does not open under the other agency's KEK.
+        assertTampered(first, .links)
         try fixture.sql("UPDATE data_key SET agency = 'health' WHERE document = (SELECT seq FROM document WHERE id = ?)", [.text(first)])
+        assertTampered(first, .links)
+    }
+
+    /// Defence in depth: even with a binding recomputed (as only the root key's holder
+    /// could), a relabelled kind or agency fails the DEK's AAD.
+    func testRelabellingIsStillCaughtByTheAADWithTheBindingRecomputed() throws {
+        try fixture.sql("UPDATE document SET kind = 'research' WHERE id = ?", [.text(first)])
+        try fixture.vault.locked { try fixture.vault.write { try fixture.vault.bind(seq: Int64(try fixture.vault.db.scalarInt(
+            "SELECT seq FROM document WHERE id = ?", [.text(first)]))) } }
         assertTampered(first, .dataKey)
+        try fixture.sql("UPDATE document SET agency = 'health', kind = 'referral' WHERE id = ?", [.text(second)])
+        try fixture.sql("UPDATE data_key SET agency = 'health' WHERE document = (SELECT seq FROM document WHERE id = ?)", [.text(second)])
+        try fixture.vault.locked { try fixture.vault.write { try fixture.vault.bind(seq: Int64(try fixture.vault.db.scalarInt(
+            "SELECT seq FROM document WHERE id = ?", [.text(second)]))) } }
+        assertTampered(second, .dataKey)
     }
 
     func testMissingRowsAreDetected() throws {

@@ -29,8 +29,10 @@ public struct CaseBook: Sendable {
     public func attachments(of number: CaseNumber) throws -> [Attachment] {
         try vault.reading { tx in
             _ = try Self.get(tx, number)
-            return try tx.rows("SELECT document, case_number, kind, agency, received_on FROM x_attachment WHERE case_number = ? ORDER BY document",
-                               [.text(number.description)]).map(Self.attachment)
+            let rows = try tx.rows("SELECT document, case_number, kind, agency, received_on FROM x_attachment WHERE case_number = ? ORDER BY document",
+                                   [.text(number.description)])
+            for row in rows { try Self.checkAttachment(row, tx) }  // a row re-pointed at this case is refused
+            return try rows.map(Self.attachment)
         }
     }
 

@@ -30,7 +30,8 @@ extension Vault {
             AAD.dataKey(id: id, agency: document.agency, kind: document.kind, kekVersion: version))
         try db.run("INSERT INTO document (id, agency, kind, created_at) VALUES (?, ?, ?, ?)",
                    [.text(id), .text(document.agency), .text(document.kind), now])
-        let seq = SQLValue.integer(db.lastInsertRowID)
+        let rowID = db.lastInsertRowID
+        let seq = SQLValue.integer(rowID)
         try db.run("INSERT INTO data_key (document, agency, kek_version, wrapped) VALUES (?, ?, ?, ?)",
                    [seq, .text(document.agency), .integer(Int64(version)), .blob(wrapped)])
         try db.run("INSERT INTO payload (document, sealed) VALUES (?, ?)", [seq, .blob(sealed)])
@@ -40,6 +41,7 @@ extension Vault {
         for token in Set(document.subjects) {
             try db.run("INSERT INTO subject_index (document, token) VALUES (?, ?)", [seq, .blob(token.bytes)])
         }
+        try bind(seq: rowID)
         if let entry = document.logEntry { try appendLeaf(entry) }
         return id
     }
@@ -138,21 +140,27 @@ extension Vault {
         }
     }
 
-    /// Documents matching `clause` with their metadata: two queries, however many rows.
+    /// Documents matching `clause` with their metadata, each checked against its binding
+    /// MAC (a re-linked one throws `tampered(id, .links)`): three queries, however many rows.
     func records(where clause: String, _ values: [SQLValue]) throws -> [DocumentRecord] {
-        var rows: [(seq: Int, id: String, agency: String, kind: String, created: Int, erased: Int?)] = []
-        try db.statement("SELECT d.seq, d.id, d.agency, d.kind, d.created_at, d.erased_at FROM document d WHERE \(clause) ORDER BY d.seq")
-            .forEach(values) { rows.append(($0.int(0), $0.text(1), $0.text(2), $0.text(3), $0.int(4), $0.optionalInt(5))) }
+        var rows: [(seq: Int, id: String, agency: String, kind: String, created: Int, erased: Int?, binding: [UInt8]?)] = []
+        try db.statement("SELECT d.seq, d.id, d.agency, d.kind, d.created_at, d.erased_at, d.binding FROM document d WHERE \(clause) ORDER BY d.seq")
+            .forEach(values) { rows.append(($0.int(0), $0.text(1), $0.text(2), $0.text(3), $0.int(4), $0.optionalInt(5), $0.optionalBlob(6))) }
         var metadata: [Int: [String: String]] = [:]
+        var tokens: [Int: [[UInt8]]] = [:]
         if !rows.isEmpty {
             try db.statement("SELECT m.document, m.key, m.value FROM document_meta m WHERE m.document IN (SELECT d.seq FROM document d WHERE \(clause))")
                 .forEach(values) { metadata[$0.int(0), default: [:]][$0.text(1)] = $0.text(2) }
+            try db.statement("SELECT s.document, s.token FROM subject_index s WHERE s.document IN (SELECT d.seq FROM document d WHERE \(clause))")
+                .forEach(values) { tokens[$0.int(0), default: []].append($0.blob(1)) }
         }
-        return rows.map { row in
-            DocumentRecord(id: row.id, agency: row.agency, kind: row.kind,
-                           createdAt: Date(timeIntervalSince1970: TimeInterval(row.created)),
-                           erasedAt: row.erased.map { Date(timeIntervalSince1970: TimeInterval($0)) },
-                           metadata: metadata[row.seq] ?? [:])
+        return try rows.map { row in
+            let record = DocumentRecord(id: row.id, agency: row.agency, kind: row.kind,
+                                        createdAt: Date(timeIntervalSince1970: TimeInterval(row.created)),
+                                        erasedAt: row.erased.map { Date(timeIntervalSince1970: TimeInterval($0)) },
+                                        metadata: metadata[row.seq] ?? [:])
+            try checkBinding(record, seq: Int64(row.seq), createdAt: row.created, binding: row.binding, tokens: tokens[row.seq] ?? [])
+            return record
         }
     }
 
@@ -185,6 +193,7 @@ extension Vault {
                 try db.run("DELETE FROM \(table) WHERE document = (SELECT seq FROM document WHERE id = ?)", [.text(id)])
             }
             try db.run("UPDATE document SET erased_at = ? WHERE id = ?", [now, .text(id)])
+            try bind(seq: Int64(try db.scalarInt("SELECT seq FROM document WHERE id = ?", [.text(id)])))
             try appendLeaf(logEntry)
         }
     }

@@ -194,7 +194,7 @@ extension Vault {
     }
 
     /// `HKDF(application-records secret, "", info)`, creating the secret if asked.
-    private func applicationKey(info: String, creating: Bool) throws -> SecretBytes {
+    func applicationKey(info: String, creating: Bool) throws -> SecretBytes {
         let exists = try db.scalarInt("SELECT count(*) FROM vault_secret WHERE name = ?", [.text(Self.recordSecretName)]) == 1
         if !exists {
             guard creating else { throw VaultError.tampered(subject: Self.recordSecretName, part: .missingRow) }

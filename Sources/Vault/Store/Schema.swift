@@ -107,5 +107,9 @@ extension Migrator {
             CREATE TRIGGER signing_key_certificate_fixed BEFORE UPDATE OF certificate ON signing_key
                 BEGIN SELECT RAISE(ABORT, 'a signing certificate never changes'); END;
             """),
+        // Issue 10: a MAC over each document's links (time, metadata, subject tokens).
+        Migration(name: "document-binding", sql: """
+            ALTER TABLE document ADD COLUMN binding BLOB;
+            """),
     ])
 }

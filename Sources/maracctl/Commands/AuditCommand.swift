@@ -1,10 +1,12 @@
+import Exchange
 import Foundation
 import Vault
 
 /// `maracctl audit verify`, offline: recomputes the whole log from the vault at
 /// `--state` (which needs the root key, to authenticate the signing certificates) and
 /// proves it consistent with every checkpoint published outside the database: the
-/// witness directory (`--witness DIR`, default `<state>/witness`) and `--checkpoint FILE`.
+/// witness directory (`--witness DIR`, default `<state>/witness`) and `--checkpoint FILE`;
+/// then checks every case's and attachment's links against the documents' bound records.
 struct AuditCommand {
     let verb: String
     let options: Options
@@ -31,22 +33,28 @@ struct AuditCommand {
         }
         if let file = options["--checkpoint"] { published.append((file, try Self.load(file))) }
         let result: LogVerification
+        let links: CaseLinkVerification
         do {
             result = try vault.verifyLog(published: published.map(\.checkpoint))
+            links = try Marac(vault: vault).verifyCaseLinks()
         } catch let error as VaultError {
             throw CommandError(error)
+        } catch let error as ExchangeError {
+            throw CommandError(code: .dataError, message: error.description)
         }
         let root = Data(result.head.root).base64EncodedString()
         if options.has("--json") {
             let object: [String: Any] = ["verified": true, "size": result.head.size, "root": root, "nodes": result.nodesChecked,
                                          "storedCheckpoints": result.checkpointsChecked,
-                                         "publishedCheckpoints": published.map(\.file)]
+                                         "publishedCheckpoints": published.map(\.file),
+                                         "caseLinks": links.cases, "attachmentLinks": links.attachments]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } else {
             print("log verified: \(result.head.size) entries, root \(root)")
             print("  \(result.nodesChecked) stored hashes recomputed, \(result.checkpointsChecked) stored checkpoints checked")
             print("  consistent with \(published.count) published checkpoint(s)"
                   + (published.last.map { ", the newest at size \($0.checkpoint.head.size)" } ?? ""))
+            print("  \(links.cases) case(s) and \(links.attachments) attachment(s) agree with their documents' bound links")
         }
     }
 

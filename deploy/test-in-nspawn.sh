@@ -99,8 +99,13 @@ UNIT
 ln -sf /etc/systemd/system/maracd-e2e.service "$rootfs/etc/systemd/system/multi-user.target.wants/maracd-e2e.service"
 rm -f "$rootfs/var/tmp/maracd-e2e.result"
 
-# 5. Boot; the container powers itself off when the test ends.
-timeout 300 systemd-nspawn --quiet --boot --directory="$rootfs" --machine=maracd-e2e --register=no \
+# 5. Boot; the container powers itself off when the test ends. On a host whose /run is
+#    not a tmpfs (a container or VM without systemd as PID 1), nspawn refuses to clean its
+#    propagation directory: give it one. --keep-unit: no host bus to register a scope with.
+if ! mountpoint -q /run/systemd/nspawn 2>/dev/null && [ "$(stat -f -c %T /run)" != tmpfs ]; then
+    mkdir -p /run/systemd/nspawn && mount -t tmpfs -o mode=0755 tmpfs /run/systemd/nspawn
+fi
+timeout 300 systemd-nspawn --quiet --boot --directory="$rootfs" --machine=maracd-e2e --register=no --keep-unit \
     --private-network > /var/tmp/maracd-nspawn.console 2>&1 || true
 cat "$rootfs/var/tmp/maracd-e2e.result" 2>/dev/null | grep -v '^+' | tail -n 30 || true
 grep -q "RESULT: PASS" "$rootfs/var/tmp/maracd-e2e.result" 2>/dev/null || {

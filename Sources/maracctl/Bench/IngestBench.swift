@@ -53,7 +53,7 @@ struct IngestBench {
             let bytes = Array(template.replacingOccurrences(of: "Sample Victim", with: "Lone Victim \(i)")
                 .replacingOccurrences(of: "S. Victim", with: "L. Victim \(i)").utf8)
             try Data(bytes).write(to: URL(fileURLWithPath: "\(staging)/lone-\(i).json"))
-            let receipt = "\(receipts)/lone-\(i).json.receipt"
+            let receipt = "\(receipts)/\(Hex.encode(SHA256.hash(bytes)).prefix(32)).receipt"  // named by content
             let sent = ContinuousClock.now
             rename("\(staging)/lone-\(i).json", "\(inbox)/lone-\(i).json")
             try waitUntil(timeout: 30, every: 0.0002) { access(receipt, F_OK) == 0 }
@@ -80,7 +80,7 @@ struct IngestBench {
             ("peak_rss_mib", peak),
         ]
         report.ratios.append(("ingest_vs_raw_put", throughput / rawRate))
-        report.notes.append("ingest: rename into the inbox to the last signed receipt on disk (validate, store, log, receipt, syncfs, unlink)")
+        report.notes.append("ingest: rename into the inbox to the last signed receipt on disk (claim, validate, store, log, receipt, syncfs, unlink)")
         report.notes.append("raw: Vault.put of the same number of same-size payloads, 256 per transaction, no files, no validation")
         return report
     }

@@ -26,7 +26,7 @@ final class CheckpointPublisher {
         self.config = config
         self.logger = logger
         witness = try Directory.ensure(config.witnessPath, mode: 0o700)
-        publishedSize = -1
+        publishedSize = 0  // an empty log needs no checkpoint
         if let latest = try vault.latestCheckpoint() {
             try Self.write(latest, to: witness, mode: 0o600)
             publishedSize = latest.head.size

@@ -80,7 +80,7 @@ struct FormMutator {
     var random: SeededGenerator
 
     static let awkwardStrings = [
-        "", " ", "2031-02-01", "2026-02-30", "2026-13-01", "10/11/2026", "1999-12-31", "2026-11-20", "2026-11-22",
+        "", " ", "\u{A0}", " \t\n ", "\u{3000}", "\u{FEFF}", " x ", "2031-02-01", "2026-02-30", "2026-13-01", "10/11/2026", "1999-12-31", "2026-11-20", "2026-11-22",
         "Police", "police", "health", "housing", "police\n", "because-i-said-so", "retention-policy", "audit", "dpa-s1-p18",
         "M-2026-0001", "M-2026-00001", "m-2026-0001", "M-2026-0000", "yes", "no", "dont_know", "maybe", "male", "not_known",
         "secure_exchange", "victim", "a\u{0}b", "a\u{1}b", "tab\there", "line\nbreak", "🙂", "e\u{301}",

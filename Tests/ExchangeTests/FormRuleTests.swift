@@ -103,7 +103,7 @@ final class FormRuleTests: XCTestCase {
         XCTAssertEqual(try edited(police, [("contacts", [Any]())]), ["$.contacts: must have at least 1 item"])
         XCTAssertEqual(try edited(police, [("perpetrators", [Any]())]), ["$.perpetrators: must have at least 1 item"])
         XCTAssertEqual(try edited(police, [("victim.name", nil)]), ["$.victim.name: required field is missing"])
-        XCTAssertEqual(try edited(police, [("victim.name", "")]), ["$.victim.name: must not be empty"])
+        XCTAssertEqual(try edited(police, [("victim.name", "")]), ["$.victim.name: must not be empty or only white space"])
         XCTAssertEqual(try edited(police, [("children", [Any]())]), [], "children may be empty")
     }
 
@@ -202,7 +202,7 @@ final class FormRuleTests: XCTestCase {
 
     func testRisksAndIncidentDetailsAreRequired() throws {
         XCTAssertEqual(try edited(iswc, [("risks", [Any]())]), ["$.risks: must have at least 1 item"])
-        XCTAssertEqual(try edited(iswc, [("incidentDetails", "")]), ["$.incidentDetails: must not be empty"])
+        XCTAssertEqual(try edited(iswc, [("incidentDetails", "")]), ["$.incidentDetails: must not be empty or only white space"])
         XCTAssertEqual(try edited(iswc, [("dashYesCount", 25)]), ["$.dashYesCount: must be from 0 to 24"])
     }
 

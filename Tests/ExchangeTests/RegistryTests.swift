@@ -22,7 +22,7 @@ final class RegistryTests: XCTestCase {
             XCTAssertEqual($0 as? ExchangeError, .invalidAgency(field: "id", reason: "must be 1 to 64 lower-case letters, digits and hyphens"))
         }
         XCTAssertThrowsError(try fixture.marac.agencies.add(Agency(id: "gp", name: "", kind: .health))) {
-            XCTAssertEqual($0 as? ExchangeError, .invalidAgency(field: "name", reason: "must not be empty"))
+            XCTAssertEqual($0 as? ExchangeError, .invalidAgency(field: "name", reason: "must not be empty or only white space"))
         }
         XCTAssertThrowsError(try fixture.marac.agencies.get("mars")) { XCTAssertEqual($0 as? ExchangeError, .unknownAgency("mars")) }
     }

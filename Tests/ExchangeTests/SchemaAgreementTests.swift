@@ -25,8 +25,11 @@ final class SchemaAgreementTests: XCTestCase {
     }
 
     /// Runs the schema checker over `directory`; verdicts by file name.
-    func schemaVerdicts() throws -> [String: String] {
-        let result = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", Self.checker.path, "--dir", directory.path])
+    func schemaVerdicts() throws -> [String: String] { try Self.schemaVerdicts(in: directory) }
+
+    /// Python jsonschema's verdict on every file in `directory`, by name.
+    static func schemaVerdicts(in directory: URL) throws -> [String: String] {
+        let result = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", checker.path, "--dir", directory.path])
         XCTAssertTrue(result.status == 0 || result.status == 1, "schema checker failed: \(result.stderr)")
         var verdicts: [String: String] = [:]
         for line in result.output.split(separator: "\n") {

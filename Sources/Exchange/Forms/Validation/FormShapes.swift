@@ -138,7 +138,7 @@ enum FormShapes {
         required("clientNotified", .object(Fields([required("notified", .boolean), optional("date", .date), optional("reason", .required)]))),
         required("review", .object(Fields([required("date", .date), required("responsible", .name)]))),
         optional("sharingRecord", .list(.object(Fields([
-            required("date", .date), required("agency", .short), required("person", .name),
+            required("date", .date), required("agency", .requiredShort), required("person", .name),
             required("method", .choice(["secure_exchange", "email", "letter", "phone", "meeting"])),
             required("legalBases", legalBases),
         ])), min: 0, unique: false)),

@@ -1,7 +1,8 @@
 /// The structure of a form, as data: what the JSON Schemas in `config/schemas/` say,
 /// checked here without a schema engine. Rules that span fields live in `FormRules`.
 indirect enum Shape: Sendable {
-    /// A string of at most `max` characters (Unicode scalars), non-empty if `nonEmpty`.
+    /// A string of at most `max` characters (Unicode scalars); if `nonEmpty`, it must hold
+    /// something other than white space (a required field that is blank is missing).
     case text(max: Int, nonEmpty: Bool)
     /// An identifier: `[a-z0-9-]{1,64}` (agency ids, legal basis codes).
     case label
@@ -30,6 +31,7 @@ indirect enum Shape: Sendable {
     static let short = Shape.text(max: 1_000, nonEmpty: false)
     static let long = Shape.text(max: 20_000, nonEmpty: false)
     static let required = Shape.text(max: 20_000, nonEmpty: true)
+    static let requiredShort = Shape.text(max: 1_000, nonEmpty: true)
 }
 
 /// The fields of an object shape.
@@ -139,9 +141,19 @@ extension Shape {
             if byte & 0xC0 != 0x80 { scalars += 1 }
             if byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D { control = true }
         }
-        if nonEmpty && scalars == 0 { problems.append(.init(path, .empty, "must not be empty")) }
+        if nonEmpty && s.unicodeScalars.allSatisfy(isBlank) { problems.append(.init(path, .empty, "must not be empty or only white space")) }
         if scalars > max { problems.append(.init(path, .tooLong, "is longer than \(max) characters")) }
         if control { problems.append(.init(path, .controlCharacter, "contains a control character")) }
+    }
+
+    /// White space as the published schemas spell it (`blank` in `docs/forms.md`): tab,
+    /// line feed, carriage return, space, NEL, NBSP and the Unicode space separators.
+    /// (Other control characters are refused on their own.)
+    static func isBlank(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x09, 0x0A, 0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000: return true
+        default: return false
+        }
     }
 
     /// `[a-z0-9-]{1,64}`.

@@ -37,10 +37,12 @@ install -D -m 0644 deploy/maracd.tmpfiles.conf "$rootfs/etc/tmpfiles.d/maracd.co
 install -d -m 0750 "$rootfs/etc/maracd"
 cat > "$rootfs/etc/maracd/maracd.json" <<'JSON'
 {"stateDirectory": "/var/lib/maracd", "principalsFile": "/etc/maracd/principals.json",
+ "control": {"socketPath": "/run/maracd/maracd.sock", "socketGroup": "maracd-control"},
  "audit": {"checkpointOrigin": "nspawn.example/maracd", "checkpointIntervalSeconds": 1}}
 JSON
 cat > "$rootfs/etc/maracd/principals.json" <<'JSON'
-{"version": 1, "principals": [{"uid": 0, "name": "IG officer", "agency": "idva", "roles": ["ig-officer"]}]}
+{"version": 1, "principals": [{"uid": 0, "name": "IG officer", "agency": "idva", "roles": ["ig-officer"]},
+                              {"uid": 1001, "name": "Coordinator", "agency": "idva", "roles": ["coordinator"]}]}
 JSON
 install -m 0644 Tests/ExchangeTests/Fixtures/forms/valid/referral-police.json "$rootfs/var/tmp/referral.json"
 
@@ -64,7 +66,12 @@ systemd-creds encrypt --with-key=host --name=master.key /run/maracd-setup/master
 shred -u /run/maracd-setup/master.key
 chgrp maracd /etc/maracd/*.json && chmod 0640 /etc/maracd/*.json
 systemctl daemon-reload
+id -u coord >/dev/null 2>&1 || useradd -u 1001 -G maracd-control -M -s /usr/sbin/nologin coord
+id -u stranger >/dev/null 2>&1 || useradd -u 1002 -M -s /usr/sbin/nologin stranger
 systemctl start maracd || fail "start"
+runuser -u coord -- maracctl status | grep -q "you: Coordinator (idva): coordinator" || fail "status as a principal"
+rc=0; runuser -u stranger -- maracctl status || rc=$?
+[ $rc = 77 ] || fail "a user outside the control group got exit $rc, not 77"
 [ "$(systemctl show -p ActiveState --value maracd)" = active ] || fail "not active"
 [ "$(systemctl show -p SubState --value maracd)" = running ] || fail "not running"
 journalctl -u maracd --no-pager | grep -q daemon.started || fail "no daemon.started (READY=1) in the journal"

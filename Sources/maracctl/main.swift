@@ -24,6 +24,8 @@ let usage = """
                                           substance-misuse, education, adult-social-care, other)
       agency list --state DIR [--key FILE] [--all] [--json]
                                           the registered agencies
+      status [--socket PATH | --state DIR] [--json]
+                                          the running daemon, and who you are to it
       audit verify --state DIR [--key FILE] [--witness DIR] [--checkpoint FILE] [--json]
                                           recompute the log, prove it consistent with every
                                           published checkpoint (default witness: DIR/witness),
@@ -34,7 +36,11 @@ let usage = """
       --version                           print the version
       --help                              print this help
 
-    Exit status: 0 ok, 64 usage, 65 bad data, 66 cannot read input, 69 unavailable, 77 permission denied.
+    The daemon's verbs find its socket from --socket, $MARACD_SOCKET, --state DIR
+    (DIR/run/maracd.sock) or /run/maracd/maracd.sock.
+
+    Exit status: 0 ok, 64 usage, 65 bad data, 66 cannot read input, 69 unavailable
+    (the daemon is not running), 75 try again later, 77 permission denied.
     """
 
 func run(_ arguments: [String]) throws {
@@ -50,6 +56,8 @@ func run(_ arguments: [String]) throws {
         try KeyCommand(arguments: Array(arguments.dropFirst())).run()
     case "agency":
         try AgencyCommand(arguments: Array(arguments.dropFirst())).run()
+    case "status":
+        try StatusCommand(arguments: Array(arguments.dropFirst())).run()
     case "audit":
         try AuditCommand(arguments: Array(arguments.dropFirst())).run()
     case "bench":

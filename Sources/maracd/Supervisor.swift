@@ -24,6 +24,8 @@ final class Supervisor {
     private let ingest: IngestService
     private let watcher: Inotify
     private let checkpoints: CheckpointPublisher
+    private let control: ControlServer
+    private let startedAt = Date()
     private var principals: PrincipalRegistry
     private var queue: [IngestService.Pending] = []
     private var queued = Set<IngestService.Pending>()
@@ -50,6 +52,10 @@ final class Supervisor {
         ingest = IngestService(marac: marac, config: config, logger: logger)
         watcher = try Inotify()
         checkpoints = try CheckpointPublisher(vault: vault, config: config, logger: logger)
+        if let name = config.control.socketGroupName, getgrnam(name) == nil {
+            throw SystemError(call: "control.socketGroup: no group named \(name)", errno: ENOENT)
+        }
+        control = try ControlServer(settings: config.controlSettings, logger: logger)
         try refreshAgencies()
         logger.info("daemon.started", ["state": config.stateDirectory, "agencies": watcher.agencies.count,
                                         "principals": principals.byUID.count, "version": Product.version])
@@ -89,9 +95,10 @@ final class Supervisor {
             let now = Date()
             var wake = min(nextRescan, nextSweep)
             if checkpoints.nextDue < wake, checkpoints.hasUnpublishedEntries { wake = checkpoints.nextDue }
+            if let deadline = control.nextDeadline, deadline < wake { wake = deadline }
             let timeout = queue.isEmpty ? max(0, wake.timeIntervalSince(now)) : 0
             var fds = [pollfd(fd: signals.fd, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: watcher.fd, events: Int16(POLLIN), revents: 0)]
+                       pollfd(fd: watcher.fd, events: Int16(POLLIN), revents: 0)] + control.pollDescriptors
             let ready = poll(&fds, nfds_t(fds.count), Int32(min(timeout, 60) * 1000))
             if ready < 0 && errno != EINTR { throw SystemError(call: "poll", errno: errno) }
 
@@ -103,6 +110,8 @@ final class Supervisor {
                     stopping = true
                 }
             }
+            let verbs = ControlVerbs(vault: vault, marac: ingest.marac, principals: principals, startedAt: startedAt, logger: logger)
+            control.service(fds[2...]) { verbs.handle(uid: $0, $1) }
             for event in try watcher.drain() {
                 switch event {
                 case let .file(agency, name):
@@ -149,6 +158,7 @@ final class Supervisor {
         // Stop in reverse order of start: the watcher takes no more events; ingest has no
         // batch in flight (the loop finished it); the vault closes with the process.
         ServiceManager.notify("STOPPING=1")
+        control.stop()
         watcher.stop()
         checkpoints.publishIfDue(force: true, recipients: igOutboxes)
         logger.info("daemon.stopped", ["queued_left_in_inbox": queue.count])
@@ -176,6 +186,7 @@ final class Supervisor {
             let (settings, principals) = try Self.registries(fresh)
             let marac = try Marac(vault: vault, settings: settings)
             try checkpoints.reconfigure(fresh)
+            control.reconfigure(fresh.controlSettings)
             config = fresh
             self.principals = principals
             ingest.reconfigure(marac: marac, config: fresh)

@@ -21,4 +21,8 @@ int csystem_syncfs(int fd);
 // O_PATH is defined only under _GNU_SOURCE too; shim.c exports its value.
 extern const int csystem_O_PATH;
 
+// struct ucred (for SO_PEERCRED) is declared only under _GNU_SOURCE; shim.c reads it.
+// The uid the kernel recorded for a Unix socket's peer when it connected: 0 or -1.
+int csystem_peer_uid(int fd, unsigned int *uid);
+
 #endif

@@ -24,6 +24,8 @@ struct Configuration: Equatable {
     var log = Log()
     /// Signed log checkpoints and where they are published.
     var audit = Audit()
+    /// The control socket.
+    var control = Control()
 
     struct Marac: Equatable {
         var name = "Marac"
@@ -68,6 +70,26 @@ struct Configuration: Equatable {
         var checkpointIntervalSeconds = 60.0
         /// Where every published checkpoint is kept; nil means `<state>/witness`.
         var witnessDirectory: String?
+    }
+
+    struct Control: Equatable {
+        /// The socket; nil means `<state>/run/maracd.sock`.
+        var socketPath: String?
+        /// The socket's group (a gid, or a name resolved at start); nil means the daemon's own.
+        var socketGroup: Int?
+        var socketGroupName: String?
+        var requestTimeoutSeconds = 5.0
+        var maxConnections = 64
+        var maxConnectionsPerUID = 8
+    }
+
+    /// The control socket's settings in force (a group name resolved now).
+    var controlSettings: ControlServer.Settings {
+        let named = control.socketGroupName.flatMap { name in getgrnam(name).map { UInt32($0.pointee.gr_gid) } }
+        return ControlServer.Settings(path: control.socketPath ?? stateDirectory + "/run/maracd.sock",
+                               group: named ?? control.socketGroup.map(UInt32.init),
+                               timeout: control.requestTimeoutSeconds, maxConnections: control.maxConnections,
+                               maxConnectionsPerUID: control.maxConnectionsPerUID)
     }
 
     /// The witness directory in force.
@@ -123,7 +145,7 @@ private struct Reader {
 
     mutating func configuration(_ root: JSONValue) -> Configuration? {
         guard let object = members(root, "$", allowed: ["stateDirectory", "rootKeyPath", "legalBasesFile", "principalsFile",
-                                                         "marac", "inbox", "ingest", "log", "audit"]) else { return nil }
+                                                         "marac", "inbox", "ingest", "log", "audit", "control"]) else { return nil }
         guard let state = path(object["stateDirectory"], "$.stateDirectory", required: true) else { return nil }
         var config = Configuration(stateDirectory: state)
         config.rootKeyPath = path(object["rootKeyPath"], "$.rootKeyPath")
@@ -171,6 +193,22 @@ private struct Reader {
             config.audit.checkpointIntervalSeconds = number(audit["checkpointIntervalSeconds"], "$.audit.checkpointIntervalSeconds",
                                                             60, 1...86_400)
             config.audit.witnessDirectory = path(audit["witnessDirectory"], "$.audit.witnessDirectory")
+        }
+        if let control = members(object["control"], "$.control", allowed: ["socketPath", "socketGroup", "requestTimeoutSeconds", "maxConnections",
+                                                                                "maxConnectionsPerUID"]) {
+            config.control.socketPath = path(control["socketPath"], "$.control.socketPath")
+            if let group = control["socketGroup"], group != .null {
+                if group.string != nil {
+                    config.control.socketGroupName = string(group, "$.control.socketGroup", default: "", rule: "a group name or gid") {
+                        !$0.isEmpty && $0.utf8.count <= 32 && !$0.contains(":")
+                    }
+                } else {
+                    config.control.socketGroup = integer(group, "$.control.socketGroup", 0, 0...4_294_967_294)
+                }
+            }
+            config.control.requestTimeoutSeconds = number(control["requestTimeoutSeconds"], "$.control.requestTimeoutSeconds", 5, 0.1...300)
+            config.control.maxConnections = integer(control["maxConnections"], "$.control.maxConnections", 64, 1...1_024)
+            config.control.maxConnectionsPerUID = integer(control["maxConnectionsPerUID"], "$.control.maxConnectionsPerUID", 8, 1...1_024)
         }
         if config.inbox.quarantineHardCapBytes < config.inbox.maxFileBytes {
             problems.append("$.inbox.quarantineHardCapBytes: must not be below maxFileBytes")

@@ -1,0 +1,53 @@
+import Exchange
+import Foundation
+import Vault
+
+/// Answers control requests (`docs/control-protocol.md`, "Verbs") for the principal the
+/// caller's uid maps to. An unknown uid is refused, in the daemon's log and in the audit
+/// log (fail closed: if that entry cannot be written, the caller still gets nothing).
+struct ControlVerbs {
+    let vault: Vault
+    let marac: Marac
+    let principals: PrincipalRegistry
+    let startedAt: Date
+    let logger: Logger
+
+    func handle(uid: UInt32, _ request: ControlRequest) -> ControlResponse {
+        guard let principal = principals.principal(uid: Int(uid)) else {
+            logger.warning("control.refused", ["uid": uid, "reason": "unknown_principal"])
+            let entry = LogEntry(time: LogEntry.timestamp(vault.currentTime), operation: .refusal,
+                                 actor: .init(person: "uid \(uid)", agency: "none"), records: [], case: nil, meeting: nil,
+                                 recipients: [], bases: [], justification: "control request from a uid not in the principals file",
+                                 details: ["verb": request.verb.utf8.count <= 32 ? request.verb : "(long)"])
+            do { try vault.appendLog([entry.encoded()]) } catch {
+                logger.error("control.log_failed", ["error": "\(error)"])
+            }
+            return .failure(ControlError(.unknownPrincipal, "uid \(uid) is not a principal of this Marac"))
+        }
+        switch request.verb {
+        case "status": return status(principal, request)
+        default:
+            return .failure(ControlError(.unknownVerb, "no verb \(request.verb.utf8.count <= 32 ? request.verb : "(not echoed)")"))
+        }
+    }
+
+    private func status(_ principal: Principal, _ request: ControlRequest) -> ControlResponse {
+        guard request.args.count == 0 else { return .failure(ControlError(.badArgument, "status takes no arguments")) }
+        do {
+            var who = JSONObject()
+            who.set("name", .string(principal.name))
+            who.set("agency", .string(principal.agency))
+            who.set("roles", .array(principal.roles.map { .string($0.rawValue) }))
+            var result = JSONObject()
+            result.set("version", .string(Product.version))
+            result.set("startedAt", .string(LogEntry.timestamp(startedAt)))
+            result.set("agencies", .number(Double(try marac.agencies.list().count)))
+            result.set("logSize", .number(Double(try vault.treeHead().size)))
+            result.set("principal", .object(who))
+            return .success(.object(result))
+        } catch {
+            logger.error("control.failed", ["verb": "status", "error": "\(error)"])
+            return .failure(ControlError(.unavailable, "the vault could not be read"))
+        }
+    }
+}

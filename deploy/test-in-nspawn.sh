@@ -37,7 +37,7 @@ install -D -m 0644 deploy/maracd.tmpfiles.conf "$rootfs/etc/tmpfiles.d/maracd.co
 install -d -m 0750 "$rootfs/etc/maracd"
 cat > "$rootfs/etc/maracd/maracd.json" <<'JSON'
 {"stateDirectory": "/var/lib/maracd", "principalsFile": "/etc/maracd/principals.json",
- "control": {"socketPath": "/run/maracd/maracd.sock", "socketGroup": "maracd-control"},
+ "control": {"socketPath": "/run/maracd/maracd.sock"},
  "audit": {"checkpointOrigin": "nspawn.example/maracd", "checkpointIntervalSeconds": 1}}
 JSON
 cat > "$rootfs/etc/maracd/principals.json" <<'JSON'
@@ -52,7 +52,7 @@ cat > "$rootfs/usr/local/bin/maracd-e2e" <<'SH'
 #!/bin/bash
 exec > /var/tmp/maracd-e2e.result 2>&1
 set -x
-fail() { echo "RESULT: FAIL ($1)"; systemctl poweroff; exit 1; }
+fail() { journalctl -u maracd --no-pager | tail -n 15; echo "RESULT: FAIL ($1)"; systemctl poweroff; exit 1; }
 systemd-sysusers /etc/sysusers.d/maracd.conf
 systemd-tmpfiles --create /etc/tmpfiles.d/maracd.conf || true
 rm -rf /var/lib/maracd /etc/maracd/master.key.cred
@@ -66,7 +66,8 @@ systemd-creds encrypt --with-key=host --name=master.key /run/maracd-setup/master
 shred -u /run/maracd-setup/master.key
 chgrp maracd /etc/maracd/*.json && chmod 0640 /etc/maracd/*.json
 systemctl daemon-reload
-id -u coord >/dev/null 2>&1 || useradd -u 1001 -G maracd-control -M -s /usr/sbin/nologin coord
+id -u coord >/dev/null 2>&1 || useradd -u 1001 -M -s /usr/sbin/nologin coord
+usermod -aG maracd coord  # as deploy/README.md says
 id -u stranger >/dev/null 2>&1 || useradd -u 1002 -M -s /usr/sbin/nologin stranger
 systemctl start maracd || fail "start"
 runuser -u coord -- maracctl status | grep -q "you: Coordinator (idva): coordinator" || fail "status as a principal"

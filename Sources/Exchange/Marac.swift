@@ -32,6 +32,8 @@ public final class Marac: Sendable {
     public let agencies: AgencyRegistry
     /// The cases.
     public let cases: CaseBook
+    /// The meetings.
+    public let meetings: MeetingBook
 
     /// Opens the Marac's exchange on `vault`, creating or migrating its tables.
     public init(vault: Vault, settings: MaracSettings = MaracSettings()) throws {
@@ -41,5 +43,6 @@ public final class Marac: Sendable {
         self.settings = settings
         self.agencies = AgencyRegistry(vault: vault)
         self.cases = CaseBook(vault: vault)
+        self.meetings = MeetingBook(vault: vault)
     }
 }

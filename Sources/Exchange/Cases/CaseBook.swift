@@ -41,12 +41,14 @@ public struct CaseBook: Sendable {
     /// Records that a meeting on `date` heard case `number`: its flag now runs to 12
     /// months after its latest meeting.
     public func recordMeeting(_ number: CaseNumber, on date: CalendarDate) throws {
-        try vault.transaction { tx in
-            let record = try Self.get(tx, number)
-            let latest = max(record.latestMeeting ?? date, date)
-            try tx.execute("UPDATE x_case SET latest_meeting = ?, flag_until = ? WHERE number = ?",
-                           [.text(latest.description), .text(latest.adding(months: 12).description), .text(number.description)])
-        }
+        try vault.transaction { tx in try Self.recordMeeting(tx, number, on: date) }
+    }
+
+    static func recordMeeting(_ tx: VaultTransaction, _ number: CaseNumber, on date: CalendarDate) throws {
+        let record = try get(tx, number)
+        let latest = max(record.latestMeeting ?? date, date)
+        try tx.execute("UPDATE x_case SET latest_meeting = ?, flag_until = ? WHERE number = ?",
+                       [.text(latest.description), .text(latest.adding(months: 12).description), .text(number.description)])
     }
 
     /// Closes case `number`: it takes no more research forms.

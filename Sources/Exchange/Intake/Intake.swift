@@ -162,8 +162,12 @@ extension Marac {
         let last = try RepeatDetection.lastCase(tx, tokens: tokens)
         let repeatOf = last.flatMap { RepeatDetection.isRepeat(last: $0.receivedOn, received: received) ? $0.number : nil }
         let number = try CaseBook.allocate(tx, prefix: settings.casePrefix, year: received.year)
+        let bases = referral.consentGiven ? ["consent"] : referral.sharingWithoutConsent?.legalBases ?? []
+        // The case and the bases it was referred under are bound to the document (the
+        // access policy's facts: the Idva's copy is disclosed under these bases).
         let document = try tx.put(NewDocument(content: SecretBytes(copying: submission.bytes), agency: agency.id,
-                                              kind: FormKind.referral.rawValue, metadata: ["case": number.description],
+                                              kind: FormKind.referral.rawValue,
+                                              metadata: ["case": number.description, "bases": bases.joined(separator: ",")],
                                               subjects: tokens))
         try tx.execute("""
             INSERT INTO x_case (number, prefix, year, sequence, status, received_on, referral, referring_agency, agency_kind,
@@ -174,7 +178,6 @@ extension Marac {
                   repeatOf.map { .text($0.description) } ?? .null, .integer(referral.reasons.repeat ? 1 : 0),
                   .integer(tokens.isEmpty ? 0 : 1), score.map { .integer(Int64($0.yesCount)) } ?? .null,
                   .blob(try ReferralFacts(referral, received: received).sealed(tx, for: number))])
-        let bases = referral.consentGiven ? ["consent"] : referral.sharingWithoutConsent?.legalBases ?? []
         return StoredForm(document: document, caseNumber: number, repeatOf: repeatOf, bases: bases)
     }
 

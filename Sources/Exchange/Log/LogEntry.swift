@@ -59,6 +59,10 @@ public struct LogEntry: Codable, Equatable, Sendable {
         case erasure
         /// A request refused.
         case refusal
+        /// A confidentiality declaration made or recorded for a meeting.
+        case declaration
+        /// A meeting created, changed (invitations, agenda) or moved to its next state.
+        case meeting
     }
 
     /// A person and the agency they act for (the agency alone for automatic intake).

@@ -10,6 +10,29 @@ public struct Principal: Codable, Equatable, Sendable {
     public let agency: String
     /// What they may do.
     public let roles: [Role]
+    /// For an IG officer: `marac` for the governance group's, who audits every agency;
+    /// absent (or `agency`) for an agency's own, who audits what involves their agency.
+    public let scope: Scope?
+
+    /// How far an IG officer's audit reaches.
+    public enum Scope: String, Codable, Sendable {
+        /// Their own agency.
+        case agency
+        /// Every agency of the Marac.
+        case marac
+    }
+
+    /// A principal (tests and tools; the daemon reads them from the principals file).
+    public init(uid: Int, name: String, agency: String, roles: [Role], scope: Scope? = nil) {
+        self.uid = uid
+        self.name = name
+        self.agency = agency
+        self.roles = roles
+        self.scope = scope
+    }
+
+    /// Whether this principal audits every agency.
+    public var isMaracWide: Bool { scope == .marac }
 
     /// The roles of `design.md`.
     public enum Role: String, Codable, Sendable, CaseIterable {
@@ -60,6 +83,7 @@ public struct PrincipalRegistry: Sendable {
         required("principals", .list(.object(Fields([
             required("uid", .integer(0...4_294_967_294)), required("name", .name), required("agency", .label),
             required("roles", .list(.choice(Principal.Role.allCases.map(\.rawValue)), min: 1, unique: true)),
+            optional("scope", .choice(["agency", "marac"])),
         ])), min: 0, unique: false)),
     ]))
 }

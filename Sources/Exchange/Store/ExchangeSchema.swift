@@ -70,6 +70,36 @@ enum ExchangeSchema {
                 received_at INTEGER NOT NULL,
                 PRIMARY KEY (agency, digest)) WITHOUT ROWID;
             """),
+        ApplicationMigration(name: "meetings", sql: """
+            CREATE TABLE x_meeting (
+                id TEXT PRIMARY KEY,
+                date TEXT NOT NULL,
+                state TEXT NOT NULL CHECK (state IN ('scheduled', 'agenda-issued', 'in-session', 'closed')),
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL) WITHOUT ROWID;
+
+            CREATE TABLE x_invitation (
+                meeting TEXT NOT NULL REFERENCES x_meeting(id),
+                agency TEXT NOT NULL REFERENCES x_agency(id),
+                invited_at INTEGER NOT NULL,
+                PRIMARY KEY (meeting, agency)) WITHOUT ROWID;
+
+            CREATE TABLE x_agenda (
+                meeting TEXT NOT NULL REFERENCES x_meeting(id),
+                case_number TEXT NOT NULL REFERENCES x_case(number),
+                added_at INTEGER NOT NULL,
+                PRIMARY KEY (meeting, case_number)) WITHOUT ROWID;
+            CREATE INDEX x_agenda_by_case ON x_agenda(case_number);
+
+            CREATE TABLE x_declaration (
+                meeting TEXT NOT NULL REFERENCES x_meeting(id),
+                agency TEXT NOT NULL REFERENCES x_agency(id),
+                person TEXT NOT NULL,
+                recorded_by TEXT NOT NULL,
+                statement_sha256 BLOB NOT NULL,
+                declared_at INTEGER NOT NULL,
+                PRIMARY KEY (meeting, agency, person)) WITHOUT ROWID;
+            """),
     ]
 }
 

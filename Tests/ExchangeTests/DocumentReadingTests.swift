@@ -1,0 +1,131 @@
+import Exchange
+import Foundation
+import TestSupport
+import Vault
+import XCTest
+
+/// `Marac.read` through a real vault with the Marac's policy installed: the plaintext
+/// only on an allow, the exact entry committed before it, a refusal logged, and nothing
+/// disclosed when the log cannot be written (a full disk, not a mock).
+final class DocumentReadingTests: XCTestCase {
+    var fixture: MaracFixture!
+    var referral: AcceptedForm!, research: AcceptedForm!
+    let coordinator = Principal(uid: 1001, name: "Coordinator", agency: "housing", roles: [.coordinator])
+    let health = Principal(uid: 1003, name: "Health rep", agency: "health", roles: [.representative])
+    let police = Principal(uid: 1002, name: "Police rep", agency: "police", roles: [.representative])
+    let ig = Principal(uid: 1004, name: "IG officer", agency: "housing", roles: [.igOfficer], scope: .marac)
+
+    override func setUpWithError() throws {
+        fixture = try MaracFixture(policy: MaracAccessPolicy(registry: .builtIn))
+        referral = try fixture.accept(fixture.fixture("valid/referral-police.json"))
+        research = try fixture.accept(fixture.fixture("valid/research-health-for-first-case.json"))
+    }
+    override func tearDown() { fixture.cleanUp() }
+
+    private var logSize: Int { (try? fixture.vault.treeHead().size) ?? -1 }
+
+    private func assertRefused(_ id: String, by principal: Principal, bases: [String] = ["dpa-s1-p18"], rule: String,
+                               file: StaticString = #filePath, line: UInt = #line) {
+        let before = logSize
+        XCTAssertThrowsError(try fixture.marac.read(id, by: principal, bases: bases, reason: "check"), file: file, line: line) {
+            XCTAssertEqual($0 as? VaultError, .accessDenied(document: id, reason: rule), file: file, line: line)
+        }
+        XCTAssertEqual(logSize, before + 1, "the refusal is logged", file: file, line: line)
+        let entry = try? fixture.logEntry(logSize - 1)
+        XCTAssertEqual(entry?.operation, .refusal, file: file, line: line)
+        XCTAssertEqual(entry?.details["rule"], rule, file: file, line: line)
+    }
+
+    func testTheMeetingLifecycleOpensAndClosesHealthsViewOfPoliceResearch() throws {
+        let number = try XCTUnwrap(referral.caseNumber)
+        // Police research on the case (police is the sender here, health the other agency).
+        var form = try FormEdit("valid/research-health-for-first-case.json")
+        form.set("agency", "police")
+        let policeResearch = try fixture.accept(Submission(bytes: form.bytes, agency: "police"))
+
+        assertRefused(policeResearch.document, by: health, rule: "case-not-on-an-agenda")
+        let meeting = try fixture.marac.meetings.create(date: CalendarDate("2026-12-10")!, by: coordinator)
+        _ = try fixture.marac.meetings.addCase(meeting.id, number, by: coordinator)
+        assertRefused(policeResearch.document, by: health, rule: "agency-not-invited")
+        _ = try fixture.marac.meetings.invite(meeting.id, agencies: ["health", "police"], by: coordinator)
+        assertRefused(policeResearch.document, by: health, rule: "declaration-not-made")
+        _ = try fixture.marac.meetings.declare(meeting.id, person: health.name, agency: "health", statement: Array("I agree".utf8), by: health)
+        assertRefused(policeResearch.document, by: health, rule: "meeting-not-in-session")
+        let chair = Principal(uid: 1005, name: "Chair", agency: "police", roles: [.chair])
+        XCTAssertThrowsError(try fixture.marac.meetings.advance(meeting.id, to: .inSession, by: chair)) {
+            XCTAssertEqual($0 as? ExchangeError, .conflict("meeting \(meeting.id) is scheduled; it can move only to agenda-issued"))
+        }
+        _ = try fixture.marac.meetings.advance(meeting.id, to: .agendaIssued, by: coordinator)
+        _ = try fixture.marac.meetings.advance(meeting.id, to: .inSession, by: chair)
+
+        let read = try fixture.marac.read(policeResearch.document, by: health, bases: [], reason: "")
+        XCTAssertTrue(String(decoding: read.content.withUnsafeBytes { Array($0) }, as: UTF8.self).contains("\"form\""))
+        XCTAssertEqual(read.entry.operation, .disclosure)
+        XCTAssertEqual(read.entry.recipients, ["health"])
+        XCTAssertEqual(read.entry.bases, ["marac-isp"])
+        XCTAssertEqual(read.entry.meeting, meeting.id)
+        XCTAssertEqual(read.entry.actor, LogEntry.Actor(person: "Health rep", agency: "health"))
+        XCTAssertEqual(read.entry.details["rule"], "in-session")
+        XCTAssertEqual(try fixture.logEntry(logSize - 1), read.entry, "the entry returned is the one committed")
+
+        _ = try fixture.marac.meetings.advance(meeting.id, to: .closed, by: chair)
+        assertRefused(policeResearch.document, by: health, rule: "meeting-not-in-session")
+        XCTAssertEqual(try fixture.marac.cases.get(number).latestMeeting, CalendarDate("2026-12-10"))
+    }
+
+    func testOwnersConsultTheIdvaAndCoordinatorReceiveReferralsAndIGAudits() throws {
+        let own = try fixture.marac.read(referral.document, by: police, bases: ["dpa-s1-p18"], reason: "checking our referral")
+        XCTAssertEqual(own.entry.operation, .consultation)
+        XCTAssertEqual(own.entry.recipients, [])
+        let idva = Principal(uid: 1006, name: "Idva", agency: "idva", roles: [.representative])
+        let idvaRead = try fixture.marac.read(referral.document, by: idva, bases: [], reason: "")
+        XCTAssertEqual(idvaRead.entry.operation, .disclosure)
+        XCTAssertEqual(idvaRead.entry.bases, ["consent"], "the referral's own basis")
+        XCTAssertEqual(try fixture.marac.read(referral.document, by: coordinator, bases: ["marac-isp"], reason: "agenda").entry.recipients, ["housing"])
+        assertRefused(referral.document, by: coordinator, bases: [], rule: "basis-required")
+        assertRefused(research.document, by: coordinator, rule: "case-not-on-an-agenda")
+        assertRefused(referral.document, by: ig, bases: ["dpa-s1-p18"], rule: "audit-basis-required")
+        XCTAssertEqual(try fixture.marac.read(research.document, by: ig, bases: ["audit"], reason: "quarterly audit").entry.bases, ["audit"])
+        let agencyIG = Principal(uid: 1007, name: "Housing IG", agency: "housing", roles: [.igOfficer])
+        assertRefused(research.document, by: agencyIG, bases: ["audit"], rule: "case-not-on-an-agenda")
+    }
+
+    func testAReadWithoutTheMaracsFactsIsRefusedAndLogged() throws {
+        let before = logSize
+        XCTAssertThrowsError(try fixture.vault.read(referral.document, as: AccessRequest(actor: "x", agency: "police", bases: ["audit"], reason: "x"))) {
+            XCTAssertEqual($0 as? VaultError, .accessDenied(document: referral.document, reason: "no-facts"))
+        }
+        XCTAssertEqual(logSize, before + 1)
+    }
+
+    /// Fail closed: with the disk full the log entry cannot be written, and nothing is read.
+    func testNothingIsDisclosedWhenTheLogCannotBeWritten() throws {
+        try XCTSkipUnless(geteuid() == 0, "needs root to mount a small tmpfs")
+        let mount = FileManager.default.temporaryDirectory.appendingPathComponent("maracd-full-\(UUID().uuidString)").path
+        XCTAssertEqual(mkdir(mount, 0o700), 0)
+        let mounted = try Subprocess.run(URL(fileURLWithPath: "/bin/mount"), ["-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", mount])
+        try XCTSkipUnless(mounted.status == 0, "cannot mount a tmpfs here: \(mounted.stderr)")
+        defer { _ = try? Subprocess.run(URL(fileURLWithPath: "/bin/umount"), [mount]); rmdir(mount) }
+        let state = mount + "/state"
+        let clock = fixture.clock
+        var vault: Vault? = try Vault.create(stateDirectory: state, signingName: "full disk", policy: MaracAccessPolicy(registry: .builtIn),
+                                             clock: { clock.now })
+        let marac = try Marac(vault: vault!)
+        try marac.agencies.add(Agency(id: "police", name: "Police", kind: .police))
+        try marac.agencies.add(Agency(id: "idva", name: "Idva", kind: .idva))
+        guard case let .accepted(form) = try marac.submit(try fixture.fixture("valid/referral-police.json")) else { return XCTFail() }
+        let size = try vault!.treeHead().size
+        // Fill the filesystem.
+        let filler = open(mount + "/filler", O_WRONLY | O_CREAT, 0o600)
+        let block = [UInt8](repeating: 0, count: 4096)
+        while block.withUnsafeBytes({ write(filler, $0.baseAddress, $0.count) }) > 0 {}
+        close(filler)
+        XCTAssertThrowsError(try marac.read(form.document, by: police, bases: ["dpa-s1-p18"], reason: "check")) { error in
+            XCTAssertFalse(error is VaultError && (error as? VaultError).map { if case .accessDenied = $0 { true } else { false } } == true)
+        }
+        unlink(mount + "/filler")
+        vault = nil
+        let reopened = try Vault.open(stateDirectory: state, policy: MaracAccessPolicy(registry: .builtIn))
+        XCTAssertEqual(try reopened.treeHead().size, size, "no entry, so no read")
+    }
+}

@@ -26,6 +26,13 @@ let usage = """
                                           the registered agencies
       status [--socket PATH | --state DIR] [--json]
                                           the running daemon, and who you are to it
+      meeting create --date YYYY-MM-DD | list | show M | invite M AGENCY[,AGENCY] | add-case M CASE
+              | issue-agenda M | open M | close M | declare M [--for NAME --agency A] [--yes]
+                                          meetings (coordinator; the chair opens and closes)
+      case list [--meeting M] [--unscheduled] | case show CASE
+                                          the cases, and their documents, you may see
+      doc read DOC --basis CODE[,CODE] --reason TEXT
+                                          a form, to standard output only; logged with its basis
       audit verify --state DIR [--key FILE] [--witness DIR] [--checkpoint FILE] [--json]
                                           recompute the log, prove it consistent with every
                                           published checkpoint (default witness: DIR/witness),
@@ -58,6 +65,12 @@ func run(_ arguments: [String]) throws {
         try AgencyCommand(arguments: Array(arguments.dropFirst())).run()
     case "status":
         try StatusCommand(arguments: Array(arguments.dropFirst())).run()
+    case "meeting":
+        try MeetingCommand(arguments: Array(arguments.dropFirst())).run()
+    case "case":
+        try CaseCommand(arguments: Array(arguments.dropFirst())).run()
+    case "doc":
+        try DocCommand(arguments: Array(arguments.dropFirst())).run()
     case "audit":
         try AuditCommand(arguments: Array(arguments.dropFirst())).run()
     case "bench":

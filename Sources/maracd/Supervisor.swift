@@ -25,6 +25,8 @@ final class Supervisor {
     private let watcher: Inotify
     private let checkpoints: CheckpointPublisher
     private let control: ControlServer
+    /// The vault's access policy: the one way to plaintext (`AccessPolicy`).
+    private let accessPolicy: MaracAccessPolicy
     private let startedAt = Date()
     private var principals: PrincipalRegistry
     private var queue: [IngestService.Pending] = []
@@ -44,7 +46,8 @@ final class Supervisor {
         // Inbox files are reopened through /proc/self/fd (see `Directory.take`): without it
         // no file could be taken, so say so now rather than fail on every file.
         guard access("/proc/self/fd", R_OK | X_OK) == 0 else { throw SystemError(call: "access(/proc/self/fd)", errno: errno) }
-        vault = try Vault.open(stateDirectory: config.stateDirectory, rootKeyPath: config.rootKeyPath)
+        accessPolicy = MaracAccessPolicy(registry: settings.legalBases)
+        vault = try Vault.open(stateDirectory: config.stateDirectory, rootKeyPath: config.rootKeyPath, policy: accessPolicy)
         try vault.holdDaemonLock()  // one daemon per state directory; offline root rotation refuses meanwhile
         try vault.resumeRotations()
         self.principals = principals
@@ -110,7 +113,8 @@ final class Supervisor {
                     stopping = true
                 }
             }
-            let verbs = ControlVerbs(vault: vault, marac: ingest.marac, principals: principals, startedAt: startedAt, logger: logger)
+            let verbs = ControlVerbs(vault: vault, marac: ingest.marac, principals: principals, startedAt: startedAt, logger: logger,
+                                     statement: config.marac.declarationStatement)
             control.service(fds[2...]) { verbs.handle(uid: $0, $1) }
             for event in try watcher.drain() {
                 switch event {
@@ -186,6 +190,7 @@ final class Supervisor {
             let (settings, principals) = try Self.registries(fresh)
             let marac = try Marac(vault: vault, settings: settings)
             try checkpoints.reconfigure(fresh)
+            accessPolicy.reload(settings.legalBases)
             control.reconfigure(fresh.controlSettings)
             config = fresh
             self.principals = principals

@@ -26,14 +26,27 @@ final class DaemonHarness {
         try writeConfig(extraConfig)
     }
 
+    /// The principals file every harness starts with: root (the tests' uid) as coordinator.
+    var principalsPath: URL { state.deletingLastPathComponent().appendingPathComponent("principals.json") }
+
     func writeConfig(_ extra: String) throws {
-        // Fast rescans for tests, unless `extra` brings its own inbox settings.
+        // Fast rescans for tests, unless `extra` brings its own inbox settings; root as the
+        // coordinator, unless `extra` brings its own principals.
         let inbox = extra.contains("\"inbox\"") ? "" : #", "inbox": {"rescanIntervalSeconds": 0.5, "settleSeconds": 1}"#
+        if !extra.contains("principalsFile") {
+            try Data(#"{"version": 1, "principals": [{"uid": \#(geteuid()), "name": "Test coordinator", "agency": "idva", "roles": ["coordinator", "chair"]}]}"#.utf8)
+                .write(to: principalsPath)
+        }
+        let principals = extra.contains("principalsFile") ? "" : #", "principalsFile": "\#(principalsPath.path)""#
         let text = """
-            {"stateDirectory": "\(state.path)"\(inbox)\(extra.isEmpty ? "" : ", " + extra)}
+            {"stateDirectory": "\(state.path)"\(inbox)\(principals)\(extra.isEmpty ? "" : ", " + extra)}
             """
         try Data(text.utf8).write(to: configPath)
     }
+
+    /// `maracctl ARGS --state STATE` against the running daemon, expecting success.
+    @discardableResult
+    func ask(_ arguments: [String]) throws -> Subprocess { try Self.ctl(arguments + ["--state", state.path]) }
 
     @discardableResult
     static func ctl(_ arguments: [String]) throws -> Subprocess {

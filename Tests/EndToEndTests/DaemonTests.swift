@@ -33,6 +33,10 @@ final class DaemonTests: XCTestCase {
         let caseNumber = try XCTUnwrap(content["case"] as? String)
         XCTAssertTrue(caseNumber.hasPrefix("M-") && caseNumber.hasSuffix("-0001"), caseNumber)
 
+        // Research is taken only from agencies invited to a meeting with the case on its agenda.
+        let meeting = try XCTUnwrap(try daemon.ask(["meeting", "create", "--date", "2026-12-10"]).output.split(separator: " ").first)
+        try daemon.ask(["meeting", "add-case", String(meeting), caseNumber])
+        try daemon.ask(["meeting", "invite", String(meeting), "health,police"])
         // The research fixture names the first case: as its README says, use ours.
         var research = try RepositoryFixtures.bytes("valid/research-health-for-first-case.json")
         research = Array(String(decoding: research, as: UTF8.self).replacingOccurrences(of: "M-2026-0001", with: caseNumber).utf8)

@@ -13,6 +13,7 @@ final class CaseLinkTests: XCTestCase {
         fixture = try MaracFixture()
         referral = try fixture.accept(fixture.fixture("valid/referral-police.json"))
         other = try fixture.accept(fixture.referral(name: "Someone Else", dob: "1980-02-02"))
+        try fixture.schedule(referral.caseNumber)
         research = try fixture.accept(fixture.fixture("valid/research-health-for-first-case.json"))
     }
     override func tearDown() { fixture.cleanUp() }

@@ -9,7 +9,7 @@ import XCTest
 /// disclosed when the log cannot be written (a full disk, not a mock).
 final class DocumentReadingTests: XCTestCase {
     var fixture: MaracFixture!
-    var referral: AcceptedForm!, research: AcceptedForm!
+    var referral: AcceptedForm!, research: AcceptedForm!, meeting: Meeting!
     let coordinator = Principal(uid: 1001, name: "Coordinator", agency: "housing", roles: [.coordinator])
     let health = Principal(uid: 1003, name: "Health rep", agency: "health", roles: [.representative])
     let police = Principal(uid: 1002, name: "Police rep", agency: "police", roles: [.representative])
@@ -18,6 +18,7 @@ final class DocumentReadingTests: XCTestCase {
     override func setUpWithError() throws {
         fixture = try MaracFixture(policy: MaracAccessPolicy(registry: .builtIn))
         referral = try fixture.accept(fixture.fixture("valid/referral-police.json"))
+        meeting = try fixture.schedule(referral.caseNumber, inviting: ["health"])
         research = try fixture.accept(fixture.fixture("valid/research-health-for-first-case.json"))
     }
     override func tearDown() { fixture.cleanUp() }
@@ -37,19 +38,26 @@ final class DocumentReadingTests: XCTestCase {
     }
 
     func testTheMeetingLifecycleOpensAndClosesHealthsViewOfPoliceResearch() throws {
-        let number = try XCTUnwrap(referral.caseNumber)
-        // Police research on the case (police is the sender here, health the other agency).
+        // A second police case, on no meeting yet: health may not read its referral.
+        let second = try fixture.accept(fixture.referral(name: "Second Person", dob: "1985-05-05"))
+        let number = try XCTUnwrap(second.caseNumber)
+        let coordinator = MaracFixture.coordinator
+        assertRefused(second.document, by: health, rule: "case-not-on-an-agenda")
+        let meeting = try fixture.marac.meetings.create(date: CalendarDate("2026-12-11")!, by: coordinator)
+        _ = try fixture.marac.meetings.addCase(meeting.id, number, by: coordinator)
+        assertRefused(second.document, by: health, rule: "agency-not-invited")
+        _ = try fixture.marac.meetings.invite(meeting.id, agencies: ["health", "police"], by: coordinator)
+        // Police, now invited, sends research for it.
         var form = try FormEdit("valid/research-health-for-first-case.json")
         form.set("agency", "police")
+        form.set("caseNumber", number.description)
         let policeResearch = try fixture.accept(Submission(bytes: form.bytes, agency: "police"))
-
-        assertRefused(policeResearch.document, by: health, rule: "case-not-on-an-agenda")
-        let meeting = try fixture.marac.meetings.create(date: CalendarDate("2026-12-10")!, by: coordinator)
-        _ = try fixture.marac.meetings.addCase(meeting.id, number, by: coordinator)
-        assertRefused(policeResearch.document, by: health, rule: "agency-not-invited")
-        _ = try fixture.marac.meetings.invite(meeting.id, agencies: ["health", "police"], by: coordinator)
+        assertRefused(second.document, by: health, rule: "declaration-not-made")
         assertRefused(policeResearch.document, by: health, rule: "declaration-not-made")
         _ = try fixture.marac.meetings.declare(meeting.id, person: health.name, agency: "health", statement: Array("I agree".utf8), by: health)
+        XCTAssertThrowsError(try fixture.marac.meetings.declare(meeting.id, person: health.name, agency: "health", statement: [1], by: health)) {
+            XCTAssertEqual($0 as? ExchangeError, .conflict("this declaration for \(meeting.id) was already made"))
+        }
         assertRefused(policeResearch.document, by: health, rule: "meeting-not-in-session")
         let chair = Principal(uid: 1005, name: "Chair", agency: "police", roles: [.chair])
         XCTAssertThrowsError(try fixture.marac.meetings.advance(meeting.id, to: .inSession, by: chair)) {
@@ -70,7 +78,8 @@ final class DocumentReadingTests: XCTestCase {
 
         _ = try fixture.marac.meetings.advance(meeting.id, to: .closed, by: chair)
         assertRefused(policeResearch.document, by: health, rule: "meeting-not-in-session")
-        XCTAssertEqual(try fixture.marac.cases.get(number).latestMeeting, CalendarDate("2026-12-10"))
+        XCTAssertEqual(try fixture.marac.cases.get(number).latestMeeting, CalendarDate("2026-12-11"))
+        _ = second
     }
 
     func testOwnersConsultTheIdvaAndCoordinatorReceiveReferralsAndIGAudits() throws {
@@ -83,11 +92,11 @@ final class DocumentReadingTests: XCTestCase {
         XCTAssertEqual(idvaRead.entry.bases, ["consent"], "the referral's own basis")
         XCTAssertEqual(try fixture.marac.read(referral.document, by: coordinator, bases: ["marac-isp"], reason: "agenda").entry.recipients, ["housing"])
         assertRefused(referral.document, by: coordinator, bases: [], rule: "basis-required")
-        assertRefused(research.document, by: coordinator, rule: "case-not-on-an-agenda")
+        assertRefused(research.document, by: coordinator, rule: "agency-not-invited")
         assertRefused(referral.document, by: ig, bases: ["dpa-s1-p18"], rule: "audit-basis-required")
         XCTAssertEqual(try fixture.marac.read(research.document, by: ig, bases: ["audit"], reason: "quarterly audit").entry.bases, ["audit"])
         let agencyIG = Principal(uid: 1007, name: "Housing IG", agency: "housing", roles: [.igOfficer])
-        assertRefused(research.document, by: agencyIG, bases: ["audit"], rule: "case-not-on-an-agenda")
+        assertRefused(research.document, by: agencyIG, bases: ["audit"], rule: "agency-not-invited")
     }
 
     func testAReadWithoutTheMaracsFactsIsRefusedAndLogged() throws {

@@ -30,7 +30,7 @@ final class IntakeTests: XCTestCase {
 
         let stored = try fixture.vault.read(accepted.document, as: AccessRequest(actor: "test", agency: "police", bases: ["audit"], reason: "test"))
         XCTAssertEqual(stored.withUnsafeBytes { Array($0) }, submission.bytes)
-        XCTAssertEqual(try fixture.vault.record(accepted.document).metadata, ["case": "M-2026-0001"])
+        XCTAssertEqual(try fixture.vault.record(accepted.document).metadata, ["case": "M-2026-0001", "bases": "consent"], "the case and the referral's bases, bound to the document")
     }
 
     func testCaseNumbersFollowTheYearOfReceiptAndThePrefix() throws {
@@ -109,8 +109,16 @@ final class IntakeTests: XCTestCase {
         XCTAssertTrue(b.duplicate)
     }
 
-    func testResearchAttachesToAnOpenCaseOnly() throws {
+    func testResearchIsTakenOnlyFromInvitedAgenciesForAnOpenCaseOnAnOpenMeeting() throws {
         let referral = try fixture.accept(fixture.fixture("valid/referral-police.json"))
+        let sameReport = ["$.caseNumber: no open case on a meeting this agency is invited to"]
+        // Not yet on a meeting: refused with the report an unknown case gets.
+        guard case let .rejected(early, _) = try fixture.marac.submit(fixture.fixture("valid/research-health-for-first-case.json")) else { return XCTFail() }
+        XCTAssertEqual(early.problems.map(\.description), sameReport)
+        let meeting = try fixture.schedule(referral.caseNumber, inviting: ["police"])
+        guard case let .rejected(uninvited, _) = try fixture.marac.submit(fixture.fixture("valid/research-health-for-first-case.json")) else { return XCTFail() }
+        XCTAssertEqual(uninvited.problems.map(\.description), sameReport)
+        _ = try fixture.marac.meetings.invite(meeting.id, agencies: ["health"], by: MaracFixture.coordinator)
         let research = try fixture.accept(fixture.fixture("valid/research-health-for-first-case.json"))
         XCTAssertEqual(research.caseNumber, referral.caseNumber)
         XCTAssertEqual(try fixture.marac.cases.attachments(of: XCTUnwrap(referral.caseNumber)).map(\.document), [research.document])
@@ -119,13 +127,13 @@ final class IntakeTests: XCTestCase {
         var other = try FormEdit("valid/research-health-for-first-case.json")
         other.set("caseNumber", "M-2026-0009")
         guard case let .rejected(unknown, _) = try fixture.marac.submit(Submission(bytes: other.bytes, agency: "health")) else { return XCTFail() }
-        XCTAssertEqual(unknown.problems.map(\.description), ["$.caseNumber: no open case M-2026-0009"])
+        XCTAssertEqual(unknown.problems.map(\.description), sameReport, "the same report whether or not the case exists")
 
         try fixture.marac.cases.close(XCTUnwrap(referral.caseNumber))
         other.set("caseNumber", "M-2026-0001")
         other.set("otherInformation", "Second look.")
         guard case let .rejected(closed, _) = try fixture.marac.submit(Submission(bytes: other.bytes, agency: "health")) else { return XCTFail() }
-        XCTAssertEqual(closed.problems.map(\.description), ["$.caseNumber: no open case M-2026-0001"])
+        XCTAssertEqual(closed.problems.map(\.description), sameReport)
         XCTAssertEqual(try fixture.vault.list(kind: "research").count, 1)
     }
 
@@ -138,11 +146,14 @@ final class IntakeTests: XCTestCase {
         var form = try FormEdit("valid/iswc-health.json")
         form.set("referralReference", nil)
         form.set("caseNumber", "M-2026-0001")
+        guard case let .rejected(notYet, _) = try fixture.marac.submit(Submission(bytes: form.bytes, agency: "health")) else { return XCTFail() }
+        XCTAssertEqual(notYet.problems.map(\.description), ["$.caseNumber: no open case on a meeting this agency is invited to"])
+        try fixture.schedule(referral.caseNumber, inviting: ["health"])
         let attached = try fixture.accept(Submission(bytes: form.bytes, agency: "health"))
         XCTAssertEqual(attached.caseNumber, referral.caseNumber)
         form.set("caseNumber", "M-2026-0002")
         guard case let .rejected(unknown, _) = try fixture.marac.submit(Submission(bytes: form.bytes, agency: "health")) else { return XCTFail() }
-        XCTAssertEqual(unknown.problems.map(\.description), ["$.caseNumber: no case M-2026-0002"])
+        XCTAssertEqual(unknown.problems.map(\.description), ["$.caseNumber: no open case on a meeting this agency is invited to"])
     }
 
     /// Referrals wait for exactly one active Idva: every case is referred to the Idva.
@@ -186,7 +197,7 @@ final class IntakeTests: XCTestCase {
 
     /// Nothing of a form is in clear in the database, its WAL or journal.
     func testNoFormContentIsStoredInClear() throws {
-        try fixture.accept(fixture.fixture("valid/referral-police.json"))
+        try fixture.schedule(try fixture.accept(fixture.fixture("valid/referral-police.json")).caseNumber)
         try fixture.accept(fixture.fixture("valid/research-health-for-first-case.json"))
         let markers = ["Tamsin Quinn", "Mill Lane", "Riverside Infants", "Pattern of injuries", "\"bme\":true", "1993-11-13"]
         for (name, bytes) in try fixture.filesOnDisk() {

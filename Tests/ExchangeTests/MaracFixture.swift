@@ -73,6 +73,19 @@ final class MaracFixture {
         return Submission(bytes: form.bytes, agency: "police")
     }
 
+    /// The coordinator tests act as.
+    static let coordinator = Principal(uid: 1001, name: "Coordinator", agency: "idva", roles: [.coordinator])
+
+    /// Puts case `number` on a new meeting on `date` with `agencies` invited (what must be
+    /// true before an agency's research for the case is taken).
+    @discardableResult
+    func schedule(_ number: CaseNumber?, inviting agencies: [String] = ["police", "health"], on date: String = "2026-12-10") throws -> Meeting {
+        let number = try XCTUnwrap(number)
+        let meeting = try marac.meetings.create(date: CalendarDate(date)!, by: Self.coordinator)
+        _ = try marac.meetings.addCase(meeting.id, number, by: Self.coordinator)
+        return try marac.meetings.invite(meeting.id, agencies: agencies, by: Self.coordinator)
+    }
+
     /// Submits and expects acceptance.
     @discardableResult
     func accept(_ submission: Submission, file: StaticString = #filePath, line: UInt = #line) throws -> AcceptedForm {

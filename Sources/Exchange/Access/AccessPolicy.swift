@@ -163,6 +163,12 @@ public enum AccessPolicy {
         return .deny(rule: firstDenial?.rule ?? whyNot(reader, document, meetings))
     }
 
+    /// Whether some rule admits `reader` to `document` now, whatever basis they would
+    /// give: what a case view lists (ids and kinds only; reading still goes through `decide`).
+    public static func admits(_ reader: Reader, _ document: Document, meetings: [Meeting]) -> Bool {
+        table.contains { $0.kinds.contains(document.kind) && admits($0, reader, document, meetings) != nil }
+    }
+
     /// A rule's admission of the reader, with the meeting it is under (in-session reads).
     private struct Admission { let meeting: String? }
 

@@ -117,18 +117,28 @@ extension Marac {
             try batch.requireIdva()
             stored = try store(referral, score: validated.dashScore, submission, agency: agency, received: received, tx)
         case let .research(research):
-            guard let record = try? CaseBook.get(tx, research.caseNumber), record.status == .open else {
+            // Research is taken only from an agency invited to a meeting (not yet closed)
+            // with the case on its agenda. Every other case, existing or not, gets the same
+            // report, so no agency can probe case numbers.
+            guard let record = try? CaseBook.get(tx, research.caseNumber), record.status == .open,
+                  try MeetingBook.openMeetings(tx, with: research.caseNumber.description).contains(where: { $0.invited.contains(agency.id) }) else {
                 return .rejected(FormRejection(kind: .research, problems: [
-                    FormProblem(JSONPath.root.appending("caseNumber"), .unknownCase, "no open case \(research.caseNumber)"),
+                    FormProblem(JSONPath.root.appending("caseNumber"), .unknownCase, Self.noSuchCaseForThisAgency),
                 ]), nil)
             }
             stored = try attach(.research, submission, case: record.number, victim: research.victim, received: received,
                                 bases: ["marac-isp"], tx)
         case let .iswc(iswc):
-            if let number = iswc.caseNumber, (try? CaseBook.get(tx, number)) == nil {
-                return .rejected(FormRejection(kind: .iswc, problems: [
-                    FormProblem(JSONPath.root.appending("caseNumber"), .unknownCase, "no case \(number)"),
-                ]), nil)
+            // An iswc names a case only if the sender referred it or is invited to a meeting
+            // (not yet closed) with it on the agenda; otherwise the same report as above.
+            if let number = iswc.caseNumber {
+                let record = try? CaseBook.get(tx, number)
+                let invited = try MeetingBook.openMeetings(tx, with: number.description).contains { $0.invited.contains(agency.id) }
+                guard let record, record.referringAgency == agency.id || invited else {
+                    return .rejected(FormRejection(kind: .iswc, problems: [
+                        FormProblem(JSONPath.root.appending("caseNumber"), .unknownCase, Self.noSuchCaseForThisAgency),
+                    ]), nil)
+                }
             }
             let protocolBasis = iswc.legalAuthority.protocol?.relevant == true ? ["marac-isp"] : []
             stored = try attach(.iswc, submission, case: iswc.caseNumber, victim: iswc.victim, received: received,
@@ -145,6 +155,9 @@ extension Marac {
                                       digest: digest, repeatOf: stored.repeatOf, dashYesCount: validated.dashScore?.yesCount,
                                       logIndex: index, duplicate: false, receivedAt: tx.now))
     }
+
+    /// The one report for a case an agency may not send a form for, whether or not it exists.
+    static let noSuchCaseForThisAgency = "no open case on a meeting this agency is invited to"
 
     private struct StoredForm {
         var document: String

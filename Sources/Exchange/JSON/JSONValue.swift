@@ -118,3 +118,11 @@ struct AnyKey: CodingKey {
     init(stringValue: String) { self.stringValue = stringValue }
     init?(intValue: Int) { nil }
 }
+
+extension JSONObject {
+    /// An object with these members, in this order.
+    public init(_ pairs: KeyValuePairs<String, JSONValue>) {
+        self.init()
+        for (key, value) in pairs { set(key, value) }
+    }
+}

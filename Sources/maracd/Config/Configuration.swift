@@ -33,7 +33,15 @@ struct Configuration: Equatable {
         var visibleHighRiskThreshold = 14
         var escalationThreshold = 3
         var agendaLeadDays = 8
+        var declarationStatement = Configuration.defaultStatement
     }
+
+    /// The confidentiality statement a Marac's attendees agree to, unless configured.
+    static let defaultStatement = """
+        Information discussed at this Marac is shared in confidence to protect people at risk of serious harm. \
+        I will use it only to make and carry out safety plans, record it only in my agency's secure systems, \
+        share it with no one not entitled to it, and not use it for any other purpose.
+        """
 
     struct Inbox: Equatable {
         var maxFileBytes = 1 << 20
@@ -153,7 +161,7 @@ private struct Reader {
         config.principalsFile = path(object["principalsFile"], "$.principalsFile")
 
         if let marac = members(object["marac"], "$.marac", allowed: ["name", "casePrefix", "visibleHighRiskThreshold",
-                                                                       "escalationThreshold", "agendaLeadDays"]) {
+                                                                       "escalationThreshold", "agendaLeadDays", "declarationStatement"]) {
             config.marac.name = string(marac["name"], "$.marac.name", default: config.marac.name) { !$0.isEmpty && $0.count <= 200 }
             config.marac.casePrefix = string(marac["casePrefix"], "$.marac.casePrefix", default: "M", rule: "1 to 8 of A-Z, 0-9") {
                 CaseNumber.isPrefix($0)
@@ -161,6 +169,10 @@ private struct Reader {
             config.marac.visibleHighRiskThreshold = integer(marac["visibleHighRiskThreshold"], "$.marac.visibleHighRiskThreshold", 14, 1...24)
             config.marac.escalationThreshold = integer(marac["escalationThreshold"], "$.marac.escalationThreshold", 3, 1...1_000)
             config.marac.agendaLeadDays = integer(marac["agendaLeadDays"], "$.marac.agendaLeadDays", 8, 1...60)
+            config.marac.declarationStatement = string(marac["declarationStatement"], "$.marac.declarationStatement",
+                                                       default: Configuration.defaultStatement, rule: "1 to 5000 characters") {
+                $0.contains(where: { !$0.isWhitespace }) && $0.count <= 5_000
+            }
         }
         if let inbox = members(object["inbox"], "$.inbox", allowed: ["maxFileBytes", "quarantineHardCapBytes", "rescanIntervalSeconds",
                                                                        "settleSeconds", "agencyAccess"]) {

@@ -11,6 +11,8 @@ struct ControlVerbs {
     let principals: PrincipalRegistry
     let startedAt: Date
     let logger: Logger
+    /// The confidentiality statement declarations are made against.
+    let statement: String
 
     func handle(uid: UInt32, _ request: ControlRequest) -> ControlResponse {
         guard let principal = principals.principal(uid: Int(uid)) else {
@@ -26,8 +28,7 @@ struct ControlVerbs {
         }
         switch request.verb {
         case "status": return status(principal, request)
-        default:
-            return .failure(ControlError(.unknownVerb, "no verb \(request.verb.utf8.count <= 32 ? request.verb : "(not echoed)")"))
+        default: return dispatch(principal, request)
         }
     }
 

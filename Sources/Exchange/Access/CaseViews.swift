@@ -1,0 +1,79 @@
+import Foundation
+import Vault
+
+/// What a principal may see of a case: its record, the meetings that heard it, and the
+/// documents some access rule admits them to now (ids, kinds and owners; no content).
+public struct CaseView: Equatable, Sendable {
+    /// The case.
+    public let record: CaseRecord
+    /// The meetings with it on their agenda.
+    public let meetings: [String]
+    /// The documents the principal may ask to read now.
+    public let documents: [DocumentRecord]
+    /// Whether repeat findings are shown (to the coordinator only: they link referrals).
+    public let showsRepeats: Bool
+}
+
+extension Marac {
+    /// The cases `principal` may see (`docs/exchange-format.md`, "Who sees which case"):
+    /// every case for the coordinator and a Marac-wide IG officer; otherwise those their
+    /// agency referred and those on the agenda of a meeting their agency is invited to.
+    /// Filtered to `meeting`'s agenda, or to cases on no meeting (`unscheduled`).
+    public func visibleCases(to principal: Principal, meeting: String? = nil, unscheduled: Bool = false) throws -> [CaseView] {
+        try vault.reading { tx in
+            var numbers: [String]
+            if let meeting {
+                _ = try MeetingBook.get(tx, meeting)
+                numbers = try tx.rows("SELECT case_number FROM x_agenda WHERE meeting = ? ORDER BY case_number", [.text(meeting)])
+                    .map { try $0.text(0, "x_agenda") }
+            } else {
+                numbers = try tx.rows("SELECT number FROM x_case ORDER BY number").map { try $0.text(0, "x_case") }
+            }
+            var views: [CaseView] = []
+            for number in numbers {
+                guard let parsed = CaseNumber(number), let view = try caseView(tx, parsed, to: principal) else { continue }
+                if unscheduled && !view.meetings.isEmpty { continue }
+                views.append(view)
+            }
+            return views
+        }
+    }
+
+    /// Case `number` as `principal` may see it; `unknownCase` if they may not see it at
+    /// all (the same answer as for a case that does not exist).
+    public func caseView(_ number: CaseNumber, to principal: Principal) throws -> CaseView {
+        try vault.reading { tx in
+            guard let view = try? caseView(tx, number, to: principal) else { throw ExchangeError.unknownCase(number.description) }
+            return view
+        }
+    }
+
+    private func caseView(_ tx: VaultTransaction, _ number: CaseNumber, to principal: Principal) throws -> CaseView? {
+        let record = try CaseBook.get(tx, number)
+        let meetings = try MeetingBook.meetings(tx, with: number.description)
+        let everything = principal.roles.contains(.coordinator) || (principal.roles.contains(.igOfficer) && principal.isMaracWide)
+        guard everything || record.referringAgency == principal.agency || meetings.contains(where: { $0.invited.contains(principal.agency) }) else {
+            return nil
+        }
+        let kind = try tx.rows("SELECT kind FROM x_agency WHERE id = ?", [.text(principal.agency)]).first?.first?.text
+        let reader = AccessPolicy.Reader(principal: principal, agencyKind: kind.flatMap(AgencyKind.init(rawValue:)))
+        let facts = meetings.map {
+            AccessPolicy.Meeting(id: $0.id, state: $0.state, readerInvited: $0.invited.contains(principal.agency),
+                                 readerDeclared: $0.hasDeclared(person: principal.name, agency: principal.agency))
+        }
+        var documents: [DocumentRecord] = []
+        let ids = [record.referral] + (try tx.rows("SELECT document, case_number, kind, agency FROM x_attachment WHERE case_number = ? ORDER BY document",
+                                                   [.text(number.description)]).map { row -> String in
+            try CaseBook.checkAttachment(row, tx)
+            return try row.text(0, "x_attachment")
+        })
+        for id in ids {
+            let document = try tx.record(id)
+            guard document.erasedAt == nil else { continue }
+            let facts2 = AccessPolicy.Document(id: id, agency: document.agency, kind: document.kind, caseNumber: document.metadata["case"])
+            if AccessPolicy.admits(reader, facts2, meetings: facts) { documents.append(document) }
+        }
+        return CaseView(record: record, meetings: meetings.map(\.id), documents: documents,
+                        showsRepeats: principal.roles.contains(.coordinator))
+    }
+}

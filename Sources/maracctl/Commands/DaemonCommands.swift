@@ -1,0 +1,154 @@
+import Exchange
+import Foundation
+import Glibc
+
+// The verbs that need the daemon (`meeting`, `case`, `doc`): each turns its command line
+// into one control request and prints the answer, as a table by default or `--json`.
+
+/// Positional arguments first, then `--options` (which `Options` checks).
+struct CommandLineParts {
+    let positionals: [String]
+    let options: Options
+
+    init(_ arguments: [String], valued: Set<String>, switches: Set<String>, positionals count: Int) throws {
+        let leading = Array(arguments.prefix { !$0.hasPrefix("--") })
+        guard leading.count == count else {
+            throw CommandError.usage("expected \(count) argument\(count == 1 ? "" : "s") before the options, got \(leading.count)")
+        }
+        positionals = leading
+        options = try Options(Array(arguments.dropFirst(leading.count)), valued: valued.union(["--socket", "--state"]),
+                              switches: switches.union(["--json"]))
+    }
+}
+
+/// Prints `result` as JSON, or with `human`.
+func output(_ result: JSONValue, json: Bool, human: (JSONValue) -> Void) {
+    if json { print(String(decoding: result.canonicalBytes, as: UTF8.self)) } else { human(result) }
+}
+
+func meetingLine(_ m: JSONValue) -> String {
+    func list(_ key: String) -> String { m[key]?.array?.compactMap(\.string).joined(separator: ",") ?? "" }
+    return "\(m["id"]?.string ?? "?")  \(m["date"]?.string ?? "?")  \(m["state"]?.string ?? "?")  invited: \(list("invited"))  "
+        + "cases: \(list("agenda"))  declarations: \(m["declarations"]?.array?.count ?? 0)"
+}
+
+struct MeetingCommand {
+    let arguments: [String]
+
+    func run() throws {
+        guard let verb = arguments.first else { throw CommandError.usage("meeting takes create, list, show, invite, add-case, issue-agenda, open, close or declare") }
+        let rest = Array(arguments.dropFirst())
+        var request: ControlRequest
+        let parts: CommandLineParts
+        switch verb {
+        case "create":
+            parts = try CommandLineParts(rest, valued: ["--date"], switches: [], positionals: 0)
+            request = ControlRequest(verb: "meeting.create", args: JSONObject(["date": .string(try parts.options.required("--date"))]))
+        case "list":
+            parts = try CommandLineParts(rest, valued: [], switches: [], positionals: 0)
+            request = ControlRequest(verb: "meeting.list")
+        case "show":
+            parts = try CommandLineParts(rest, valued: [], switches: [], positionals: 1)
+            request = ControlRequest(verb: "meeting.show", args: JSONObject(["meeting": .string(parts.positionals[0])]))
+        case "invite":
+            parts = try CommandLineParts(rest, valued: [], switches: [], positionals: 2)
+            request = ControlRequest(verb: "meeting.invite", args: JSONObject(["meeting": .string(parts.positionals[0]),
+                "agencies": .array(parts.positionals[1].split(separator: ",").map { .string(String($0)) })]))
+        case "add-case":
+            parts = try CommandLineParts(rest, valued: [], switches: [], positionals: 2)
+            request = ControlRequest(verb: "meeting.add-case", args: JSONObject(["meeting": .string(parts.positionals[0]), "case": .string(parts.positionals[1])]))
+        case "issue-agenda", "open", "close":
+            parts = try CommandLineParts(rest, valued: [], switches: [], positionals: 1)
+            let to = ["issue-agenda": "agenda-issued", "open": "in-session", "close": "closed"][verb]!
+            request = ControlRequest(verb: "meeting.advance", args: JSONObject(["meeting": .string(parts.positionals[0]), "to": .string(to)]))
+        case "declare":
+            parts = try CommandLineParts(rest, valued: ["--for", "--agency"], switches: ["--yes"], positionals: 1)
+            request = try declaration(parts)
+        default:
+            throw CommandError.usage("meeting takes create, list, show, invite, add-case, issue-agenda, open, close or declare")
+        }
+        let result = try ControlClient(options: parts.options).call(request)
+        output(result, json: parts.options.has("--json")) { result in
+            if let meetings = result.array { meetings.forEach { print(meetingLine($0)) } } else { print(meetingLine(result)) }
+        }
+    }
+
+    /// Shows the statement, asks for confirmation on a terminal (or takes `--yes`), and
+    /// builds the request carrying the SHA-256 of the text shown.
+    private func declaration(_ parts: CommandLineParts) throws -> ControlRequest {
+        guard (parts.options["--for"] == nil) == (parts.options["--agency"] == nil) else {
+            throw CommandError.usage("--for NAME and --agency A go together (the chair recording an attendee's declaration)")
+        }
+        let statement = try ControlClient(options: parts.options).call(ControlRequest(verb: "meeting.statement"))
+        let text = statement["text"]?.string ?? ""
+        FileHandle.standardError.write(Data("Confidentiality statement for \(parts.positionals[0]):\n\n\(text)\n\n".utf8))
+        if !parts.options.has("--yes") {
+            guard isatty(STDIN_FILENO) == 1 else { throw CommandError.usage("confirm on a terminal, or pass --yes") }
+            FileHandle.standardError.write(Data("Type yes to make this declaration: ".utf8))
+            guard readLine()?.trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {
+                throw CommandError(code: .dataError, message: "not declared")
+            }
+        }
+        var args = JSONObject(["meeting": .string(parts.positionals[0]), "statementSHA256": .string(statement["sha256"]?.string ?? "")])
+        if let person = parts.options["--for"], let agency = parts.options["--agency"] {
+            args.set("for", .string(person))
+            args.set("agency", .string(agency))
+        }
+        return ControlRequest(verb: "meeting.declare", args: args)
+    }
+}
+
+struct CaseCommand {
+    let arguments: [String]
+
+    func run() throws {
+        guard let verb = arguments.first, ["list", "show"].contains(verb) else { throw CommandError.usage("case takes list or show") }
+        let parts: CommandLineParts
+        let request: ControlRequest
+        if verb == "list" {
+            parts = try CommandLineParts(Array(arguments.dropFirst()), valued: ["--meeting"], switches: ["--unscheduled"], positionals: 0)
+            var args = JSONObject()
+            if let meeting = parts.options["--meeting"] { args.set("meeting", .string(meeting)) }
+            if parts.options.has("--unscheduled") { args.set("unscheduled", .bool(true)) }
+            request = ControlRequest(verb: "case.list", args: args)
+        } else {
+            parts = try CommandLineParts(Array(arguments.dropFirst()), valued: [], switches: [], positionals: 1)
+            request = ControlRequest(verb: "case.show", args: JSONObject(["case": .string(parts.positionals[0])]))
+        }
+        let result = try ControlClient(options: parts.options).call(request)
+        output(result, json: parts.options.has("--json")) { result in
+            for item in result.array ?? [result] {
+                let meetings = item["meetings"]?.array?.compactMap(\.string).joined(separator: ",") ?? ""
+                print("\(item["case"]?.string ?? "?")  \(item["status"]?.string ?? "?")  received \(item["receivedOn"]?.string ?? "?")  "
+                      + "from \(item["referringAgency"]?.string ?? "?")  meetings: \(meetings.isEmpty ? "-" : meetings)")
+                if verb == "show" {
+                    for document in item["documents"]?.array ?? [] {
+                        print("  \(document["document"]?.string ?? "?")  \(document["kind"]?.string ?? "?")  from \(document["agency"]?.string ?? "?")")
+                    }
+                }
+            }
+        }
+    }
+}
+
+struct DocCommand {
+    let arguments: [String]
+
+    /// `doc read DOC --basis CODE[,CODE] --reason TEXT`: the form on standard output only.
+    func run() throws {
+        guard arguments.first == "read" else { throw CommandError.usage("doc takes read") }
+        let parts = try CommandLineParts(Array(arguments.dropFirst()), valued: ["--basis", "--reason"], switches: [], positionals: 1)
+        let bases = (parts.options["--basis"] ?? "").split(separator: ",").map { JSONValue.string(String($0)) }
+        let result = try ControlClient(options: parts.options).call(ControlRequest(verb: "doc.read", args: JSONObject([
+            "document": .string(parts.positionals[0]), "bases": .array(bases), "reason": .string(parts.options["--reason"] ?? ""),
+        ])))
+        if parts.options.has("--json") {
+            print(String(decoding: result.canonicalBytes, as: UTF8.self))
+        } else {
+            // The form itself, to standard output only: never written to a file by maracctl.
+            FileHandle.standardOutput.write(Data((result["content"]?.string ?? "").utf8))
+            let bases = result["bases"]?.array?.compactMap(\.string).joined(separator: ",") ?? ""
+            FileHandle.standardError.write(Data("maracctl: logged as \(result["operation"]?.string ?? "?") under \(bases)\n".utf8))
+        }
+    }
+}

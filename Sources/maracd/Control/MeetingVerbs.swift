@@ -1,0 +1,170 @@
+import Exchange
+import Foundation
+import Vault
+
+// The meeting, case and document verbs (`docs/control-protocol.md`, "Verbs"). Each
+// checks its arguments, then calls Exchange, which checks the principal's roles and logs.
+
+extension ControlVerbs {
+    /// The verbs beyond `status`, by name.
+    func dispatch(_ principal: Principal, _ request: ControlRequest) -> ControlResponse {
+        do {
+            let args = Arguments(request.args)
+            let result: JSONValue
+            switch request.verb {
+            case "meeting.list": result = .array(try marac.meetings.list().map(Self.json))
+            case "meeting.show": result = Self.json(try marac.meetings.get(try args.label("meeting")))
+            case "meeting.create":
+                guard let date = CalendarDate(try args.string("date")) else { throw ControlError(.badArgument, "date must be YYYY-MM-DD") }
+                result = Self.json(try marac.meetings.create(date: date, by: principal))
+            case "meeting.invite":
+                result = Self.json(try marac.meetings.invite(try args.label("meeting"), agencies: try args.labels("agencies"), by: principal))
+            case "meeting.add-case":
+                result = Self.json(try marac.meetings.addCase(try args.label("meeting"), try args.caseNumber("case"), by: principal))
+            case "meeting.advance":
+                guard let state = MeetingState(rawValue: try args.string("to")) else { throw ControlError(.badArgument, "to must be a meeting state") }
+                result = Self.json(try marac.meetings.advance(try args.label("meeting"), to: state, by: principal))
+            case "meeting.statement":
+                result = .object(Self.object(["text": .string(statement), "sha256": .string(Hex.encode(SHA256.hash(Array(statement.utf8))))]))
+            case "meeting.declare":
+                guard try args.string("statementSHA256") == Hex.encode(SHA256.hash(Array(statement.utf8))) else {
+                    throw ControlError(.conflict, "the confidentiality statement changed since it was shown; show it again")
+                }
+                let person = try args.optionalName("for") ?? principal.name
+                let agency = try args.optionalLabel("agency") ?? principal.agency
+                result = Self.json(try marac.meetings.declare(try args.label("meeting"), person: person, agency: agency,
+                                                              statement: Array(statement.utf8), by: principal))
+            case "case.list": result = .array(try marac.visibleCases(to: principal, meeting: try args.optionalLabel("meeting"),
+                                                                     unscheduled: try args.flag("unscheduled")).map(Self.json))
+            case "case.show": result = Self.json(try marac.caseView(try args.caseNumber("case"), to: principal))
+            case "doc.read":
+                let read = try marac.read(try args.label("document", pattern: "doc_"), by: principal, bases: try args.labels("bases", allowEmpty: true),
+                                          reason: try args.string("reason", allowEmpty: true))
+                result = .object(Self.object(["content": .string(String(decoding: read.content.withUnsafeBytes { Array($0) }, as: UTF8.self)),
+                                              "operation": .string(read.entry.operation.rawValue),
+                                              "bases": .array(read.entry.bases.map(JSONValue.string))]))
+            default:
+                throw ControlError(.unknownVerb, "no verb \(request.verb.utf8.count <= 32 ? request.verb : "(not echoed)")")
+            }
+            return .success(result)
+        } catch let error as ControlError {
+            return .failure(error)
+        } catch let error as ExchangeError {
+            return .failure(Self.map(error))
+        } catch let error as VaultError {
+            return .failure(Self.map(error))
+        } catch {
+            logger.error("control.failed", ["verb": request.verb, "error": "\(type(of: error))"])
+            return .failure(ControlError(.internal, "the request failed; nothing was disclosed"))
+        }
+    }
+
+    static func map(_ error: ExchangeError) -> ControlError {
+        switch error {
+        case .notPermitted: return ControlError(.notPermitted, error.description)
+        case .conflict, .agencyInactive, .idvaRequired, .secondIdva: return ControlError(.conflict, error.description)
+        case .unknownMeeting, .unknownCase: return ControlError(.notFound, error.description)
+        case .unknownAgency, .invalidAgency, .invalidCasePrefix, .duplicateAgency: return ControlError(.badArgument, error.description)
+        case .tampered, .corruptRow, .caseNumbersExhausted: return ControlError(.unavailable, error.description)
+        }
+    }
+
+    static func map(_ error: VaultError) -> ControlError {
+        switch error {
+        case let .accessDenied(document, reason): return ControlError(.notPermitted, "reading \(document) refused (\(reason)); the refusal is logged")
+        case .notFound, .erased: return ControlError(.notFound, error.description)
+        default: return ControlError(.unavailable, error.description)
+        }
+    }
+
+    // MARK: - Results as JSON
+
+    static func object(_ pairs: KeyValuePairs<String, JSONValue>) -> JSONObject {
+        var object = JSONObject()
+        for (key, value) in pairs { object.set(key, value) }
+        return object
+    }
+
+    static func json(_ meeting: Meeting) -> JSONValue {
+        .object(object([
+            "id": .string(meeting.id), "date": .string(meeting.date.description), "state": .string(meeting.state.rawValue),
+            "invited": .array(meeting.invited.map(JSONValue.string)), "agenda": .array(meeting.agenda.map { .string($0.description) }),
+            "declarations": .array(meeting.declarations.map { .object(object([
+                "agency": .string($0.agency), "person": .string($0.person), "recordedBy": .string($0.recordedBy),
+                "statementSHA256": .string($0.statementSHA256), "declaredAt": .string(LogEntry.timestamp($0.declaredAt)),
+            ])) }),
+        ]))
+    }
+
+    static func json(_ view: CaseView) -> JSONValue {
+        var fields = object([
+            "case": .string(view.record.number.description), "status": .string(view.record.status.rawValue),
+            "receivedOn": .string(view.record.receivedOn.description), "referringAgency": .string(view.record.referringAgency),
+            "meetings": .array(view.meetings.map(JSONValue.string)),
+            "documents": .array(view.documents.map { .object(object(["document": .string($0.id), "kind": .string($0.kind), "agency": .string($0.agency)])) }),
+        ])
+        if view.showsRepeats {
+            fields.set("repeatOf", view.record.repeatOf.map { .string($0.description) } ?? .null)
+            fields.set("repeatMismatch", .bool(view.record.repeatMismatch))
+        }
+        return .object(fields)
+    }
+}
+
+/// A request's arguments, read with the protocol's `bad-argument` errors.
+struct Arguments {
+    let object: JSONObject
+    init(_ object: JSONObject) { self.object = object }
+
+    func string(_ name: String, allowEmpty: Bool = false) throws -> String {
+        guard let value = object[name]?.string, allowEmpty || !value.isEmpty, value.utf8.count <= 2_000 else {
+            throw ControlError(.badArgument, "\(name) is required (a string)")
+        }
+        return value
+    }
+
+    func label(_ name: String, pattern: String = "") throws -> String {
+        let value = try string(name)
+        guard value.hasPrefix(pattern), value.utf8.count <= 64,
+              value.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x41 && $0 <= 0x5a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2d || $0 == 0x5f }) else {
+            throw ControlError(.badArgument, "\(name) is not an id")
+        }
+        return value
+    }
+
+    func optionalLabel(_ name: String) throws -> String? { object[name] == nil ? nil : try label(name) }
+
+    func optionalName(_ name: String) throws -> String? {
+        guard object[name] != nil else { return nil }
+        let value = try string(name)
+        guard value.count <= 200, value.contains(where: { !$0.isWhitespace }), !value.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
+            throw ControlError(.badArgument, "\(name) must be a name")
+        }
+        return value
+    }
+
+    func labels(_ name: String, allowEmpty: Bool = false) throws -> [String] {
+        guard let items = object[name]?.array, allowEmpty || !items.isEmpty else { throw ControlError(.badArgument, "\(name) is required (a list)") }
+        return try items.map { item in
+            guard let value = item.string, ControlIDs.isLabel(value) else { throw ControlError(.badArgument, "\(name) holds a malformed id") }
+            return value
+        }
+    }
+
+    func caseNumber(_ name: String) throws -> CaseNumber {
+        guard let number = CaseNumber(try string(name)) else { throw ControlError(.badArgument, "\(name) must be a case number") }
+        return number
+    }
+
+    func flag(_ name: String) throws -> Bool {
+        guard let value = object[name] else { return false }
+        guard let flag = value.bool else { throw ControlError(.badArgument, "\(name) must be true or false") }
+        return flag
+    }
+}
+
+enum ControlIDs {
+    static func isLabel(_ s: String) -> Bool {
+        !s.isEmpty && s.utf8.count <= 64 && s.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2d }
+    }
+}

@@ -33,6 +33,11 @@ let usage = """
                                           the cases, and their documents, you may see
       doc read DOC --basis CODE[,CODE] --reason TEXT
                                           a form, to standard output only; logged with its basis
+      audit log [--case C] [--agency A] [--principal NAME] [--operation OP] [--since T] [--until T]
+                                          the audit log an IG officer may see (itself logged)
+      audit checkpoint [--out FILE]       a signed checkpoint of the log now
+      audit prove ENTRY [--checkpoint FILE]
+                                          inclusion (and consistency) proofs, checked here
       audit verify --state DIR [--key FILE] [--witness DIR] [--checkpoint FILE] [--json]
                                           recompute the log, prove it consistent with every
                                           published checkpoint (default witness: DIR/witness),

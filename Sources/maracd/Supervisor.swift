@@ -114,7 +114,7 @@ final class Supervisor {
                 }
             }
             let verbs = ControlVerbs(vault: vault, marac: ingest.marac, principals: principals, startedAt: startedAt, logger: logger,
-                                     statement: config.marac.declarationStatement)
+                                     statement: config.marac.declarationStatement, checkpointOrigin: config.audit.checkpointOrigin)
             control.service(fds[2...]) { verbs.handle(uid: $0, $1) }
             for event in try watcher.drain() {
                 switch event {

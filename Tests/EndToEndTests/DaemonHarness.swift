@@ -181,6 +181,11 @@ final class DaemonHarness {
 
 /// The shared form fixtures, read from the repository (the test bundle of another
 /// target is not at hand here).
+extension DaemonHarness {
+    /// The repository's root (for scripts the tests run as a user would).
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+}
+
 enum RepositoryFixtures {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("ExchangeTests/Fixtures/forms")

@@ -48,7 +48,11 @@ extension Vault {
                 var stored: [Int: Checkpoint] = [:]
                 try db.statement("SELECT size, note FROM log_checkpoint ORDER BY size").forEach { row in
                     let size = row.int(0)
-                    guard let checkpoint = try? Checkpoint.parse(row.text(1)), checkpoint.head.size == size, size <= tree.size,
+                    guard size <= tree.size else {
+                        throw VaultError.tampered(subject: "log entry \(tree.size) and after (removed: a checkpoint at size \(size) was issued)",
+                                                  part: .log)
+                    }
+                    guard let checkpoint = try? Checkpoint.parse(row.text(1)), checkpoint.head.size == size,
                           constantTimeEquals(checkpoint.head.root, tree.root(size)),
                           certificates.contains(where: { (try? checkpoint.verify(with: $0)) != nil }) else {
                         throw VaultError.tampered(subject: "checkpoint at size \(size)", part: .log)

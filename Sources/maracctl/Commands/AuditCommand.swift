@@ -12,13 +12,28 @@ struct AuditCommand {
     let options: Options
 
     init(arguments: [String]) throws {
-        guard let verb = arguments.first, verb == "verify" else { throw CommandError.usage("audit takes verify") }
+        guard let verb = arguments.first, ["verify", "log", "checkpoint", "prove"].contains(verb) else {
+            throw CommandError.usage("audit takes verify, log, checkpoint or prove")
+        }
         self.verb = verb
-        options = try Options(Array(arguments.dropFirst()), valued: ["--state", "--key", "--witness", "--checkpoint"],
-                              switches: ["--json"])
+        options = verb == "verify"
+            ? try Options(Array(arguments.dropFirst()), valued: ["--state", "--key", "--witness", "--checkpoint"], switches: ["--json"])
+            : try Options([], valued: [], switches: [])
+        self.arguments = Array(arguments.dropFirst())
     }
 
+    private let arguments: [String]
+
     func run() throws {
+        switch verb {
+        case "log": return try AuditDaemonVerbs.log(arguments)
+        case "checkpoint": return try AuditDaemonVerbs.checkpoint(arguments)
+        case "prove": return try AuditDaemonVerbs.prove(arguments)
+        default: try verify()
+        }
+    }
+
+    private func verify() throws {
         let vault = try openVault(options)
         let state = try options.required("--state")
         let witness = options["--witness"] ?? state + "/witness"

@@ -13,6 +13,8 @@ struct ControlVerbs {
     let logger: Logger
     /// The confidentiality statement declarations are made against.
     let statement: String
+    /// The origin line of checkpoints.
+    let checkpointOrigin: String
 
     func handle(uid: UInt32, _ request: ControlRequest) -> ControlResponse {
         guard let principal = principals.principal(uid: Int(uid)) else {

@@ -1,0 +1,76 @@
+import Exchange
+import Foundation
+import Vault
+
+/// `maracctl audit log | checkpoint | prove`: the IG officer's verbs through the daemon.
+/// `prove` checks the proofs it is given here, with the RFC 9162 verifiers, before saying so.
+enum AuditDaemonVerbs {
+    static func log(_ arguments: [String]) throws {
+        let parts = try CommandLineParts(arguments, valued: ["--case", "--agency", "--principal", "--operation", "--since", "--until"],
+                                         switches: [], positionals: 0)
+        var args = JSONObject()
+        for (option, key) in [("--case", "case"), ("--agency", "agency"), ("--principal", "principal"), ("--operation", "operation"),
+                              ("--since", "since"), ("--until", "until")] {
+            if let value = parts.options[option] { args.set(key, .string(value)) }
+        }
+        let result = try ControlClient(options: parts.options).call(ControlRequest(verb: "audit.log", args: args))
+        output(result, json: parts.options.has("--json")) { result in
+            print("log of \(result["size"]?.integer ?? 0) entries, root \(result["root"]?.string ?? "?")")
+            for item in result["entries"]?.array ?? [] {
+                let e = item["entry"] ?? .null
+                func list(_ key: String) -> String { e[key]?.array?.compactMap(\.string).joined(separator: ",") ?? "" }
+                let actor = e["actor"]?["person"]?.string.map { "\($0) (\(e["actor"]?["agency"]?.string ?? "?"))" }
+                    ?? e["actor"]?["agency"]?.string ?? e["actor"]?.string ?? "?"
+                print("\(item["seq"]?.integer ?? -1)  \(e["time"]?.string ?? "?")  \((e["operation"] ?? e["op"])?.string ?? "?")  \(actor)"
+                      + "  case \(e["case"]?.string ?? "-")  records \(list("records"))  to \(list("recipients"))  bases \(list("bases"))"
+                      + (e["details"]?["rule"]?.string.map { "  rule \($0)" } ?? ""))
+            }
+        }
+    }
+
+    static func checkpoint(_ arguments: [String]) throws {
+        let parts = try CommandLineParts(arguments, valued: ["--out"], switches: [], positionals: 0)
+        let result = try ControlClient(options: parts.options).call(ControlRequest(verb: "audit.checkpoint"))
+        let text = result["checkpoint"]?.string ?? ""
+        if let out = parts.options["--out"] {
+            guard FileManager.default.createFile(atPath: out, contents: Data(text.utf8), attributes: [.posixPermissions: 0o644]) else {
+                throw CommandError(code: .unavailable, message: "cannot write \(out)")
+            }
+            print("checkpoint at size \(result["size"]?.integer ?? 0) written to \(out)")
+        } else {
+            print(text, terminator: "")
+        }
+    }
+
+    static func prove(_ arguments: [String]) throws {
+        let parts = try CommandLineParts(arguments, valued: ["--checkpoint"], switches: [], positionals: 1)
+        guard let seq = Int(parts.positionals[0]), seq >= 0 else { throw CommandError.usage("ENTRY is a log sequence number") }
+        var args = JSONObject(["entry": .number(Double(seq))])
+        var checkpoint: Checkpoint?
+        if let file = parts.options["--checkpoint"] {
+            guard let data = FileManager.default.contents(atPath: file) else { throw CommandError(code: .noInput, message: "cannot read \(file)") }
+            let text = String(decoding: data, as: UTF8.self)
+            do { checkpoint = try Checkpoint.parse(text) } catch { throw CommandError(code: .dataError, message: "\(file) is not a checkpoint") }
+            args.set("checkpoint", .string(text))
+        }
+        let result = try ControlClient(options: parts.options).call(ControlRequest(verb: "audit.prove", args: args))
+        func hashes(_ key: String) -> [[UInt8]] { (result[key]?.array ?? []).compactMap { $0.string.flatMap(Hex.decode) } }
+        guard let raw = result["raw"]?.string.flatMap({ Data(base64Encoded: $0) }), let size = result["size"]?.integer,
+              let root = result["root"]?.string.flatMap({ Data(base64Encoded: $0) }).map(Array.init) else {
+            throw CommandError(code: .dataError, message: "the daemon's proof is incomplete")
+        }
+        // Check here what the daemon claims: the entry's hash, and the path to the root.
+        guard MerkleTree.verifyInclusion(leafHash: MerkleTree.leafHash(raw), index: seq, size: size, proof: hashes("inclusion"), root: root) else {
+            throw CommandError(code: .dataError, message: "the inclusion proof for entry \(seq) does not verify")
+        }
+        var lines = ["entry \(seq) is in the log of \(size) entries (root \(Data(root).base64EncodedString())): the inclusion proof verifies"]
+        if let checkpoint {
+            guard MerkleTree.verifyConsistency(oldSize: checkpoint.head.size, newSize: size, oldRoot: checkpoint.head.root, newRoot: root,
+                                               proof: hashes("consistency")) else {
+                throw CommandError(code: .dataError, message: "the log is not consistent with the checkpoint at size \(checkpoint.head.size)")
+            }
+            lines.append("the log is consistent with the checkpoint at size \(checkpoint.head.size): the consistency proof verifies")
+        }
+        output(result, json: parts.options.has("--json")) { _ in lines.forEach { print($0) } }
+    }
+}

@@ -1,0 +1,91 @@
+import Exchange
+import Foundation
+import Vault
+
+// The IG officer's verbs (`docs/audit.md`): the audit log, filtered and scoped; a signed
+// checkpoint; inclusion and consistency proofs. Reading the log is itself logged.
+
+extension ControlVerbs {
+    func audit(_ principal: Principal, _ request: ControlRequest) throws -> JSONValue {
+        guard principal.roles.contains(.igOfficer) else { throw ControlError(.notPermitted, "only an IG officer audits the log") }
+        let args = Arguments(request.args)
+        switch request.verb {
+        case "audit.log": return try auditLog(principal, args)
+        case "audit.checkpoint":
+            let checkpoint = try vault.checkpoint(origin: checkpointOrigin)
+            try logAudit(principal, what: "checkpoint", details: ["size": String(checkpoint.head.size)])
+            return .object(Self.object(["checkpoint": .string(checkpoint.text), "size": .number(Double(checkpoint.head.size))]))
+        case "audit.prove": return try prove(principal, args)
+        default: throw ControlError(.unknownVerb, "no verb \(request.verb.utf8.count <= 32 ? request.verb : "(not echoed)")")
+        }
+    }
+
+    /// Whether `entry` (parsed) involves `agency`: its actor, a recipient, or the owner of a form read.
+    static func involves(_ entry: JSONValue, _ agency: String) -> Bool {
+        entry["actor"]?["agency"]?.string == agency || (entry["recipients"]?.array ?? []).contains(.string(agency))
+            || entry["details"]?["owner"]?.string == agency || entry["agency"]?.string == agency
+    }
+
+    private func auditLog(_ principal: Principal, _ args: Arguments) throws -> JSONValue {
+        let filters = (case: try args.optionalCase("case"), agency: try args.optionalLabel("agency"),
+                       person: try args.optionalName("principal"), operation: try args.optionalLabel("operation"),
+                       since: try args.optionalString("since"), until: try args.optionalString("until"))
+        let head = try vault.treeHead()
+        let all = try vault.logEntries(0..<head.size)
+        var leaves: [JSONValue] = []
+        var entries: [JSONValue] = []
+        for (seq, data) in all {
+            leaves.append(.string(Hex.encode(MerkleTree.leafHash(data))))
+            guard let parsed = try? JSONParser().parse(Array(data)).value else { continue }
+            if !principal.isMaracWide && !Self.involves(parsed, principal.agency) { continue }
+            if let value = filters.case, parsed["case"]?.string != value { continue }
+            if let value = filters.agency, !Self.involves(parsed, value) { continue }
+            if let value = filters.person, parsed["actor"]?["person"]?.string != value { continue }
+            if let value = filters.operation, (parsed["operation"] ?? parsed["op"])?.string != value { continue }
+            let time = parsed["time"]?.string ?? ""
+            if let since = filters.since, time < since { continue }
+            if let until = filters.until, time >= until { continue }
+            entries.append(.object(Self.object(["seq": .number(Double(seq)), "entry": parsed, "raw": .string(data.base64EncodedString())])))
+        }
+        try logAudit(principal, what: "log", details: ["entries": String(entries.count)])
+        return .object(Self.object(["size": .number(Double(head.size)), "root": .string(Data(head.root).base64EncodedString()),
+                                    "leaves": .array(leaves), "entries": .array(entries)]))
+    }
+
+    private func prove(_ principal: Principal, _ args: Arguments) throws -> JSONValue {
+        guard let seq = args.object["entry"]?.integer, seq >= 0 else { throw ControlError(.badArgument, "entry must be a sequence number") }
+        let head = try vault.treeHead()
+        guard seq < head.size else { throw ControlError(.notFound, "no log entry \(seq)") }
+        let data = try vault.logEntry(seq)
+        if !principal.isMaracWide, let parsed = try? JSONParser().parse(Array(data)).value, !Self.involves(parsed, principal.agency) {
+            throw ControlError(.notFound, "no log entry \(seq) involving agency \(principal.agency)")
+        }
+        var result = Self.object([
+            "entry": .number(Double(seq)), "raw": .string(data.base64EncodedString()), "size": .number(Double(head.size)),
+            "root": .string(Data(head.root).base64EncodedString()), "leafHash": .string(Hex.encode(MerkleTree.leafHash(data))),
+            "inclusion": .array(try vault.inclusionProof(index: seq, size: head.size).map { .string(Hex.encode($0)) }),
+        ])
+        if let text = try args.optionalString("checkpoint") {
+            let checkpoint: Checkpoint
+            do { checkpoint = try Checkpoint.parse(text) } catch { throw ControlError(.badArgument, "checkpoint is not a checkpoint note") }
+            guard checkpoint.head.size <= head.size else { throw ControlError(.conflict, "the checkpoint is beyond the log (\(head.size) entries)") }
+            result.set("checkpointSize", .number(Double(checkpoint.head.size)))
+            result.set("consistency", .array(try vault.consistencyProof(from: checkpoint.head.size, to: head.size).map { .string(Hex.encode($0)) }))
+        }
+        try logAudit(principal, what: "prove", details: ["entry": String(seq)])
+        return .object(result)
+    }
+
+    /// The IG officer's own reading of the log, as a consultation under `audit`.
+    private func logAudit(_ principal: Principal, what: String, details: [String: String]) throws {
+        let entry = LogEntry(time: LogEntry.timestamp(vault.currentTime), operation: .consultation,
+                             actor: .init(person: principal.name, agency: principal.agency), records: [], case: nil, meeting: nil,
+                             recipients: [], bases: ["audit"], justification: "audit of the log", details: details.merging(["what": what]) { a, _ in a })
+        try vault.appendLog([entry.encoded()])
+    }
+}
+
+extension Arguments {
+    func optionalString(_ name: String) throws -> String? { object[name] == nil ? nil : try string(name) }
+    func optionalCase(_ name: String) throws -> String? { object[name] == nil ? nil : try caseNumber(name).description }
+}

@@ -2,11 +2,11 @@
 # Installs the system packages maracd needs to build, test and run, if any is missing.
 # Debian/Ubuntu: libssl-dev (libcrypto), libsqlite3-dev, the openssl and sqlite3
 # command-line tools the interoperability tests drive, and Python's jsonschema, the
-# standard validator the form schemas are cross-checked with. Idempotent; silent when
-# all are present.
+# standard validator the form schemas are cross-checked with, and Chromium, the browser
+# the IG report's HTML is opened in by a test. Idempotent; silent when all are present.
 set -euo pipefail
 
-packages=(libssl-dev libsqlite3-dev openssl sqlite3)
+packages=(libssl-dev libsqlite3-dev openssl sqlite3 chromium)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -36,6 +36,8 @@ let usage = """
       audit log [--case C] [--agency A] [--principal NAME] [--operation OP] [--since T] [--until T]
                                           the audit log an IG officer may see (itself logged)
       audit checkpoint [--out FILE]       a signed checkpoint of the log now
+      audit report [--since T] [--until T] [--json | --html FILE]
+                                          disclosures, refusals and reads out of pattern
       audit prove ENTRY [--checkpoint FILE]
                                           inclusion (and consistency) proofs, checked here
       audit verify --state DIR [--key FILE] [--witness DIR] [--checkpoint FILE] [--json]

@@ -12,8 +12,8 @@ struct AuditCommand {
     let options: Options
 
     init(arguments: [String]) throws {
-        guard let verb = arguments.first, ["verify", "log", "checkpoint", "prove"].contains(verb) else {
-            throw CommandError.usage("audit takes verify, log, checkpoint or prove")
+        guard let verb = arguments.first, ["verify", "log", "checkpoint", "prove", "report"].contains(verb) else {
+            throw CommandError.usage("audit takes verify, log, checkpoint, prove or report")
         }
         self.verb = verb
         options = verb == "verify"
@@ -29,6 +29,7 @@ struct AuditCommand {
         case "log": return try AuditDaemonVerbs.log(arguments)
         case "checkpoint": return try AuditDaemonVerbs.checkpoint(arguments)
         case "prove": return try AuditDaemonVerbs.prove(arguments)
+        case "report": return try AuditReportCommand.run(arguments)
         default: try verify()
         }
     }

@@ -16,6 +16,15 @@ extension ControlVerbs {
             try logAudit(principal, what: "checkpoint", details: ["size": String(checkpoint.head.size)])
             return .object(Self.object(["checkpoint": .string(checkpoint.text), "size": .number(Double(checkpoint.head.size))]))
         case "audit.prove": return try prove(principal, args)
+        case "audit.report":
+            let entries = try vault.logEntries(0..<vault.treeHead().size).compactMap { item -> (seq: Int, entry: JSONValue)? in
+                (try? JSONParser().parse(Array(item.entry)).value).map { (item.seq, $0) }
+            }
+            let report = AuditReport.build(entries, since: try args.optionalString("since"), until: try args.optionalString("until")) {
+                principal.isMaracWide || Self.involves($0, principal.agency)
+            }
+            try logAudit(principal, what: "report", details: ["entries": String(report.entries)])
+            return report.json
         default: throw ControlError(.unknownVerb, "no verb \(request.verb.utf8.count <= 32 ? request.verb : "(not echoed)")")
         }
     }

@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "CSystemShim"),
         // The daemon: configuration, supervisor, inbox watcher, ingest, outbox.
         .executableTarget(name: "maracd", dependencies: ["Exchange", "Vault", "CSystemShim"]),
-        .executableTarget(name: "maracctl", dependencies: ["Exchange", "Vault"]),
+        .executableTarget(name: "maracctl", dependencies: ["Exchange", "Vault", "CSystemShim"]),
         // Helpers shared by the test targets (running subprocesses).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(

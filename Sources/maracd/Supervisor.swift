@@ -129,7 +129,10 @@ final class Supervisor {
                 }
             }
             if !queue.isEmpty {
-                let batch = Array(queue.prefix(config.ingest.maxBatchFiles))
+                // While control clients wait, a batch is small, so a read waits for at most
+                // a few files' commit rather than a full group commit.
+                let size = control.hasClients ? min(config.ingest.maxBatchFiles, Self.batchWhileServing) : config.ingest.maxBatchFiles
+                let batch = Array(queue.prefix(size))
                 queue.removeFirst(batch.count)
                 batch.forEach { queued.remove($0) }
                 // Names from a scan must have settled; names from inotify were closed or
@@ -172,6 +175,9 @@ final class Supervisor {
     private var igOutboxes: [Outbox] {
         ingest.outboxes(for: Set(principals.byUID.values.filter { $0.roles.contains(.igOfficer) }.map(\.agency)))
     }
+
+    /// The largest ingest batch while control clients are connected.
+    static let batchWhileServing = 16
 
     private func enqueue(_ items: [IngestService.Pending]) {
         for item in items where queued.insert(item).inserted { queue.append(item) }

@@ -145,24 +145,27 @@ extension Marac {
     /// the entry is committed before anything is decrypted. Throws
     /// `VaultError.accessDenied` (with the rule) after logging a refusal.
     public func read(_ id: String, by principal: Principal, bases: [String], reason: String) throws -> DocumentRead {
-        let facts = try vault.reading { tx -> MaracReadFacts in
+        let (facts, record) = try vault.reading { tx -> (MaracReadFacts, DocumentRecord) in
             let record = try tx.record(id)  // bound links checked here
             let kind = try tx.rows("SELECT kind FROM x_agency WHERE id = ?", [.text(principal.agency)]).first?.first?.text
             let meetings = try record.metadata["case"].map { try MeetingBook.meetings(tx, with: $0) } ?? []
-            return MaracReadFacts(document: id, uid: principal.uid, roles: principal.roles, scope: principal.scope,
+            return (MaracReadFacts(document: id, uid: principal.uid, roles: principal.roles, scope: principal.scope,
                                   agencyKind: kind.flatMap(AgencyKind.init(rawValue:)),
                                   meetings: meetings.map {
                                       AccessPolicy.Meeting(id: $0.id, state: $0.state, readerInvited: $0.invited.contains(principal.agency),
                                                            readerDeclared: $0.hasDeclared(person: principal.name, agency: principal.agency))
                                   },
-                                  time: LogEntry.timestamp(tx.now))
+                                  time: LogEntry.timestamp(tx.now)), record)
         }
         let request = AccessRequest(actor: principal.name, agency: principal.agency, bases: bases, reason: reason, context: facts.context)
         let content = try vault.read(id, as: request)
-        guard let last = try? vault.treeHead().size, let data = try? vault.logEntry(last - 1),
-              let entry = try? JSONDecoder().decode(LogEntry.self, from: data) else {
-            throw ExchangeError.corruptRow("log entry of the read of \(id)")
-        }
-        return DocumentRead(content: content, entry: entry)
+        // The entry the vault committed: the same pure function on the same facts and record.
+        let document = AccessPolicy.Document(id: record.id, agency: record.agency, kind: record.kind, caseNumber: record.metadata["case"],
+                                             referralBases: record.metadata["bases"].map { $0.split(separator: ",").map(String.init) } ?? [])
+        let reader = AccessPolicy.Reader(principal: principal, agencyKind: facts.agencyKind)
+        let readRequest = AccessPolicy.Request(bases: bases, reason: reason)
+        let decision = AccessPolicy.decide(reader, document, meetings: facts.meetings, request: readRequest, registry: settings.legalBases)
+        return DocumentRead(content: content, entry: AccessLog.entry(decision, reader: principal, document: document, request: readRequest,
+                                                                     time: facts.time))
     }
 }

@@ -28,8 +28,14 @@ extension Vault {
             AAD.payload(id: id, agency: document.agency, kind: document.kind))
         let wrapped = try kek.seal(dek, authenticating:
             AAD.dataKey(id: id, agency: document.agency, kind: document.kind, kekVersion: version))
-        try db.run("INSERT INTO document (id, agency, kind, created_at) VALUES (?, ?, ?, ?)",
-                   [.text(id), .text(document.agency), .text(document.kind), now])
+        // The binding MAC over the links being written (`DocumentBinding.swift`), computed
+        // here rather than read back after the inserts.
+        guard case let .integer(created) = now else { preconditionFailure("the vault's time is an integer") }
+        let binding = try bindingMAC(creating: true).authenticationCode(for: AAD.documentBinding(
+            id: id, agency: document.agency, kind: document.kind, createdAt: Int(created), erased: false,
+            metadata: document.metadata, tokens: Set(document.subjects).map(\.bytes)))
+        try db.run("INSERT INTO document (id, agency, kind, created_at, binding) VALUES (?, ?, ?, ?, ?)",
+                   [.text(id), .text(document.agency), .text(document.kind), .integer(created), .blob(binding)])
         let rowID = db.lastInsertRowID
         let seq = SQLValue.integer(rowID)
         try db.run("INSERT INTO data_key (document, agency, kek_version, wrapped) VALUES (?, ?, ?, ?)",
@@ -41,7 +47,6 @@ extension Vault {
         for token in Set(document.subjects) {
             try db.run("INSERT INTO subject_index (document, token) VALUES (?, ?)", [seq, .blob(token.bytes)])
         }
-        try bind(seq: rowID)
         if let entry = document.logEntry { try appendLeaf(entry) }
         return id
     }

@@ -7,6 +7,7 @@ enum BenchArea: String, CaseIterable {
     case vault
     case forms
     case ingest
+    case access
 }
 
 /// One area's results: raw figures and ratios to a baseline measured in the same run.
@@ -85,6 +86,7 @@ struct BenchCommand {
             case .vault: report = try VaultBench(rewrapDocuments: full ? 1_000_000 : 100_000).run()
             case .forms: report = try FormsBench(seconds: seconds).run()
             case .ingest: report = try IngestBench(forms: full ? 50_000 : 10_000).run()
+            case .access: report = try AccessBench(clients: 16, forms: ProcessInfo.processInfo.environment["MARACD_BENCH_FORMS"].flatMap(Int.init) ?? 5_000).run()
             }
             print(json ? report.json : report.table)
         }

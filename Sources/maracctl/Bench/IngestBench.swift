@@ -1,3 +1,4 @@
+import CSystemShim
 import Exchange
 import Foundation
 import Vault
@@ -72,7 +73,13 @@ struct IngestBench {
         }
         let rawRate = Double(forms) / (ContinuousClock.now - rawStart).seconds
 
+        let receiptBytes = (try? FileManager.default.contentsOfDirectory(atPath: receipts))?.first
+            .flatMap { FileManager.default.contents(atPath: receipts + "/" + $0)?.count } ?? 800
+        let fileRate = try RawFilePipeline.rate(forms: forms, formBytes: sizes / forms, receiptBytes: receiptBytes,
+                                                directory: scratch + "/raw-files", batch: 256)
+
         latencies.sort()
+        report.figures += [("raw_file_pipeline_per_s", fileRate), ("receipt_bytes", Double(receiptBytes))]
         report.figures += [
             ("forms", Double(forms)), ("form_bytes", Double(sizes / forms)),
             ("ingest_forms_per_s", throughput), ("raw_put_per_s", rawRate),
@@ -80,8 +87,11 @@ struct IngestBench {
             ("peak_rss_mib", peak),
         ]
         report.ratios.append(("ingest_vs_raw_put", throughput / rawRate))
+        report.ratios.append(("ingest_vs_raw_files", throughput / fileRate))
         report.notes.append("ingest: rename into the inbox to the last signed receipt on disk (claim, validate, store, log, receipt, syncfs, unlink)")
         report.notes.append("raw: Vault.put of the same number of same-size payloads, 256 per transaction, no files, no validation")
+        report.notes.append("raw files: the same files renamed into a directory, each read, a receipt-sized file written (temporary, rename), "
+                            + "one syncfs per 256, each unlinked: the filesystem work alone, no validation, crypto or database")
         return report
     }
 
@@ -125,5 +135,39 @@ final class DaemonProcess {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
+    }
+}
+
+/// The filesystem work of ingest and nothing else, the baseline `ingest_vs_raw_files` is
+/// measured against: files renamed into an inbox; per batch, each read whole, a
+/// receipt-sized file written to a temporary name and renamed, one `syncfs`, each inbox
+/// file unlinked.
+enum RawFilePipeline {
+    static func rate(forms: Int, formBytes: Int, receiptBytes: Int, directory: String, batch: Int) throws -> Double {
+        let staging = directory + "/staging", inbox = directory + "/inbox", outbox = directory + "/outbox"
+        for path in [directory, staging, inbox, outbox] { mkdir(path, 0o700) }
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let form = [UInt8](repeating: 0x20, count: formBytes), receipt = [UInt8](repeating: 0x30, count: receiptBytes)
+        for i in 0..<forms { _ = FileManager.default.createFile(atPath: "\(staging)/f\(i)", contents: Data(form)) }
+        let start = ContinuousClock.now
+        for i in 0..<forms { rename("\(staging)/f\(i)", "\(inbox)/f\(i)") }
+        let sync = open(outbox, O_RDONLY | O_DIRECTORY)
+        defer { close(sync) }
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        for first in stride(from: 0, to: forms, by: batch) {
+            let range = first..<min(first + batch, forms)
+            for i in range {
+                let fd = open("\(inbox)/f\(i)", O_RDONLY)
+                while buffer.withUnsafeMutableBytes({ read(fd, $0.baseAddress, $0.count) }) > 0 {}
+                close(fd)
+                let out = open("\(outbox)/.t\(i)", O_WRONLY | O_CREAT | O_EXCL, 0o600)
+                _ = receipt.withUnsafeBytes { write(out, $0.baseAddress, $0.count) }
+                close(out)
+                rename("\(outbox)/.t\(i)", "\(outbox)/r\(i)")
+            }
+            _ = csystem_syncfs(sync)
+            for i in range { unlink("\(inbox)/f\(i)") }
+        }
+        return Double(forms) / (ContinuousClock.now - start).seconds
     }
 }

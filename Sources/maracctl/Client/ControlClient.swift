@@ -17,6 +17,9 @@ struct ControlClient {
         else { path = "/run/maracd/maracd.sock" }
     }
 
+    /// A client of the socket at `path`.
+    init(path: String) { self.path = path }
+
     /// Sends `request` and returns the result, or throws the daemon's refusal as a
     /// `CommandError` with the protocol's exit status.
     func call(_ request: ControlRequest, timeout: Double = 60) throws -> JSONValue {

@@ -102,6 +102,10 @@ final class ControlServer {
             + connections.values.map { pollfd(fd: $0.fd, events: Int16($0.response == nil ? POLLIN : POLLOUT), revents: 0) }
     }
 
+    /// Whether any client is connected (the loop then takes smaller ingest batches, so
+    /// requests wait for at most a small batch).
+    var hasClients: Bool { !connections.isEmpty }
+
     /// The earliest connection deadline, for the loop's timeout.
     var nextDeadline: Date? { connections.values.map(\.deadline).min() }
 
@@ -110,7 +114,7 @@ final class ControlServer {
     func service(_ ready: ArraySlice<pollfd>, now: Date = Date(), handler: Handler) {
         for item in ready where item.revents != 0 {
             if item.fd == listener {
-                acceptAll(now: now)
+                acceptAll(now: now, handler: handler)
             } else if let connection = connections[item.fd] {
                 if connection.response == nil { read(connection, handler: handler) } else { write(connection) }
             }
@@ -126,8 +130,10 @@ final class ControlServer {
         }
     }
 
-    private func acceptAll(now: Date) {
-        while true {
+    /// Accepts what is waiting, at most `maxConnections` per loop turn: clients served at
+    /// once reconnect at once, and an unbounded loop here would starve ingest.
+    private func acceptAll(now: Date, handler: Handler) {
+        for _ in 0..<settings.maxConnections {
             let fd = accept(listener, nil, nil)
             if fd < 0 {
                 if errno == EINTR { continue }
@@ -149,6 +155,9 @@ final class ControlServer {
                 continue
             }
             connections[fd] = connection
+            // A client writes its request as soon as it connects: serve it now if it is
+            // here, instead of a loop turn later (ingest batches run between turns).
+            read(connection, handler: handler)
         }
     }
 

@@ -9,9 +9,7 @@ final class AuditReportHTMLTests: XCTestCase {
     var daemon: DaemonHarness!
     override func setUpWithError() throws {
         daemon = try DaemonHarness()
-        try Data(#"{"version": 1, "principals": [{"uid": \#(geteuid()), "name": "Governance IG officer", "agency": "idva", "roles": ["ig-officer", "coordinator"], "scope": "marac"}]}"#.utf8)
-            .write(to: daemon.principalsPath)
-        try daemon.writeConfig(#""principalsFile": "\#(daemon.principalsPath.path)""#)
+        try daemon.useMaracWideIGOfficer()
     }
     override func tearDown() { daemon.cleanUp() }
 

@@ -16,10 +16,7 @@ final class ControlSocketTests: XCTestCase {
     override func setUpWithError() throws {
         try XCTSkipUnless(geteuid() == 0, "needs root to act as several uids")
         daemon = try DaemonHarness()
-        // Outside the 0700 state directory, as a deployment's /run/maracd: the control group may pass.
-        socketDirectory = URL(fileURLWithPath: "/tmp/maracd-ctl-\(UUID().uuidString.prefix(8))")
-        XCTAssertEqual(mkdir(socketDirectory.path, 0o750), 0)
-        XCTAssertEqual(chown(socketDirectory.path, 0, Self.controlGroup), 0)
+        socketDirectory = DaemonHarness.socketDirectory(group: Self.controlGroup)
         let principals = daemon.state.deletingLastPathComponent().appendingPathComponent("principals.json")
         try Data("""
             {"version": 1, "principals": [

@@ -182,6 +182,22 @@ final class DaemonHarness {
 /// The shared form fixtures, read from the repository (the test bundle of another
 /// target is not at hand here).
 extension DaemonHarness {
+    /// Makes the test's uid a Marac-wide IG officer (and coordinator) and rewrites the config.
+    func useMaracWideIGOfficer() throws {
+        try Data(#"{"version": 1, "principals": [{"uid": \#(geteuid()), "name": "Governance IG officer", "agency": "idva", "roles": ["ig-officer", "coordinator"], "scope": "marac"}]}"#.utf8)
+            .write(to: principalsPath)
+        try writeConfig(#""principalsFile": "\#(principalsPath.path)""#)
+    }
+
+    /// A directory for the control socket outside the 0700 state directory (as a
+    /// deployment's /run/maracd), 0750 in `group`, so principals in that group can connect.
+    static func socketDirectory(group: UInt32) -> URL {
+        let directory = URL(fileURLWithPath: "/tmp/maracd-ctl-\(UUID().uuidString.prefix(8))")
+        XCTAssertEqual(mkdir(directory.path, 0o750), 0)
+        XCTAssertEqual(chown(directory.path, 0, group), 0)
+        return directory
+    }
+
     /// The repository's root (for scripts the tests run as a user would).
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 }

@@ -17,9 +17,7 @@ final class MeetingScenarioTests: XCTestCase {
     override func setUpWithError() throws {
         try XCTSkipUnless(geteuid() == 0, "needs root to act as several uids")
         daemon = try DaemonHarness()
-        socketDirectory = URL(fileURLWithPath: "/tmp/maracd-scn-\(UUID().uuidString.prefix(8))")
-        XCTAssertEqual(mkdir(socketDirectory.path, 0o750), 0)
-        XCTAssertEqual(chown(socketDirectory.path, 0, Self.group), 0)
+        socketDirectory = DaemonHarness.socketDirectory(group: Self.group)
         try Data("""
             {"version": 1, "principals": [
               {"uid": 0, "name": "Coordinator", "agency": "idva", "roles": ["coordinator"]},

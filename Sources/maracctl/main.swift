@@ -40,6 +40,7 @@ let usage = """
                                           disclosures, refusals and reads out of pattern
       audit prove ENTRY [--checkpoint FILE]
                                           inclusion (and consistency) proofs, checked here
+      audit verify                        the daemon recomputes the log against its witness (IG officer)
       audit verify --state DIR [--key FILE] [--witness DIR] [--checkpoint FILE] [--json]
                                           recompute the log, prove it consistent with every
                                           published checkpoint (default witness: DIR/witness),

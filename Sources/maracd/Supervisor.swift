@@ -114,7 +114,8 @@ final class Supervisor {
                 }
             }
             let verbs = ControlVerbs(vault: vault, marac: ingest.marac, principals: principals, startedAt: startedAt, logger: logger,
-                                     statement: config.marac.declarationStatement, checkpointOrigin: config.audit.checkpointOrigin)
+                                     statement: config.marac.declarationStatement, checkpointOrigin: config.audit.checkpointOrigin,
+                                     witnessPath: config.witnessPath)
             control.service(fds[2...]) { verbs.handle(uid: $0, $1) }
             for event in try watcher.drain() {
                 switch event {

@@ -47,6 +47,9 @@ final class AuditTests: XCTestCase {
         let proofFile = scratch.appendingPathComponent("proof.json")
         try daemon.ask(["audit", "prove", "1", "--json"]).stdout.write(to: proofFile)
         let good = try export("good.json")
+        let byDaemon = try DaemonHarness.ctl(["audit", "verify", "--socket", daemon.state.appendingPathComponent("run/maracd.sock").path])
+        XCTAssertTrue(byDaemon.output.contains("log verified by the daemon") && byDaemon.output.contains("published checkpoint(s) in the witness"),
+                      byDaemon.output)
         XCTAssertEqual(daemon.stop(), 0)
 
         let certs = daemon.state.appendingPathComponent("outbox/police/signing-certificates.pem").path
@@ -67,6 +70,7 @@ final class AuditTests: XCTestCase {
             ("the tail cut", drop + "DELETE FROM log_entry WHERE seq >= 1; DELETE FROM log_node WHERE idx >= 1 OR level > 0;", "log entry 1"),
         ]
         for (what, sql, first) in tampers {
+            // (The daemon's own audit verify would refuse too; the offline tools are checked here.)
             try pristine.write(to: URL(fileURLWithPath: db))
             for suffix in ["-wal", "-shm"] { unlink(db + suffix) }
             try sqlite(sql)

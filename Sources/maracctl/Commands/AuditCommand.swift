@@ -16,7 +16,8 @@ struct AuditCommand {
             throw CommandError.usage("audit takes verify, log, checkpoint, prove or report")
         }
         self.verb = verb
-        options = verb == "verify"
+        let onDaemon = verb == "verify" && !arguments.contains("--state")
+        options = verb == "verify" && !onDaemon
             ? try Options(Array(arguments.dropFirst()), valued: ["--state", "--key", "--witness", "--checkpoint"], switches: ["--json"])
             : try Options([], valued: [], switches: [])
         self.arguments = Array(arguments.dropFirst())
@@ -30,7 +31,10 @@ struct AuditCommand {
         case "checkpoint": return try AuditDaemonVerbs.checkpoint(arguments)
         case "prove": return try AuditDaemonVerbs.prove(arguments)
         case "report": return try AuditReportCommand.run(arguments)
-        default: try verify()
+        default:
+            // With --state (and the root key): offline. Without: the daemon checks for an IG officer.
+            if options["--state"] == nil { return try AuditDaemonVerbs.verify(arguments) }
+            try verify()
         }
     }
 

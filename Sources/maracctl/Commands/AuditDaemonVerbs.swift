@@ -28,6 +28,18 @@ enum AuditDaemonVerbs {
         }
     }
 
+    static func verify(_ arguments: [String]) throws {
+        let parts = try CommandLineParts(arguments, valued: [], switches: [], positionals: 0)
+        let result = try ControlClient(options: parts.options).call(ControlRequest(verb: "audit.verify"))
+        output(result, json: parts.options.has("--json")) { r in
+            print("log verified by the daemon: \(r["size"]?.integer ?? 0) entries, root \(r["root"]?.string ?? "?")")
+            print("  \(r["nodes"]?.integer ?? 0) stored hashes recomputed, \(r["storedCheckpoints"]?.integer ?? 0) stored checkpoints checked")
+            print("  consistent with \(r["publishedCheckpoints"]?.integer ?? 0) published checkpoint(s) in the witness directory")
+            print("  \(r["caseLinks"]?.integer ?? 0) case(s) and \(r["attachmentLinks"]?.integer ?? 0) attachment(s) agree with their documents' bound links")
+            print("  (check it without trusting the daemon: scripts/verify-log.py, docs/audit.md)")
+        }
+    }
+
     static func checkpoint(_ arguments: [String]) throws {
         let parts = try CommandLineParts(arguments, valued: ["--out"], switches: [], positionals: 0)
         let result = try ControlClient(options: parts.options).call(ControlRequest(verb: "audit.checkpoint"))

@@ -16,6 +16,18 @@ extension ControlVerbs {
             try logAudit(principal, what: "checkpoint", details: ["size": String(checkpoint.head.size)])
             return .object(Self.object(["checkpoint": .string(checkpoint.text), "size": .number(Double(checkpoint.head.size))]))
         case "audit.prove": return try prove(principal, args)
+        case "audit.verify":
+            // The daemon's own check, against every checkpoint it has published to the witness.
+            let published = try Self.witnessCheckpoints(witnessPath)
+            let result = try vault.verifyLog(published: published)
+            let links = try marac.verifyCaseLinks()
+            try logAudit(principal, what: "verify", details: ["size": String(result.head.size)])
+            return .object(Self.object([
+                "verified": .bool(true), "size": .number(Double(result.head.size)), "root": .string(Data(result.head.root).base64EncodedString()),
+                "nodes": .number(Double(result.nodesChecked)), "storedCheckpoints": .number(Double(result.checkpointsChecked)),
+                "publishedCheckpoints": .number(Double(published.count)), "caseLinks": .number(Double(links.cases)),
+                "attachmentLinks": .number(Double(links.attachments)),
+            ]))
         case "audit.report":
             let entries = try vault.logEntries(0..<vault.treeHead().size).compactMap { item -> (seq: Int, entry: JSONValue)? in
                 (try? JSONParser().parse(Array(item.entry)).value).map { (item.seq, $0) }
@@ -26,6 +38,17 @@ extension ControlVerbs {
             try logAudit(principal, what: "report", details: ["entries": String(report.entries)])
             return report.json
         default: throw ControlError(.unknownVerb, "no verb \(request.verb.utf8.count <= 32 ? request.verb : "(not echoed)")")
+        }
+    }
+
+    /// Every checkpoint file in the witness directory.
+    static func witnessCheckpoints(_ path: String) throws -> [Checkpoint] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        return try names.sorted().filter { $0.hasPrefix("checkpoint-") && $0.hasSuffix(".txt") }.map { name in
+            guard let data = FileManager.default.contents(atPath: path + "/" + name), let checkpoint = try? Checkpoint.parse(String(decoding: data, as: UTF8.self)) else {
+                throw ControlError(.unavailable, "witness file \(name) is not a checkpoint")
+            }
+            return checkpoint
         }
     }
 

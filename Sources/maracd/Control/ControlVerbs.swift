@@ -15,6 +15,8 @@ struct ControlVerbs {
     let statement: String
     /// The origin line of checkpoints.
     let checkpointOrigin: String
+    /// Where published checkpoints are kept.
+    let witnessPath: String
 
     func handle(uid: UInt32, _ request: ControlRequest) -> ControlResponse {
         guard let principal = principals.principal(uid: Int(uid)) else {

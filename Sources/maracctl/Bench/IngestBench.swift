@@ -104,7 +104,11 @@ struct IngestBench {
     }
 }
 
-/// A `maracd` child process for benchmarks.
+/// The running benchmark daemon's pid, for the signal handler (0 when none).
+nonisolated(unsafe) private var benchDaemonPID: pid_t = 0
+
+/// A `maracd` child process for benchmarks. If maracctl is interrupted or terminated
+/// (Ctrl-C, `timeout`), the daemon is stopped too rather than left running.
 final class DaemonProcess {
     let process = Process()
 
@@ -116,6 +120,14 @@ final class DaemonProcess {
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process.standardOutput = FileHandle.nullDevice
         try process.run()
+        benchDaemonPID = process.processIdentifier
+        for signal in [SIGINT, SIGTERM, SIGHUP] {
+            // Only async-signal-safe calls: stop the child, then exit.
+            Glibc.signal(signal) { received in
+                if benchDaemonPID > 0 { kill(benchDaemonPID, SIGTERM) }
+                _exit(128 + received)
+            }
+        }
         let deadline = Date().addingTimeInterval(30)
         while !((try? String(contentsOfFile: log, encoding: .utf8))?.contains("daemon.started") ?? false) {
             guard process.isRunning, Date() < deadline else { throw CommandError(code: .software, message: "maracd did not start (see \(log))") }
@@ -135,6 +147,7 @@ final class DaemonProcess {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
+        benchDaemonPID = 0
     }
 }
 

@@ -55,12 +55,8 @@ extension Marac {
         guard everything || record.referringAgency == principal.agency || meetings.contains(where: { $0.invited.contains(principal.agency) }) else {
             return nil
         }
-        let kind = try tx.rows("SELECT kind FROM x_agency WHERE id = ?", [.text(principal.agency)]).first?.first?.text
-        let reader = AccessPolicy.Reader(principal: principal, agencyKind: kind.flatMap(AgencyKind.init(rawValue:)))
-        let facts = meetings.map {
-            AccessPolicy.Meeting(id: $0.id, state: $0.state, readerInvited: $0.invited.contains(principal.agency),
-                                 readerDeclared: $0.hasDeclared(person: principal.name, agency: principal.agency))
-        }
+        let reader = try AccessPolicy.Reader.load(tx, principal)
+        let facts = AccessPolicy.Meeting.facts(meetings, for: principal)
         var documents: [DocumentRecord] = []
         let ids = [record.referral] + (try tx.rows("SELECT document, case_number, kind, agency FROM x_attachment WHERE case_number = ? ORDER BY document",
                                                    [.text(number.description)]).map { row -> String in
@@ -70,8 +66,7 @@ extension Marac {
         for id in ids {
             let document = try tx.record(id)
             guard document.erasedAt == nil else { continue }
-            let facts2 = AccessPolicy.Document(id: id, agency: document.agency, kind: document.kind, caseNumber: document.metadata["case"])
-            if AccessPolicy.admits(reader, facts2, meetings: facts) { documents.append(document) }
+            if AccessPolicy.admits(reader, AccessPolicy.Document(record: document), meetings: facts) { documents.append(document) }
         }
         return CaseView(record: record, meetings: meetings.map(\.id), documents: documents,
                         showsRepeats: principal.roles.contains(.coordinator))

@@ -42,8 +42,7 @@ public final class MaracAccessPolicy: DocumentAccessPolicy, @unchecked Sendable 
                                  justification: "read without the facts the access policy needs", details: ["rule": "no-facts"])
             return .deny(reason: "no-facts", logEntry: entry.encoded())
         }
-        let document = AccessPolicy.Document(id: record.id, agency: record.agency, kind: record.kind, caseNumber: record.metadata["case"],
-                                             referralBases: record.metadata["bases"].map { $0.split(separator: ",").map(String.init) } ?? [])
+        let document = AccessPolicy.Document(record: record)
         let principal = Principal(uid: facts.uid, name: request.actor, agency: request.agency, roles: facts.roles, scope: facts.scope)
         let reader = AccessPolicy.Reader(principal: principal, agencyKind: facts.agencyKind)
         let readRequest = AccessPolicy.Request(bases: request.bases, reason: request.reason)
@@ -145,27 +144,48 @@ extension Marac {
     /// the entry is committed before anything is decrypted. Throws
     /// `VaultError.accessDenied` (with the rule) after logging a refusal.
     public func read(_ id: String, by principal: Principal, bases: [String], reason: String) throws -> DocumentRead {
-        let (facts, record) = try vault.reading { tx -> (MaracReadFacts, DocumentRecord) in
+        let facts = try vault.reading { tx -> MaracReadFacts in
             let record = try tx.record(id)  // bound links checked here
-            let kind = try tx.rows("SELECT kind FROM x_agency WHERE id = ?", [.text(principal.agency)]).first?.first?.text
+            let reader = try AccessPolicy.Reader.load(tx, principal)
             let meetings = try record.metadata["case"].map { try MeetingBook.meetings(tx, with: $0) } ?? []
-            return (MaracReadFacts(document: id, uid: principal.uid, roles: principal.roles, scope: principal.scope,
-                                  agencyKind: kind.flatMap(AgencyKind.init(rawValue:)),
-                                  meetings: meetings.map {
-                                      AccessPolicy.Meeting(id: $0.id, state: $0.state, readerInvited: $0.invited.contains(principal.agency),
-                                                           readerDeclared: $0.hasDeclared(person: principal.name, agency: principal.agency))
-                                  },
-                                  time: LogEntry.timestamp(tx.now)), record)
+            return MaracReadFacts(document: id, uid: principal.uid, roles: principal.roles, scope: principal.scope,
+                                  agencyKind: reader.agencyKind, meetings: AccessPolicy.Meeting.facts(meetings, for: principal),
+                                  time: LogEntry.timestamp(tx.now))
         }
         let request = AccessRequest(actor: principal.name, agency: principal.agency, bases: bases, reason: reason, context: facts.context)
-        let content = try vault.read(id, as: request)
-        // The entry the vault committed: the same pure function on the same facts and record.
-        let document = AccessPolicy.Document(id: record.id, agency: record.agency, kind: record.kind, caseNumber: record.metadata["case"],
-                                             referralBases: record.metadata["bases"].map { $0.split(separator: ",").map(String.init) } ?? [])
-        let reader = AccessPolicy.Reader(principal: principal, agencyKind: facts.agencyKind)
-        let readRequest = AccessPolicy.Request(bases: bases, reason: reason)
-        let decision = AccessPolicy.decide(reader, document, meetings: facts.meetings, request: readRequest, registry: settings.legalBases)
-        return DocumentRead(content: content, entry: AccessLog.entry(decision, reader: principal, document: document, request: readRequest,
-                                                                     time: facts.time))
+        let (content, committed) = try vault.readLogged(id, as: request)
+        // The entry the vault's policy made and committed, not decided again here.
+        guard let entry = try? JSONDecoder().decode(LogEntry.self, from: committed) else {
+            throw ExchangeError.corruptRow("log entry of the read of \(id)")
+        }
+        return DocumentRead(content: content, entry: entry)
+    }
+}
+
+// MARK: - The policy's facts, built one way
+
+extension AccessPolicy.Document {
+    /// The facts of the vault's bound record: owner, kind, case, and a referral's bases.
+    public init(record: DocumentRecord) {
+        self.init(id: record.id, agency: record.agency, kind: record.kind, caseNumber: record.metadata["case"],
+                  referralBases: record.metadata["bases"].map { $0.split(separator: ",").map(String.init) } ?? [])
+    }
+}
+
+extension AccessPolicy.Reader {
+    /// `principal` with the kind of their agency, as registered.
+    static func load(_ tx: VaultTransaction, _ principal: Principal) throws -> AccessPolicy.Reader {
+        let kind = try tx.rows("SELECT kind FROM x_agency WHERE id = ?", [.text(principal.agency)]).first?.first?.text
+        return AccessPolicy.Reader(principal: principal, agencyKind: kind.flatMap(AgencyKind.init(rawValue:)))
+    }
+}
+
+extension AccessPolicy.Meeting {
+    /// Each meeting as it concerns `principal`: invited (their agency) and declared (them).
+    static func facts(_ meetings: [Meeting], for principal: Principal) -> [AccessPolicy.Meeting] {
+        meetings.map {
+            AccessPolicy.Meeting(id: $0.id, state: $0.state, readerInvited: $0.invited.contains(principal.agency),
+                                 readerDeclared: $0.hasDeclared(person: principal.name, agency: principal.agency))
+        }
     }
 }

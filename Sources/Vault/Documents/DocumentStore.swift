@@ -66,6 +66,12 @@ extension Vault {
     /// The policy's log entry (allow or deny) is committed first; if it cannot be,
     /// nothing is decrypted. Integrity failures throw `tampered`, never wrong plaintext.
     public func read(_ id: String, as request: AccessRequest) throws -> SecretBytes {
+        try readLogged(id, as: request).content
+    }
+
+    /// As `read`, also returning the log entry committed for the read (so a caller can
+    /// report what was logged without deciding again).
+    public func readLogged(_ id: String, as request: AccessRequest) throws -> (content: SecretBytes, logEntry: Data) {
         try locked {
             let document = try liveRecord(id)
             switch policy.decide(request, for: document) {
@@ -74,7 +80,7 @@ extension Vault {
                 throw VaultError.accessDenied(document: id, reason: reason)
             case let .allow(entry):
                 try write { try appendLeaf(entry) }
-                return try decrypt(document)
+                return (try decrypt(document), entry)
             }
         }
     }

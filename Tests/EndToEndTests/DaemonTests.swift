@@ -362,6 +362,13 @@ final class OutputHygieneTests: XCTestCase {
         try run(["key", "rotate", "--signing", "--state", state])
         try run(["key", "rotate", "--root", "--state", state])
 
+        // The daemon's verbs too: root is a Marac-wide IG officer and the coordinator; the
+        // socket is where another uid can reach it (with the control group).
+        let socketDirectory = DaemonHarness.socketDirectory(group: 4_700)
+        defer { try? FileManager.default.removeItem(at: socketDirectory) }
+        let socket = socketDirectory.appendingPathComponent("maracd.sock").path
+        try daemon.useMaracWideIGOfficer()
+        try daemon.writeConfig(#""principalsFile": "\#(daemon.principalsPath.path)", "control": {"socketPath": "\#(socket)", "socketGroup": 4700}"#)
         try daemon.start()
         for name in try RepositoryFixtures.files("valid") + RepositoryFixtures.files("invalid") where !name.contains("research") {
             try daemon.drop(try RepositoryFixtures.bytes(name), as: (name as NSString).lastPathComponent, agency: RepositoryFixtures.agency(for: name))
@@ -369,8 +376,41 @@ final class OutputHygieneTests: XCTestCase {
         try daemon.waitFor("every file to be taken") {
             ["police", "health"].allSatisfy { daemon.names(daemon.inbox($0)).isEmpty }
         }
+        let cases = try JSONSerialization.jsonObject(with: try Subprocess.run(maracctl, ["case", "list", "--json", "--socket", socket]).stdout) as? [[String: Any]]
+        let number = try XCTUnwrap(cases?.first?["case"] as? String)
+        let meeting = String(try Subprocess.run(maracctl, ["meeting", "create", "--date", "2026-12-10", "--socket", socket]).output.prefix { $0 != " " })
+        for arguments in [["status"], ["meeting", "invite", meeting, "police,health,idva"], ["meeting", "add-case", meeting, number],
+                          ["meeting", "issue-agenda", meeting], ["meeting", "open", meeting], ["meeting", "declare", meeting, "--yes"],
+                          ["meeting", "show", meeting], ["meeting", "list", "--json"], ["case", "list"], ["case", "show", number],
+                          ["case", "show", number, "--json"], ["audit", "log"], ["audit", "log", "--json"], ["audit", "report"],
+                          ["audit", "report", "--json"], ["audit", "checkpoint"], ["audit", "prove", "0"], ["audit", "verify"],
+                          ["meeting", "close", meeting]] {
+            try run(arguments + ["--socket", socket])
+        }
+        // A read: the form itself goes to standard output (that is the disclosure, which
+        // proves the needles below would be found); everything else it prints is checked.
+        let shown = try JSONSerialization.jsonObject(with: try Subprocess.run(maracctl, ["case", "show", number, "--json", "--socket", socket]).stdout) as? [String: Any]
+        let referral = try XCTUnwrap((shown?["documents"] as? [[String: String]])?.first?["document"])
+        let read = try Subprocess.run(maracctl, ["doc", "read", referral, "--socket", socket])
+        XCTAssertTrue(read.output.contains("Tamsin Quinn") || read.output.contains("Nadia Yilmaz"), "the read returns the form: \(read.stderr)")
+        outputs.append(read.stderr)
+        // A uid no principal has, sending a name as its verb and as an unknown member.
+        let raw = """
+            import json, socket, struct, sys
+            for body in ({"v": 1, "verb": "Tamsin Quinn", "args": {}}, {"v": 1, "verb": "status", "Tamsin Quinn": 1}):
+                s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); b = json.dumps(body).encode()
+                s.sendall(struct.pack(">I", len(b)) + b); print(s.recv(65536)[4:].decode())
+            """
+        let stranger = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/setpriv"),
+                                          ["--reuid=4799", "--regid=4700", "--clear-groups", "/usr/bin/python3", "-c", raw, socket])
+        XCTAssertTrue(stranger.output.contains("unknown-principal") && stranger.output.contains("bad-request"), stranger.output + stranger.stderr)
+        outputs += [stranger.output, stranger.stderr]
         XCTAssertEqual(daemon.stop(), 0)
         outputs.append(daemon.log)
+        let log = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/sqlite3"), [daemon.state.appendingPathComponent("vault.db").path,
+                                     "SELECT CAST(entry AS TEXT) FROM log_entry"])
+        XCTAssertTrue(log.output.contains(#""verb":"(unknown)""#), "the stranger's refusal is logged, without its verb")
+        outputs.append(log.output)
 
         var forbidden: [String] = []
         for key in [firstKey, try Data(contentsOf: daemon.state.appendingPathComponent("master.key"))] {

@@ -158,8 +158,9 @@ enum ControlMessage {
         }
         guard parsed.duplicateKeys.isEmpty else { throw ControlError(.badRequest, "a key appears more than once") }
         guard let object = parsed.value.object else { throw ControlError(.badRequest, "the body must be a JSON object") }
-        if let unknown = object.keys.first(where: { !allowed.contains($0) }) {
-            throw ControlError(.badRequest, "unknown member \(unknown.utf8.count <= 32 && unknown.allSatisfy { $0.isLetter } ? unknown : "(not echoed)")")
+        // The unknown member is not named: the sender chose it, and it could be a name.
+        guard object.keys.allSatisfy(allowed.contains) else {
+            throw ControlError(.badRequest, "a member other than \(allowed.sorted().joined(separator: ", "))")
         }
         return object
     }

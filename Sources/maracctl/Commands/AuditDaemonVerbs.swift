@@ -16,6 +16,9 @@ enum AuditDaemonVerbs {
         let result = try ControlClient(options: parts.options).call(ControlRequest(verb: "audit.log", args: args))
         output(result, json: parts.options.has("--json")) { result in
             print("log of \(result["size"]?.integer ?? 0) entries, root \(result["root"]?.string ?? "?")")
+            // Entries carry ids, codes, case numbers and the acting principal's name (s.62
+            // requires the person's identity); `--json` adds the reader's justification as
+            // written. Never a form's content: the log holds none.
             for item in result["entries"]?.array ?? [] {
                 let e = item["entry"] ?? .null
                 func list(_ key: String) -> String { e[key]?.array?.compactMap(\.string).joined(separator: ",") ?? "" }

@@ -25,6 +25,8 @@ enum AuditReportCommand {
         "\(r["since"]?.string ?? "the start") to \(r["until"]?.string ?? "now"): \(r["entries"]?.integer ?? 0) log entries"
     }
 
+    /// Agency ids, bases, rules, counts, case numbers and principals' names (who read or
+    /// was refused): what an IG officer audits. No form content: the log holds none.
     static func text(_ r: JSONValue) -> String {
         var lines = ["IG report, " + period(r), "", "Disclosures by agency pair and basis:"]
         for d in r["disclosures"]?.array ?? [] {

@@ -26,6 +26,8 @@ func output(_ result: JSONValue, json: Bool, human: (JSONValue) -> Void) {
     if json { print(String(decoding: result.canonicalBytes, as: UTF8.self)) } else { human(result) }
 }
 
+/// A meeting in one line: ids, dates, state, agency ids, case numbers and a count (the
+/// declarants' names only with `--json`, to the principals who may see the meeting).
 func meetingLine(_ m: JSONValue) -> String {
     func list(_ key: String) -> String { m[key]?.array?.compactMap(\.string).joined(separator: ",") ?? "" }
     return "\(m["id"]?.string ?? "?")  \(m["date"]?.string ?? "?")  \(m["state"]?.string ?? "?")  invited: \(list("invited"))  "
@@ -116,6 +118,8 @@ struct CaseCommand {
             request = ControlRequest(verb: "case.show", args: JSONObject(["case": .string(parts.positionals[0])]))
         }
         let result = try ControlClient(options: parts.options).call(request)
+        // Case numbers, dates, agency ids, document ids and kinds: no names (they are in the
+        // encrypted forms).
         output(result, json: parts.options.has("--json")) { result in
             for item in result.array ?? [result] {
                 let meetings = item["meetings"]?.array?.compactMap(\.string).joined(separator: ",") ?? ""

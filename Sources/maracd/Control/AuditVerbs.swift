@@ -37,7 +37,7 @@ extension ControlVerbs {
             }
             try logAudit(principal, what: "report", details: ["entries": String(report.entries)])
             return report.json
-        default: throw ControlError(.unknownVerb, "no verb \(request.verb.utf8.count <= 32 ? request.verb : "(not echoed)")")
+        default: throw Self.unknownVerb
         }
     }
 

@@ -18,13 +18,28 @@ struct ControlVerbs {
     /// Where published checkpoints are kept.
     let witnessPath: String
 
+    /// Every verb of `docs/control-protocol.md`.
+    static let verbs: Set<String> = [
+        "status", "meeting.list", "meeting.show", "meeting.create", "meeting.invite", "meeting.add-case", "meeting.advance",
+        "meeting.statement", "meeting.declare", "case.list", "case.show", "doc.read",
+        "audit.log", "audit.checkpoint", "audit.prove", "audit.report", "audit.verify",
+    ]
+
+    /// A request's verb as it may be logged or echoed: a verb of the protocol, or
+    /// "(unknown)". The client chooses the string, and it could be anything (a name), so
+    /// it never reaches the audit log, the daemon's log or a message otherwise.
+    static func name(_ verb: String) -> String { verbs.contains(verb) ? verb : "(unknown)" }
+
+    /// The refusal of a verb the protocol does not have.
+    static var unknownVerb: ControlError { ControlError(.unknownVerb, "no such verb (see docs/control-protocol.md)") }
+
     func handle(uid: UInt32, _ request: ControlRequest) -> ControlResponse {
         guard let principal = principals.principal(uid: Int(uid)) else {
             logger.warning("control.refused", ["uid": uid, "reason": "unknown_principal"])
             let entry = LogEntry(time: LogEntry.timestamp(vault.currentTime), operation: .refusal,
                                  actor: .init(person: "uid \(uid)", agency: "none"), records: [], case: nil, meeting: nil,
                                  recipients: [], bases: [], justification: "control request from a uid not in the principals file",
-                                 details: ["verb": request.verb.utf8.count <= 32 ? request.verb : "(long)"])
+                                 details: ["verb": Self.name(request.verb)])
             do { try vault.appendLog([entry.encoded()]) } catch {
                 logger.error("control.log_failed", ["error": "\(error)"])
             }

@@ -45,7 +45,7 @@ extension ControlVerbs {
                                               "operation": .string(read.entry.operation.rawValue),
                                               "bases": .array(read.entry.bases.map(JSONValue.string))]))
             default:
-                throw ControlError(.unknownVerb, "no verb \(request.verb.utf8.count <= 32 ? request.verb : "(not echoed)")")
+                throw Self.unknownVerb
             }
             return .success(result)
         } catch let error as ControlError {
@@ -55,7 +55,7 @@ extension ControlVerbs {
         } catch let error as VaultError {
             return .failure(Self.map(error))
         } catch {
-            logger.error("control.failed", ["verb": request.verb, "error": "\(type(of: error))"])
+            logger.error("control.failed", ["verb": Self.name(request.verb), "error": "\(type(of: error))"])
             return .failure(ControlError(.internal, "the request failed; nothing was disclosed"))
         }
     }

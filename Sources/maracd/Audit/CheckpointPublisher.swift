@@ -49,8 +49,9 @@ final class CheckpointPublisher {
 
     /// Issues and publishes a checkpoint if the log has grown and the interval has passed
     /// (or `force`, at shutdown). `recipients` are the IG officers' agency outboxes.
-    func publishIfDue(now: Date = Date(), force: Bool = false, recipients: [Outbox]) {
+    func publishIfDue(now: Date = Date(), force: Bool = false, recipients: @autoclosure () -> [Outbox]) {
         guard force || now >= nextDue, hasUnpublishedEntries else { return }
+        let recipients = recipients()  // looked up only when a checkpoint is due
         do {
             let checkpoint = try vault.checkpoint(origin: config.audit.checkpointOrigin)
             try Self.write(checkpoint, to: witness, mode: 0o600)

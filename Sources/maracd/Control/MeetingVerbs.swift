@@ -147,7 +147,7 @@ struct Arguments {
     func labels(_ name: String, allowEmpty: Bool = false) throws -> [String] {
         guard let items = object[name]?.array, allowEmpty || !items.isEmpty else { throw ControlError(.badArgument, "\(name) is required (a list)") }
         return try items.map { item in
-            guard let value = item.string, ControlIDs.isLabel(value) else { throw ControlError(.badArgument, "\(name) holds a malformed id") }
+            guard let value = item.string, Identifier.isLabel(value) else { throw ControlError(.badArgument, "\(name) holds a malformed id") }
             return value
         }
     }
@@ -161,11 +161,5 @@ struct Arguments {
         guard let value = object[name] else { return false }
         guard let flag = value.bool else { throw ControlError(.badArgument, "\(name) must be true or false") }
         return flag
-    }
-}
-
-enum ControlIDs {
-    static func isLabel(_ s: String) -> Bool {
-        !s.isEmpty && s.utf8.count <= 64 && s.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2d }
     }
 }

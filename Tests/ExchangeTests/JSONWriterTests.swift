@@ -28,6 +28,30 @@ final class JSONWriterTests: XCTestCase {
         for entry in entries {
             XCTAssertEqual(String(decoding: entry.encoded(), as: UTF8.self), String(decoding: try encoder.encode(entry), as: UTF8.self))
             XCTAssertEqual(try JSONDecoder().decode(LogEntry.self, from: entry.encoded()), entry)
+            XCTAssertEqual(try LogEntry(decoding: entry.encoded()), entry, "the read path's decoder agrees")
+        }
+    }
+
+    /// Objects past the scan threshold switch to a hash index: lookups, a repeated key
+    /// (first position, last value, and reported by the parser) and order-blind equality
+    /// behave the same on both sides of it.
+    func testLargeObjectsBehaveAsSmallOnes() throws {
+        for count in [3, JSONObject.indexThreshold, JSONObject.indexThreshold + 1, 500] {
+            var members = (0..<count).map { "\"k\($0)\": \($0)" }
+            members.insert("\"k1\": \"again\"", at: members.count / 2 + 1)
+            let parsed = try JSONParser().parse(Array("{\(members.joined(separator: ","))}".utf8))
+            XCTAssertEqual(parsed.duplicateKeys.map(\.description), ["$.k1"], "count \(count)")
+            let object = try XCTUnwrap(parsed.value.object)
+            XCTAssertEqual(object.count, count)
+            XCTAssertEqual(object.keys, (0..<count).map { "k\($0)" }, "document order, the repeated key in its first place")
+            XCTAssertEqual(object["k1"], .string("again"), "the last value")
+            XCTAssertEqual(object["k\(count - 1)"], .number(Double(count - 1)))
+            XCTAssertNil(object["k\(count)"])
+            var reversed = JSONObject()
+            for (key, value) in object.members.reversed() { reversed.set(key, value) }
+            XCTAssertEqual(reversed, object)
+            reversed.set("k0", .null)
+            XCTAssertNotEqual(reversed, object)
         }
     }
 }

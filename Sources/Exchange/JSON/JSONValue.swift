@@ -39,28 +39,59 @@ public enum JSONValue: Equatable, Sendable {
 }
 
 /// A JSON object: its members by key, and the keys in document order.
+///
+/// Members are kept in document order and found by a linear scan while there are few
+/// (a form's objects have a handful to a few dozen members, and comparing short keys is
+/// cheaper than hashing them); past `indexThreshold` members a hash index is built, so a
+/// hostile object with a million members stays linear to parse.
 public struct JSONObject: Equatable, Sendable {
-    /// The keys, in document order, each once.
-    public private(set) var keys: [String] = []
-    private var members: [String: JSONValue] = [:]
+    private var entries: [(key: String, value: JSONValue)] = []
+    private var index: [String: Int]?
+
+    /// Beyond this many members, lookups go through a hash index.
+    public static let indexThreshold = 24
 
     /// An empty object.
     public init() {}
 
+    /// The keys, in document order, each once.
+    public var keys: [String] { entries.map(\.key) }
+
+    private func position(_ key: String) -> Int? {
+        if let index { return index[key] }
+        return entries.firstIndex { $0.key == key }
+    }
+
     /// The member `key`, if present.
-    public subscript(key: String) -> JSONValue? { members[key] }
+    public subscript(key: String) -> JSONValue? {
+        position(key).map { entries[$0].value }
+    }
 
     /// Sets member `key` (a repeated key keeps its first position and its last value, as
     /// most parsers do; the parser reports the repetition separately).
     public mutating func set(_ key: String, _ value: JSONValue) {
-        if members.updateValue(value, forKey: key) == nil { keys.append(key) }
+        if let at = position(key) {
+            entries[at].value = value
+            return
+        }
+        entries.append((key, value))
+        if index != nil {
+            index![key] = entries.count - 1
+        } else if entries.count > Self.indexThreshold {
+            index = Dictionary(uniqueKeysWithValues: entries.enumerated().map { ($1.key, $0) })
+        }
     }
 
     /// The number of members.
-    public var count: Int { keys.count }
+    public var count: Int { entries.count }
+
+    /// The members in document order.
+    public var members: [(key: String, value: JSONValue)] { entries }
 
     /// Equal members, whatever their order (JSON objects are unordered).
-    public static func == (a: JSONObject, b: JSONObject) -> Bool { a.members == b.members }
+    public static func == (a: JSONObject, b: JSONObject) -> Bool {
+        a.count == b.count && a.entries.allSatisfy { b[$0.key] == $0.value }
+    }
 }
 
 // MARK: - Codable (for `extensions`, kept as written)
@@ -68,6 +99,11 @@ public struct JSONObject: Equatable, Sendable {
 extension JSONValue: Codable {
     /// Decodes any JSON value.
     public init(from decoder: any Decoder) throws {
+        // Decoding a form: the value is already parsed, so take it as it is.
+        if let tree = decoder as? TreeDecoder {
+            self = tree.value
+            return
+        }
         if var array = try? decoder.unkeyedContainer() {
             var items: [JSONValue] = []
             while !array.isAtEnd { items.append(try array.decode(JSONValue.self)) }
@@ -106,7 +142,7 @@ extension JSONValue: Codable {
             for item in items { try c.encode(item) }
         case let .object(object):
             var c = encoder.container(keyedBy: AnyKey.self)
-            for key in object.keys { try c.encode(object[key]!, forKey: AnyKey(stringValue: key)) }
+            for (key, value) in object.members { try c.encode(value, forKey: AnyKey(stringValue: key)) }
         }
     }
 }

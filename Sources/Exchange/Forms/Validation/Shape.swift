@@ -43,7 +43,7 @@ final class Fields: Sendable {
     }
 
     let fields: [Field]
-    let byName: [String: Field]
+    private let byName: [String: Field]
     /// For objects whose members are numbered answers: report a missing member on the
     /// object itself with this message (`$.dash.answers: question 7 is not answered`).
     let missingMessage: (@Sendable (String) -> String)?
@@ -52,6 +52,12 @@ final class Fields: Sendable {
         self.fields = fields
         self.byName = Dictionary(uniqueKeysWithValues: fields.map { ($0.name, $0) })
         self.missingMessage = missingMessage
+    }
+
+    /// The field called `name`: a scan of a short list (cheaper than hashing the key), a
+    /// lookup in a long one.
+    func field(_ name: String) -> Field? {
+        fields.count <= JSONObject.indexThreshold ? fields.first { $0.name == name } : byName[name]
     }
 }
 
@@ -114,9 +120,9 @@ extension Shape {
             }
         case let .object(fields):
             guard case let .object(object) = value else { return problems.append(.init(path, .wrongType, "must be an object")) }
-            for key in object.keys {
-                if let field = fields.byName[key] {
-                    field.shape.check(object[key]!, at: path.appending(key), into: &problems)
+            for (key, member) in object.members {
+                if let field = fields.field(key) {
+                    field.shape.check(member, at: path.appending(key), into: &problems)
                 } else {
                     problems.append(.init(path.appending(key), .unknownField, "unknown field"))
                 }
@@ -135,12 +141,17 @@ extension Shape {
 
     /// Length in Unicode scalars (as JSON Schema counts), emptiness, and control characters.
     static func checkText(_ s: String, max: Int, nonEmpty: Bool, at path: JSONPath, into problems: inout [FormProblem]) {
-        var scalars = 0
-        var control = false
-        for byte in s.utf8 {
-            if byte & 0xC0 != 0x80 { scalars += 1 }
-            if byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D { control = true }
+        func scan(_ bytes: some Sequence<UInt8>) -> (scalars: Int, control: Bool) {
+            var scalars = 0
+            var control = false
+            for byte in bytes {
+                if byte & 0xC0 != 0x80 { scalars += 1 }
+                if byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D { control = true }
+            }
+            return (scalars, control)
         }
+        // Parsed strings are native and contiguous: scan the buffer, not the view.
+        let (scalars, control) = s.utf8.withContiguousStorageIfAvailable { scan($0) } ?? scan(s.utf8)
         if nonEmpty && s.unicodeScalars.allSatisfy(isBlank) { problems.append(.init(path, .empty, "must not be empty or only white space")) }
         if scalars > max { problems.append(.init(path, .tooLong, "is longer than \(max) characters")) }
         if control { problems.append(.init(path, .controlCharacter, "contains a control character")) }

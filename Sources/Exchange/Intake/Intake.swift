@@ -56,10 +56,17 @@ extension Marac {
     /// With `quarantining`, a rejected file's bytes are kept encrypted in quarantine in the
     /// same transaction (idempotently), so the caller may then remove it from the inbox.
     public func submit(_ submissions: [Submission], quarantining: Bool = false) throws -> [SubmissionOutcome] {
-        try vault.transaction { tx in
+        // Validation needs nothing from the database: it runs before the transaction, on
+        // every core, so the vault is held only while forms are stored.
+        let received = CalendarDate(vault.currentTime)
+        let validations = FormValidator.validate(submissions.map {
+            ($0.bytes, ValidationContext(agency: $0.agency, received: received, thresholds: settings.thresholds,
+                                         legalBases: settings.legalBases, maxBytes: settings.maxFormBytes))
+        })
+        return try vault.transaction { tx in
             let batch = BatchLookups(tx)
-            return try submissions.map { submission in
-                let outcome = try accept(submission, batch)
+            return try zip(submissions, validations).map { submission, validation in
+                let outcome = try accept(submission, validation, received: received, batch)
                 guard quarantining, case let .rejected(rejection, nil) = outcome else { return outcome }
                 let record = try quarantine(submission.bytes, from: submission.agency, reason: "rejected",
                                             problems: rejection.problems, tx)
@@ -95,7 +102,8 @@ extension Marac {
         }
     }
 
-    private func accept(_ submission: Submission, _ batch: BatchLookups) throws -> SubmissionOutcome {
+    private func accept(_ submission: Submission, _ validation: Result<ValidatedForm, FormRejection>, received: CalendarDate,
+                        _ batch: BatchLookups) throws -> SubmissionOutcome {
         let tx = batch.tx
         let agency = try batch.agency(submission.agency)
         guard agency.active else { throw ExchangeError.agencyInactive(agency.id) }
@@ -103,11 +111,8 @@ extension Marac {
         let keyed = try tx.contentDigest(submission.bytes)  // what is stored and logged: see x_submission
         if let earlier = try previouslyAccepted(tx, agency: agency.id, keyed: keyed, digest: digest) { return .accepted(earlier) }
 
-        let received = CalendarDate(tx.now)
-        let context = ValidationContext(agency: agency.id, received: received, thresholds: settings.thresholds,
-                                        legalBases: settings.legalBases, maxBytes: settings.maxFormBytes)
         let validated: ValidatedForm
-        switch FormValidator.validate(submission.bytes, in: context) {
+        switch validation {
         case let .failure(rejection): return .rejected(rejection, nil)
         case let .success(form): validated = form
         }

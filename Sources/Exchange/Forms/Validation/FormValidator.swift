@@ -105,6 +105,22 @@ public enum FormValidator {
 }
 
 extension FormValidator {
+    /// Validates each file in its context, spread over the machine's cores; the results
+    /// are in the order given. (Validation is pure: no shared state, no I/O.)
+    public static func validate(_ files: [([UInt8], ValidationContext)]) -> [Result<ValidatedForm, FormRejection>] {
+        let workers = min(files.count, ProcessInfo.processInfo.activeProcessorCount)
+        guard workers > 1 else { return files.map { validate($0.0, in: $0.1) } }
+        let results = UnsafeMutableBufferPointer<Result<ValidatedForm, FormRejection>>.allocate(capacity: files.count)
+        defer { results.deinitialize().deallocate() }
+        nonisolated(unsafe) let slots = results  // each worker writes its own indices
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for i in stride(from: worker, to: files.count, by: workers) {
+                (slots.baseAddress! + i).initialize(to: validate(files[i].0, in: files[i].1))
+            }
+        }
+        return Array(results)
+    }
+
     /// The first `maxProblems` problems, then one saying how many more there were.
     static func capped(_ problems: [FormProblem]) -> [FormProblem] {
         guard problems.count > maxProblems else { return problems }

@@ -99,6 +99,34 @@ final class DocumentReadingTests: XCTestCase {
         assertRefused(research.document, by: agencyIG, bases: ["audit"], rule: "agency-not-invited")
     }
 
+    /// Reads answered together (the control socket's group commit) are decided one by
+    /// one exactly as alone: results in order, one committed entry per decision in that
+    /// order, and a missing document fails alone without an entry or a hole in the rest.
+    func testReadsTogetherAreEachDecidedAndLoggedInOrder() throws {
+        let before = logSize
+        let idva = Principal(uid: 1006, name: "Idva", agency: "idva", roles: [.representative])
+        let missing = "doc_" + String(repeating: "0", count: 32)
+        let results = try fixture.marac.read([
+            ReadRequest(document: referral.document, principal: police, bases: ["dpa-s1-p18"], reason: "checking our referral"),
+            ReadRequest(document: research.document, principal: coordinator, bases: ["dpa-s1-p18"], reason: "check"),
+            ReadRequest(document: missing, principal: police, bases: ["dpa-s1-p18"], reason: "check"),
+            ReadRequest(document: referral.document, principal: idva, bases: [], reason: ""),
+        ])
+        XCTAssertEqual(results.count, 4)
+        XCTAssertEqual(try results[0].get().entry.operation, .consultation)
+        XCTAssertThrowsError(try results[1].get()) {
+            XCTAssertEqual($0 as? VaultError, .accessDenied(document: research.document, reason: "agency-not-invited"))
+        }
+        XCTAssertThrowsError(try results[2].get()) { XCTAssertEqual($0 as? VaultError, .notFound(missing)) }
+        let idvaRead = try results[3].get()
+        XCTAssertEqual(idvaRead.entry.operation, .disclosure)
+        XCTAssertTrue(String(decoding: idvaRead.content.withUnsafeBytes { Array($0) }, as: UTF8.self).contains("\"form\""))
+        XCTAssertEqual(logSize, before + 3, "three decisions, three entries; the missing document none")
+        XCTAssertEqual(try fixture.logEntry(before), try results[0].get().entry)
+        XCTAssertEqual(try fixture.logEntry(before + 1).details["rule"], "agency-not-invited")
+        XCTAssertEqual(try fixture.logEntry(before + 2), idvaRead.entry)
+    }
+
     func testAReadWithoutTheMaracsFactsIsRefusedAndLogged() throws {
         let before = logSize
         XCTAssertThrowsError(try fixture.vault.read(referral.document, as: AccessRequest(actor: "x", agency: "police", bases: ["audit"], reason: "x"))) {
@@ -132,6 +160,10 @@ final class DocumentReadingTests: XCTestCase {
         XCTAssertThrowsError(try marac.read(form.document, by: police, bases: ["dpa-s1-p18"], reason: "check")) { error in
             XCTAssertFalse(error is VaultError && (error as? VaultError).map { if case .accessDenied = $0 { true } else { false } } == true)
         }
+        // A group of reads fails as a whole: no reader in it gets anything.
+        let idva = Principal(uid: 1006, name: "Idva", agency: "idva", roles: [.representative])
+        XCTAssertThrowsError(try marac.read([ReadRequest(document: form.document, principal: police, bases: ["dpa-s1-p18"], reason: "check"),
+                                             ReadRequest(document: form.document, principal: idva, bases: [], reason: "")]))
         unlink(mount + "/filler")
         vault = nil
         let reopened = try Vault.open(stateDirectory: state, policy: MaracAccessPolicy(registry: .builtIn))

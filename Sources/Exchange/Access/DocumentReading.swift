@@ -138,27 +138,75 @@ struct MaracReadFacts {
     }
 }
 
+/// One read `Marac.read` is asked for: a document, its reader, and what they cite.
+public struct ReadRequest: Sendable {
+    /// The document.
+    public var document: String
+    /// Who reads it.
+    public var principal: Principal
+    /// The legal basis codes cited.
+    public var bases: [String]
+    /// The reader's reason.
+    public var reason: String
+
+    /// A read of `document` by `principal` citing `bases` for `reason`.
+    public init(document: String, principal: Principal, bases: [String], reason: String) {
+        self.document = document
+        self.principal = principal
+        self.bases = bases
+        self.reason = reason
+    }
+}
+
 extension Marac {
     /// Reads document `id` for `principal`, who gives `bases` and `reason` (unless the
     /// rule supplies the basis). The decision and its log entry are the access policy's;
     /// the entry is committed before anything is decrypted. Throws
     /// `VaultError.accessDenied` (with the rule) after logging a refusal.
     public func read(_ id: String, by principal: Principal, bases: [String], reason: String) throws -> DocumentRead {
-        let facts = try vault.reading { tx -> MaracReadFacts in
-            let record = try tx.record(id)  // bound links checked here
-            let reader = try AccessPolicy.Reader.load(tx, principal)
-            let meetings = try record.metadata["case"].map { try MeetingBook.meetings(tx, with: $0) } ?? []
-            return MaracReadFacts(document: id, uid: principal.uid, roles: principal.roles, scope: principal.scope,
-                                  agencyKind: reader.agencyKind, meetings: AccessPolicy.Meeting.facts(meetings, for: principal),
-                                  time: LogEntry.timestamp(tx.now))
+        guard let only = try read([ReadRequest(document: id, principal: principal, bases: bases, reason: reason)]).first else {
+            preconditionFailure("one read in, one result out")
         }
-        let request = AccessRequest(actor: principal.name, agency: principal.agency, bases: bases, reason: reason, context: facts.context)
-        let (content, committed) = try vault.readLogged(id, as: request)
-        // The entry the vault's policy made and committed, not decided again here.
-        guard let entry = try? JSONDecoder().decode(LogEntry.self, from: committed) else {
-            throw ExchangeError.corruptRow("log entry of the read of \(id)")
+        return try only.get()
+    }
+
+    /// Reads many documents at once, each exactly as `read(_:by:bases:reason:)` would, with
+    /// every decision's log entry committed in one transaction before anything is
+    /// decrypted (group commit: the control socket serves concurrent readers this way).
+    /// One result per request, in order; throws, disclosing nothing, if the entries
+    /// cannot be committed.
+    public func read(_ requests: [ReadRequest]) throws -> [Result<DocumentRead, any Error>] {
+        let facts: [Result<MaracReadFacts, any Error>] = try vault.reading { tx in
+            let time = LogEntry.timestamp(tx.now)
+            return requests.map { read in
+                Result {
+                    let record = try tx.record(read.document)  // bound links checked here
+                    let reader = try AccessPolicy.Reader.load(tx, read.principal)
+                    let meetings = try record.metadata["case"].map { try MeetingBook.meetings(tx, with: $0) } ?? []
+                    return MaracReadFacts(document: read.document, uid: read.principal.uid, roles: read.principal.roles,
+                                          scope: read.principal.scope, agencyKind: reader.agencyKind,
+                                          meetings: AccessPolicy.Meeting.facts(meetings, for: read.principal), time: time)
+                }
+            }
         }
-        return DocumentRead(content: content, entry: entry)
+        // Only reads whose facts were gathered go to the vault; the others keep their error.
+        let asked = zip(requests, facts).compactMap { read, facts -> (id: String, request: AccessRequest)? in
+            guard case let .success(facts) = facts else { return nil }
+            return (read.document, AccessRequest(actor: read.principal.name, agency: read.principal.agency, bases: read.bases,
+                                                 reason: read.reason, context: facts.context))
+        }
+        var answers = try vault.readLogged(asked).makeIterator()
+        return facts.map { facts in
+            facts.flatMap { facts in
+                answers.next()!.flatMap { content, committed in
+                    // The entry the vault's policy made and committed, not decided again here.
+                    guard let entry = try? LogEntry(decoding: committed) else {
+                        return .failure(ExchangeError.corruptRow("log entry of the read of \(facts.document)"))
+                    }
+                    return .success(DocumentRead(content: content, entry: entry))
+                }
+            }
+        }
     }
 }
 

@@ -102,6 +102,12 @@ public struct LogEntry: Codable, Equatable, Sendable {
         return Data(JSONValue.object(object).canonicalBytes)
     }
 
+    /// Decodes an entry as `encoded()` wrote it (the parser and decoder forms are
+    /// validated with: no `JSONDecoder` on the read path).
+    public init(decoding bytes: Data) throws {
+        self = try JSONValueDecoder.decode(LogEntry.self, from: try JSONParser().parse(Array(bytes)).value)
+    }
+
     /// `2026-11-20T09:30:00Z`.
     public static func timestamp(_ date: Date) -> String {
         let seconds = Int(date.timeIntervalSince1970.rounded(.down))

@@ -72,15 +72,37 @@ extension Vault {
     /// As `read`, also returning the log entry committed for the read (so a caller can
     /// report what was logged without deciding again).
     public func readLogged(_ id: String, as request: AccessRequest) throws -> (content: SecretBytes, logEntry: Data) {
+        guard let only = try readLogged([(id, request)]).first else { preconditionFailure("one read in, one result out") }
+        return try only.get()
+    }
+
+    /// Reads many documents at once (group commit): each is decided by the installed
+    /// policy, every decision's log entry (allow or deny) is committed in one transaction,
+    /// and only then is anything decrypted. Returns one result per request, in order: the
+    /// plaintext and its entry, or why not (`accessDenied` after its refusal is logged;
+    /// `notFound`, `erased` or `tampered` with nothing logged, as `readLogged` alone).
+    /// Throws, decrypting nothing, if the entries cannot be committed (fail closed).
+    public func readLogged(_ requests: [(id: String, request: AccessRequest)]) throws
+        -> [Result<(content: SecretBytes, logEntry: Data), any Error>] {
         try locked {
-            let document = try liveRecord(id)
-            switch policy.decide(request, for: document) {
-            case let .deny(reason, entry):
-                try write { try appendLeaf(entry) }
-                throw VaultError.accessDenied(document: id, reason: reason)
-            case let .allow(entry):
-                try write { try appendLeaf(entry) }
-                return (try decrypt(document), entry)
+            var decisions: [Result<(DocumentRecord, AccessDecision), any Error>] = []
+            for (id, request) in requests {
+                decisions.append(Result { let document = try liveRecord(id); return (document, policy.decide(request, for: document)) })
+            }
+            let entries = decisions.compactMap { decision -> Data? in
+                switch decision {
+                case let .success((_, .allow(entry))), let .success((_, .deny(_, entry))): return entry
+                case .failure: return nil
+                }
+            }
+            if !entries.isEmpty { try write { for entry in entries { try appendLeaf(entry) } } }
+            return decisions.map { decision in
+                decision.flatMap { document, verdict in
+                    switch verdict {
+                    case let .deny(reason, _): return .failure(VaultError.accessDenied(document: document.id, reason: reason))
+                    case let .allow(entry): return Result { (try decrypt(document), entry) }
+                    }
+                }
             }
         }
     }

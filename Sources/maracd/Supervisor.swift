@@ -3,9 +3,11 @@ import Foundation
 import Glibc
 import Vault
 
-/// The daemon: one supervisor running its services on one event loop.
+/// The daemon: one supervisor running its services.
 ///
-/// Services start in order (vault, ingest, inbox watcher) and stop in reverse. The loop
+/// Services start in order (vault, ingest, inbox watcher, control socket) and stop in
+/// reverse. The control socket runs on a thread of its own (`ControlService`); the
+/// supervisor's loop
 /// waits in `poll` on the signal descriptor and the inotify descriptor, with a timeout
 /// for the next rescan or quarantine sweep, and processes queued files in batches of up
 /// to `ingest.maxBatchFiles`: a lone file is taken at once; under load, whatever arrived
@@ -24,7 +26,7 @@ final class Supervisor {
     private let ingest: IngestService
     private let watcher: Inotify
     private let checkpoints: CheckpointPublisher
-    private let control: ControlServer
+    private let control: ControlService
     /// The vault's access policy: the one way to plaintext (`AccessPolicy`).
     private let accessPolicy: MaracAccessPolicy
     private let startedAt = Date()
@@ -58,7 +60,8 @@ final class Supervisor {
         if let name = config.control.socketGroupName, getgrnam(name) == nil {
             throw SystemError(call: "control.socketGroup: no group named \(name)", errno: ENOENT)
         }
-        control = try ControlServer(settings: config.controlSettings, logger: logger)
+        control = try ControlService(settings: config.controlSettings, verbs: ControlVerbs(
+            vault: vault, marac: marac, principals: principals, startedAt: startedAt, logger: logger, config: config), logger: logger)
         try refreshAgencies()
         logger.info("daemon.started", ["state": config.stateDirectory, "agencies": watcher.agencies.count,
                                         "principals": principals.byUID.count, "version": Product.version])
@@ -92,16 +95,16 @@ final class Supervisor {
     /// Runs until SIGTERM or SIGINT.
     func run() throws {
         enqueue(ingest.scan())
+        control.start()
         ServiceManager.notify("READY=1")
         var stopping = false
         while !stopping {
             let now = Date()
             var wake = min(nextRescan, nextSweep)
             if checkpoints.nextDue < wake, checkpoints.hasUnpublishedEntries { wake = checkpoints.nextDue }
-            if let deadline = control.nextDeadline, deadline < wake { wake = deadline }
             let timeout = queue.isEmpty ? max(0, wake.timeIntervalSince(now)) : 0
             var fds = [pollfd(fd: signals.fd, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: watcher.fd, events: Int16(POLLIN), revents: 0)] + control.pollDescriptors
+                       pollfd(fd: watcher.fd, events: Int16(POLLIN), revents: 0)]
             let ready = poll(&fds, nfds_t(fds.count), Int32(min(timeout, 60) * 1000))
             if ready < 0 && errno != EINTR { throw SystemError(call: "poll", errno: errno) }
 
@@ -113,10 +116,6 @@ final class Supervisor {
                     stopping = true
                 }
             }
-            let verbs = ControlVerbs(vault: vault, marac: ingest.marac, principals: principals, startedAt: startedAt, logger: logger,
-                                     statement: config.marac.declarationStatement, checkpointOrigin: config.audit.checkpointOrigin,
-                                     witnessPath: config.witnessPath)
-            control.service(fds[2...]) { verbs.handle(uid: $0, $1) }
             for event in try watcher.drain() {
                 switch event {
                 case let .file(agency, name):
@@ -130,9 +129,9 @@ final class Supervisor {
                 }
             }
             if !queue.isEmpty {
-                // While control clients wait, a batch is small, so a read waits for at most
-                // a few files' commit rather than a full group commit.
-                let size = control.hasClients ? min(config.ingest.maxBatchFiles, Self.batchWhileServing) : config.ingest.maxBatchFiles
+                // While control clients are served, a batch is small, so a read waits on the
+                // vault's lock for at most a few files' store rather than a full group commit.
+                let size = control.isServing ? min(config.ingest.maxBatchFiles, Self.batchWhileServing) : config.ingest.maxBatchFiles
                 let batch = Array(queue.prefix(size))
                 queue.removeFirst(batch.count)
                 batch.forEach { queued.remove($0) }
@@ -178,7 +177,7 @@ final class Supervisor {
     }
 
     /// The largest ingest batch while control clients are connected.
-    static let batchWhileServing = 16
+    static let batchWhileServing = 32
 
     private func enqueue(_ items: [IngestService.Pending]) {
         for item in items where queued.insert(item).inserted { queue.append(item) }
@@ -199,6 +198,7 @@ final class Supervisor {
             try checkpoints.reconfigure(fresh)
             accessPolicy.reload(settings.legalBases)
             control.reconfigure(fresh.controlSettings)
+            control.publish(ControlVerbs(vault: vault, marac: marac, principals: principals, startedAt: startedAt, logger: logger, config: fresh))
             config = fresh
             self.principals = principals
             ingest.reconfigure(marac: marac, config: fresh)

@@ -1,6 +1,7 @@
 import Exchange
 import Foundation
 import TestSupport
+import Vault
 import XCTest
 
 /// The control socket on the real daemon: principals by `SO_PEERCRED` through `setpriv`,
@@ -104,6 +105,13 @@ final class ControlSocketTests: XCTestCase {
 
         /// The response's error code (or "ok"), or nil if the connection closed without one.
         func response() -> String? {
+            guard let response = parsedResponse() else { return nil }
+            if case let .failure(error) = response { return error.code.rawValue }
+            return "ok"
+        }
+
+        /// The whole response, or nil if the connection closed without one.
+        func parsedResponse() -> ControlResponse? {
             var bytes: [UInt8] = []
             var chunk = [UInt8](repeating: 0, count: 4096)
             while true {
@@ -111,9 +119,8 @@ final class ControlSocketTests: XCTestCase {
                 if n <= 0 { break }
                 bytes += chunk[0..<n]
             }
-            guard bytes.count > 4, let response = try? ControlResponse.parse(Array(bytes.dropFirst(4))) else { return nil }
-            if case let .failure(error) = response { return error.code.rawValue }
-            return "ok"
+            guard bytes.count > 4 else { return nil }
+            return try? ControlResponse.parse(Array(bytes.dropFirst(4)))
         }
     }
 
@@ -159,6 +166,51 @@ final class ControlSocketTests: XCTestCase {
         XCTAssertTrue(daemon.process?.isRunning ?? false)
         let after = try ctl(["status", "--socket", socket])
         XCTAssertEqual(after.status, 0, after.stderr)
+        XCTAssertEqual(daemon.stop(), 0)
+    }
+
+    /// Requests complete in the same loop turn are answered together (the reads share
+    /// one log commit): each connection must still get the answer to its own request.
+    /// Eight referrals are read one at a time for a baseline, then all at once, twice,
+    /// with the documents dealt to the connections in two different orders.
+    func testReadsArrivingTogetherEachGetTheirOwnDocument() throws {
+        try daemon.start()
+        let template = String(decoding: try RepositoryFixtures.bytes("valid/referral-police.json"), as: UTF8.self)
+        let forms = (0..<8).map { Array(template.replacingOccurrences(of: "Tamsin Quinn", with: "Tamsin Quinn-\(Character(UnicodeScalar(97 + $0)!))").utf8) }
+        for (i, form) in forms.enumerated() { try daemon.drop(form, as: "r\(i).json", agency: "police") }
+        try daemon.waitFor("eight receipts") { forms.allSatisfy { FileManager.default.fileExists(atPath: daemon.receipt(for: $0).path) } }
+        var documents: [String] = []
+        let cases = try JSONSerialization.jsonObject(with: try ctl(["case", "list", "--json", "--socket", socket]).stdout) as? [[String: Any]] ?? []
+        for number in cases.compactMap({ $0["case"] as? String }) {
+            let shown = try JSONSerialization.jsonObject(with: try ctl(["case", "show", number, "--json", "--socket", socket]).stdout) as? [String: Any]
+            documents += (shown?["documents"] as? [[String: String]] ?? []).compactMap { $0["document"] }
+        }
+        XCTAssertEqual(documents.count, 8)
+
+        func request(_ document: String) -> [UInt8] {
+            ControlProtocol.frame(ControlRequest(verb: "doc.read", args: JSONObject([
+                "document": .string(document), "bases": .array([.string("marac-isp")]), "reason": .string("agenda"),
+            ])).body)
+        }
+        /// The SHA-256 of the content read (a failure prints digests, never a form).
+        func content(_ response: ControlResponse?) -> String? {
+            guard case let .success(result) = response, let content = result["content"]?.string else { return nil }
+            return Hex.encode(SHA256.hash(Array(content.utf8)))
+        }
+        var alone: [String: String] = [:]
+        for document in documents {
+            let client = try RawClient(socket)
+            client.send(request(document))
+            alone[document] = content(client.parsedResponse())
+        }
+        XCTAssertEqual(Set(alone.values.compactMap { $0 }), Set(forms.map { Hex.encode(SHA256.hash($0)) }), "each document read alone is one of the forms")
+        for dealt in [documents, documents.reversed()] {
+            let clients = try dealt.map { _ in try RawClient(socket) }
+            for (client, document) in zip(clients, dealt) { client.send(request(document)) }
+            for (client, document) in zip(clients, dealt) {
+                XCTAssertEqual(content(client.parsedResponse()), alone[document], "the connection asking for \(document) got it")
+            }
+        }
         XCTAssertEqual(daemon.stop(), 0)
     }
 }

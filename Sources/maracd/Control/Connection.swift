@@ -13,6 +13,8 @@ final class Connection {
     private var buffer: [UInt8] = []
     private var bodyLength: Int?
     private var frameRefused = false
+    /// A complete request is being answered (nothing more is read meanwhile).
+    var answering = false
     /// The framed response, once there is one.
     private(set) var response: [UInt8]?
     private var sent = 0

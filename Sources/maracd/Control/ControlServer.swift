@@ -4,10 +4,12 @@ import Foundation
 import Glibc
 
 /// The control socket (`docs/control-protocol.md`): a non-blocking Unix stream listener
-/// served from the supervisor's one `poll` loop. Each connection carries one request and
-/// one response; every read and write is non-blocking, every connection has a deadline,
-/// and the number open at once is bounded, so a slow, silent or hostile client costs one
-/// slot for a few seconds and never holds up ingest or another client.
+/// served from the control service's `poll` loop (`ControlService`, its own thread). Each
+/// connection carries one request and one response; every read and write is
+/// non-blocking, every connection has a deadline, and the number open at once is bounded,
+/// so a slow, silent or hostile client costs one slot for a few seconds and never holds
+/// up ingest or another client. The requests complete in one loop turn are answered
+/// together, so concurrent reads share one log commit.
 final class ControlServer {
     /// Where and how the socket is served.
     struct Settings: Equatable {
@@ -18,8 +20,9 @@ final class ControlServer {
         var maxConnectionsPerUID: Int
     }
 
-    /// Answers one request from the peer with `uid`.
-    typealias Handler = (_ uid: UInt32, _ request: ControlRequest) -> ControlResponse
+    /// Answers the requests complete in one loop turn, each from the peer with its `uid`:
+    /// one response per request, in order.
+    typealias Handler = (_ requests: [(uid: UInt32, request: ControlRequest)]) -> [ControlResponse]
 
     private let listener: Int32
     private(set) var settings: Settings
@@ -112,11 +115,21 @@ final class ControlServer {
     /// Serves what `ready` (the polled descriptors, with `revents`) reports, then
     /// expires connections past their deadline.
     func service(_ ready: ArraySlice<pollfd>, now: Date = Date(), handler: Handler) {
+        var complete: [(Connection, ControlRequest)] = []
         for item in ready where item.revents != 0 {
             if item.fd == listener {
-                acceptAll(now: now, handler: handler)
+                acceptAll(now: now, into: &complete)
             } else if let connection = connections[item.fd] {
-                if connection.response == nil { read(connection, handler: handler) } else { write(connection) }
+                if connection.response == nil { read(connection, into: &complete) } else { write(connection) }
+            }
+        }
+        if !complete.isEmpty {
+            let responses = handler(complete.map { (uid: $0.0.uid, request: $0.1) })
+            precondition(responses.count == complete.count, "one response per request")
+            let deadline = Date().addingTimeInterval(settings.timeout)
+            for ((connection, _), response) in zip(complete, responses) {
+                connection.respond(response, deadline: deadline)
+                write(connection)
             }
         }
         for connection in connections.values where connection.deadline <= now {
@@ -132,7 +145,7 @@ final class ControlServer {
 
     /// Accepts what is waiting, at most `maxConnections` per loop turn: clients served at
     /// once reconnect at once, and an unbounded loop here would starve ingest.
-    private func acceptAll(now: Date, handler: Handler) {
+    private func acceptAll(now: Date, into complete: inout [(Connection, ControlRequest)]) {
         for _ in 0..<settings.maxConnections {
             let fd = accept(listener, nil, nil)
             if fd < 0 {
@@ -155,15 +168,17 @@ final class ControlServer {
                 continue
             }
             connections[fd] = connection
-            // A client writes its request as soon as it connects: serve it now if it is
-            // here, instead of a loop turn later (ingest batches run between turns).
-            read(connection, handler: handler)
+            // A client writes its request as soon as it connects: take it now if it is
+            // here, instead of a loop turn later.
+            read(connection, into: &complete)
         }
     }
 
-    private func read(_ connection: Connection, handler: Handler) {
+    /// Reads what the connection has sent; a complete request joins `complete` (and the
+    /// connection waits for its response), a malformed one is refused at once.
+    private func read(_ connection: Connection, into complete: inout [(Connection, ControlRequest)]) {
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while connection.response == nil {
+        while connection.response == nil && !connection.answering {
             let want = min(chunk.count, connection.wanted)
             let n = chunk.withUnsafeMutableBytes { Glibc.read(connection.fd, $0.baseAddress, want) }
             if n < 0 {
@@ -178,10 +193,11 @@ final class ControlServer {
                 case let .failure(error):
                     logger.debug("control.bad_request", ["uid": connection.uid, "code": error.code.rawValue])
                     connection.respond(.failure(error), deadline: Date().addingTimeInterval(settings.timeout))
+                    write(connection)
                 case let .success(request):
-                    connection.respond(handler(connection.uid, request), deadline: Date().addingTimeInterval(settings.timeout))
+                    connection.answering = true
+                    complete.append((connection, request))
                 }
-                write(connection)
             }
         }
     }

@@ -5,7 +5,7 @@ import Vault
 /// Answers control requests (`docs/control-protocol.md`, "Verbs") for the principal the
 /// caller's uid maps to. An unknown uid is refused, in the daemon's log and in the audit
 /// log (fail closed: if that entry cannot be written, the caller still gets nothing).
-struct ControlVerbs {
+struct ControlVerbs: Sendable {
     let vault: Vault
     let marac: Marac
     let principals: PrincipalRegistry
@@ -17,6 +17,18 @@ struct ControlVerbs {
     let checkpointOrigin: String
     /// Where published checkpoints are kept.
     let witnessPath: String
+
+    /// The verbs for the daemon's vault and Marac, with `config`'s statement and checkpoint settings.
+    init(vault: Vault, marac: Marac, principals: PrincipalRegistry, startedAt: Date, logger: Logger, config: Configuration) {
+        self.vault = vault
+        self.marac = marac
+        self.principals = principals
+        self.startedAt = startedAt
+        self.logger = logger
+        statement = config.marac.declarationStatement
+        checkpointOrigin = config.audit.checkpointOrigin
+        witnessPath = config.witnessPath
+    }
 
     /// Every verb of `docs/control-protocol.md`.
     static let verbs: Set<String> = [

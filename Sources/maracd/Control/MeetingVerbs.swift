@@ -39,25 +39,69 @@ extension ControlVerbs {
                                                                      unscheduled: try args.flag("unscheduled")).map(Self.json))
             case "case.show": result = Self.json(try marac.caseView(try args.caseNumber("case"), to: principal))
             case "doc.read":
-                let read = try marac.read(try args.label("document", pattern: "doc_"), by: principal, bases: try args.labels("bases", allowEmpty: true),
-                                          reason: try args.string("reason", allowEmpty: true))
-                result = .object(Self.object(["content": .string(String(decoding: read.content.withUnsafeBytes { Array($0) }, as: UTF8.self)),
-                                              "operation": .string(read.entry.operation.rawValue),
-                                              "bases": .array(read.entry.bases.map(JSONValue.string))]))
+                guard let answer = try marac.read([try Self.readRequest(principal, request)]).first else { preconditionFailure("one read, one result") }
+                result = Self.json(try answer.get())
             default:
                 throw Self.unknownVerb
             }
             return .success(result)
-        } catch let error as ControlError {
-            return .failure(error)
-        } catch let error as ExchangeError {
-            return .failure(Self.map(error))
-        } catch let error as VaultError {
-            return .failure(Self.map(error))
         } catch {
-            logger.error("control.failed", ["verb": Self.name(request.verb), "error": "\(type(of: error))"])
+            return failure(error, verb: request.verb)
+        }
+    }
+
+    /// The response for a verb that failed with `error`.
+    func failure(_ error: any Error, verb: String) -> ControlResponse {
+        switch error {
+        case let error as ControlError: return .failure(error)
+        case let error as ExchangeError: return .failure(Self.map(error))
+        case let error as VaultError: return .failure(Self.map(error))
+        default:
+            logger.error("control.failed", ["verb": Self.name(verb), "error": "\(type(of: error))"])
             return .failure(ControlError(.internal, "the request failed; nothing was disclosed"))
         }
+    }
+
+    // MARK: - Reads, together
+
+    /// Answers the `doc.read` requests among `requests` together (one log commit for all,
+    /// before anything is decrypted) and every other request one by one, in order.
+    func handle(_ requests: [(uid: UInt32, request: ControlRequest)]) -> [ControlResponse] {
+        var responses = [ControlResponse?](repeating: nil, count: requests.count)
+        var reads: [(slot: Int, read: ReadRequest)] = []
+        for (slot, (uid, request)) in requests.enumerated() {
+            guard request.verb == "doc.read", let principal = principals.principal(uid: Int(uid)) else {
+                responses[slot] = handle(uid: uid, request)
+                continue
+            }
+            do { reads.append((slot, try Self.readRequest(principal, request))) } catch { responses[slot] = failure(error, verb: request.verb) }
+        }
+        if !reads.isEmpty {
+            do {
+                for ((slot, _), answer) in zip(reads, try marac.read(reads.map(\.read))) {
+                    switch answer {
+                    case let .success(read): responses[slot] = .success(Self.json(read))
+                    case let .failure(error): responses[slot] = failure(error, verb: "doc.read")
+                    }
+                }
+            } catch {
+                // The log could not be written: nobody in the group gets anything.
+                for (slot, _) in reads { responses[slot] = failure(error, verb: "doc.read") }
+            }
+        }
+        return responses.map { $0! }
+    }
+
+    static func readRequest(_ principal: Principal, _ request: ControlRequest) throws -> ReadRequest {
+        let args = Arguments(request.args)
+        return ReadRequest(document: try args.label("document", pattern: "doc_"), principal: principal,
+                           bases: try args.labels("bases", allowEmpty: true), reason: try args.string("reason", allowEmpty: true))
+    }
+
+    static func json(_ read: DocumentRead) -> JSONValue {
+        .object(object(["content": .string(String(decoding: read.content.withUnsafeBytes { Array($0) }, as: UTF8.self)),
+                        "operation": .string(read.entry.operation.rawValue),
+                        "bases": .array(read.entry.bases.map(JSONValue.string))]))
     }
 
     static func map(_ error: ExchangeError) -> ControlError {
@@ -163,3 +207,4 @@ struct Arguments {
         return flag
     }
 }
+

@@ -7,7 +7,7 @@ import XCTest
 /// then `maracctl key resume`: the rotation completes and every document still reads.
 final class KeyRotationCrashTests: XCTestCase {
     struct AllowAll: DocumentAccessPolicy {
-        func decide(_ request: AccessRequest, for document: DocumentRecord) -> AccessDecision {
+        func decide(_ request: AccessRequest, for document: DocumentRecord, reading tx: VaultTransaction) -> AccessDecision {
             .allow(logEntry: Data(#"{"op":"test-read"}"#.utf8))
         }
     }

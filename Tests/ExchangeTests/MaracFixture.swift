@@ -26,7 +26,7 @@ final class TestClock: @unchecked Sendable {
 /// Lets tests read documents back (every read logged), as the access policy will for
 /// authorised principals.
 struct ReadAllPolicy: DocumentAccessPolicy {
-    func decide(_ request: AccessRequest, for document: DocumentRecord) -> AccessDecision {
+    func decide(_ request: AccessRequest, for document: DocumentRecord, reading tx: VaultTransaction) -> AccessDecision {
         .allow(logEntry: Data("{\"operation\":\"consultation\",\"records\":[\"\(document.id)\"]}".utf8))
     }
 }

@@ -4,7 +4,7 @@ import XCTest
 
 /// Allows every read and logs it, so tests can reach plaintext through the one read path.
 struct AllowAllPolicy: DocumentAccessPolicy {
-    func decide(_ request: AccessRequest, for document: DocumentRecord) -> AccessDecision {
+    func decide(_ request: AccessRequest, for document: DocumentRecord, reading tx: VaultTransaction) -> AccessDecision {
         .allow(logEntry: Data(#"{"op":"read","document":"\#(document.id)","actor":"\#(request.actor)"}"#.utf8))
     }
 }

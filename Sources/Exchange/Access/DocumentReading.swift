@@ -1,11 +1,12 @@
 import Foundation
 import Vault
 
-// The one way to a form's plaintext: `Marac.read`. It gathers the facts (the document's
-// bound record, the reader, the meetings with its case on their agenda), and asks the
-// vault to read; the vault hands the request and its own record to `MaracAccessPolicy`,
-// which runs `AccessPolicy.decide` on them and returns the log entry; the vault commits
-// that entry (allow or refusal) before it decrypts anything (fail closed).
+// The one way to a form's plaintext: `Marac.read`. It asks the vault to read for a
+// principal; under its lock, in one snapshot, the vault loads its bound record of the
+// document and hands it to `MaracAccessPolicy`, which reads the rest of the facts (the
+// reader's agency kind, the meetings with the case on their agenda) from that snapshot,
+// runs `AccessPolicy.decide` and returns the log entry; the vault commits that entry
+// (allow or refusal) before it releases the lock or decrypts anything (fail closed).
 
 /// What a read returned: the plaintext and the log entry committed for it.
 public struct DocumentRead: Sendable {
@@ -16,7 +17,7 @@ public struct DocumentRead: Sendable {
 }
 
 /// The vault's installed policy: `AccessPolicy.decide` on the vault's own record of the
-/// document and the facts `Marac.read` gathered, with the log entry it implies.
+/// document and the facts read in the vault's snapshot, with the log entry it implies.
 public final class MaracAccessPolicy: DocumentAccessPolicy, @unchecked Sendable {
     private let lock = NSLock()
     private var registry: LegalBasisRegistry
@@ -30,24 +31,27 @@ public final class MaracAccessPolicy: DocumentAccessPolicy, @unchecked Sendable 
         self.registry = registry
     }
 
-    /// Decides from the request's facts (`MaracReadFacts`) and the vault's record.
-    public func decide(_ request: AccessRequest, for record: DocumentRecord) -> AccessDecision {
+    /// Decides for the principal the request names (`Principal.accessContext`), on the
+    /// vault's record and the meetings as they stand in `tx`.
+    public func decide(_ request: AccessRequest, for record: DocumentRecord, reading tx: VaultTransaction) throws -> AccessDecision {
         lock.lock()
         let registry = self.registry
         lock.unlock()
-        guard let facts = MaracReadFacts(context: request.context), facts.document == record.id else {
+        let time = LogEntry.timestamp(tx.now)
+        guard let principal = Principal(actor: request.actor, agency: request.agency, accessContext: request.context) else {
             // Not a request Marac.read made: refuse, and log it.
-            let entry = LogEntry(time: LogEntry.timestamp(Date()), operation: .refusal, actor: .init(person: request.actor, agency: request.agency),
+            let entry = LogEntry(time: time, operation: .refusal, actor: .init(person: request.actor, agency: request.agency),
                                  records: [record.id], case: record.metadata["case"], meeting: nil, recipients: [], bases: request.bases,
                                  justification: "read without the facts the access policy needs", details: ["rule": "no-facts"])
             return .deny(reason: "no-facts", logEntry: entry.encoded())
         }
         let document = AccessPolicy.Document(record: record)
-        let principal = Principal(uid: facts.uid, name: request.actor, agency: request.agency, roles: facts.roles, scope: facts.scope)
-        let reader = AccessPolicy.Reader(principal: principal, agencyKind: facts.agencyKind)
+        let reader = try AccessPolicy.Reader.load(tx, principal)
+        let meetings = try document.caseNumber.map { try MeetingBook.meetings(tx, with: $0) } ?? []
         let readRequest = AccessPolicy.Request(bases: request.bases, reason: request.reason)
-        let decision = AccessPolicy.decide(reader, document, meetings: facts.meetings, request: readRequest, registry: registry)
-        let entry = AccessLog.entry(decision, reader: principal, document: document, request: readRequest, time: facts.time)
+        let decision = AccessPolicy.decide(reader, document, meetings: AccessPolicy.Meeting.facts(meetings, for: principal),
+                                           request: readRequest, registry: registry)
+        let entry = AccessLog.entry(decision, reader: principal, document: document, request: readRequest, time: time)
         switch decision {
         case .allow: return .allow(logEntry: entry.encoded())
         case let .deny(rule): return .deny(reason: rule, logEntry: entry.encoded())
@@ -89,52 +93,20 @@ public enum AccessLog {
     }
 }
 
-/// The facts `Marac.read` hands the policy through the vault, in the request's context.
-struct MaracReadFacts {
-    var document: String
-    var uid: Int
-    var roles: [Principal.Role]
-    var scope: Principal.Scope?
-    var agencyKind: AgencyKind?
-    var meetings: [AccessPolicy.Meeting]
-    var time: String
-
-    var context: [String: String] {
-        var out = ["document": document, "uid": String(uid), "roles": roles.map(\.rawValue).joined(separator: ","), "time": time,
-                   "meetings": meetings.map { "\($0.id) \($0.state.rawValue) \($0.readerInvited ? 1 : 0) \($0.readerDeclared ? 1 : 0)" }
-                       .joined(separator: ";")]
-        if let scope { out["scope"] = scope.rawValue }
-        if let agencyKind { out["agencyKind"] = agencyKind.rawValue }
-        return out
+extension Principal {
+    /// Who reads, as the vault's request carries it to the policy (the name and agency
+    /// travel as the request's actor and agency).
+    var accessContext: [String: String] {
+        var context = ["uid": String(uid), "roles": roles.map(\.rawValue).joined(separator: ",")]
+        if let scope { context["scope"] = scope.rawValue }
+        return context
     }
 
-    init(document: String, uid: Int, roles: [Principal.Role], scope: Principal.Scope?, agencyKind: AgencyKind?,
-         meetings: [AccessPolicy.Meeting], time: String) {
-        self.document = document
-        self.uid = uid
-        self.roles = roles
-        self.scope = scope
-        self.agencyKind = agencyKind
-        self.meetings = meetings
-        self.time = time
-    }
-
-    init?(context: [String: String]) {
-        guard let document = context["document"], let uid = context["uid"].flatMap(Int.init), let roles = context["roles"],
-              let time = context["time"], let meetings = context["meetings"] else { return nil }
-        self.document = document
-        self.uid = uid
-        self.roles = roles.split(separator: ",").compactMap { Principal.Role(rawValue: String($0)) }
-        self.scope = context["scope"].flatMap(Principal.Scope.init(rawValue:))
-        self.agencyKind = context["agencyKind"].flatMap(AgencyKind.init(rawValue:))
-        self.time = time
-        var parsed: [AccessPolicy.Meeting] = []
-        for item in meetings.split(separator: ";") {
-            let parts = item.split(separator: " ")
-            guard parts.count == 4, let state = MeetingState(rawValue: String(parts[1])) else { return nil }
-            parsed.append(AccessPolicy.Meeting(id: String(parts[0]), state: state, readerInvited: parts[2] == "1", readerDeclared: parts[3] == "1"))
-        }
-        self.meetings = parsed
+    /// The principal a request from `Marac.read` names, or nil for any other request.
+    init?(actor: String, agency: String, accessContext context: [String: String]) {
+        guard let uid = context["uid"].flatMap(Int.init), let roles = context["roles"] else { return nil }
+        self.init(uid: uid, name: actor, agency: agency, roles: roles.split(separator: ",").compactMap { Role(rawValue: String($0)) },
+                  scope: context["scope"].flatMap(Scope.init(rawValue:)))
     }
 }
 
@@ -176,35 +148,17 @@ extension Marac {
     /// One result per request, in order; throws, disclosing nothing, if the entries
     /// cannot be committed.
     public func read(_ requests: [ReadRequest]) throws -> [Result<DocumentRead, any Error>] {
-        let facts: [Result<MaracReadFacts, any Error>] = try vault.reading { tx in
-            let time = LogEntry.timestamp(tx.now)
-            return requests.map { read in
-                Result {
-                    let record = try tx.record(read.document)  // bound links checked here
-                    let reader = try AccessPolicy.Reader.load(tx, read.principal)
-                    let meetings = try record.metadata["case"].map { try MeetingBook.meetings(tx, with: $0) } ?? []
-                    return MaracReadFacts(document: read.document, uid: read.principal.uid, roles: read.principal.roles,
-                                          scope: read.principal.scope, agencyKind: reader.agencyKind,
-                                          meetings: AccessPolicy.Meeting.facts(meetings, for: read.principal), time: time)
+        let answers = try vault.readLogged(requests.map { read in
+            (read.document, AccessRequest(actor: read.principal.name, agency: read.principal.agency, bases: read.bases,
+                                          reason: read.reason, context: read.principal.accessContext))
+        })
+        return zip(requests, answers).map { read, answer in
+            answer.flatMap { content, committed in
+                // The entry the vault's policy made and committed, not decided again here.
+                guard let entry = try? LogEntry(decoding: committed) else {
+                    return .failure(ExchangeError.corruptRow("log entry of the read of \(read.document)"))
                 }
-            }
-        }
-        // Only reads whose facts were gathered go to the vault; the others keep their error.
-        let asked = zip(requests, facts).compactMap { read, facts -> (id: String, request: AccessRequest)? in
-            guard case let .success(facts) = facts else { return nil }
-            return (read.document, AccessRequest(actor: read.principal.name, agency: read.principal.agency, bases: read.bases,
-                                                 reason: read.reason, context: facts.context))
-        }
-        var answers = try vault.readLogged(asked).makeIterator()
-        return facts.map { facts in
-            facts.flatMap { facts in
-                answers.next()!.flatMap { content, committed in
-                    // The entry the vault's policy made and committed, not decided again here.
-                    guard let entry = try? LogEntry(decoding: committed) else {
-                        return .failure(ExchangeError.corruptRow("log entry of the read of \(facts.document)"))
-                    }
-                    return .success(DocumentRead(content: content, entry: entry))
-                }
+                return .success(DocumentRead(content: content, entry: entry))
             }
         }
     }

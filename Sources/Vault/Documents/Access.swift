@@ -50,8 +50,11 @@ public enum AccessDecision: Sendable {
 /// Decides every read of a document's plaintext. Installed when the vault is opened;
 /// `Vault.read` is the only way to plaintext and it always asks.
 public protocol DocumentAccessPolicy: Sendable {
-    /// Decides whether `request` may read `document`.
-    func decide(_ request: AccessRequest, for document: DocumentRecord) -> AccessDecision
+    /// Decides whether `request` may read `document`. Called under the vault's lock in a
+    /// read transaction (`tx`), the same critical section in which the decision's entry is
+    /// committed: the facts it reads there (meetings, declarations) cannot change between
+    /// the decision and its entry. Throwing refuses the read with nothing logged.
+    func decide(_ request: AccessRequest, for document: DocumentRecord, reading tx: VaultTransaction) throws -> AccessDecision
 }
 
 /// Refuses every read. The default until Exchange installs its policy.
@@ -59,7 +62,7 @@ public struct DenyAllPolicy: DocumentAccessPolicy {
     /// Creates the policy.
     public init() {}
     /// Always `.deny`, logging the attempt.
-    public func decide(_ request: AccessRequest, for document: DocumentRecord) -> AccessDecision {
+    public func decide(_ request: AccessRequest, for document: DocumentRecord, reading tx: VaultTransaction) -> AccessDecision {
         let entry = #"{"op":"refused","document":"\#(document.id)","policy":"deny-all"}"#
         return .deny(reason: "no access policy installed", logEntry: Data(entry.utf8))
     }

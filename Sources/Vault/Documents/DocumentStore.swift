@@ -85,9 +85,15 @@ extension Vault {
     public func readLogged(_ requests: [(id: String, request: AccessRequest)]) throws
         -> [Result<(content: SecretBytes, logEntry: Data), any Error>] {
         try locked {
-            var decisions: [Result<(DocumentRecord, AccessDecision), any Error>] = []
-            for (id, request) in requests {
-                decisions.append(Result { let document = try liveRecord(id); return (document, policy.decide(request, for: document)) })
+            // Decided in one snapshot and committed before the lock is released: nothing
+            // the policy read can change in between.
+            let decisions = try readingLocked { tx in
+                requests.map { id, request in
+                    Result { () throws -> (DocumentRecord, AccessDecision) in
+                        let document = try liveRecord(id)
+                        return (document, try policy.decide(request, for: document, reading: tx))
+                    }
+                }
             }
             let entries = decisions.compactMap { decision -> Data? in
                 switch decision {

@@ -43,7 +43,12 @@ extension Vault {
 
     /// Runs `body` in one read transaction: a consistent snapshot; writes are refused.
     public func reading<T>(_ body: (VaultTransaction) throws -> T) throws -> T {
-        try locked { try snapshot { try VaultTransaction.scoped(self, writable: false, body) } }
+        try locked { try readingLocked(body) }
+    }
+
+    /// As `reading`, for a caller that already holds the vault's lock.
+    func readingLocked<T>(_ body: (VaultTransaction) throws -> T) throws -> T {
+        try snapshot { try VaultTransaction.scoped(self, writable: false, body) }
     }
 }
 

@@ -14,7 +14,7 @@ struct AccessBench {
 
     /// Allows every read and logs it: the vault's floor cost for a read.
     struct AllowAndLog: DocumentAccessPolicy {
-        func decide(_ request: AccessRequest, for document: DocumentRecord) -> AccessDecision {
+        func decide(_ request: AccessRequest, for document: DocumentRecord, reading tx: VaultTransaction) -> AccessDecision {
             .allow(logEntry: Data(#"{"op":"bench-read","record":"\#(document.id)"}"#.utf8))
         }
     }

@@ -35,6 +35,8 @@ final class CaseLinkTests: XCTestCase {
         XCTAssertThrowsError(try fixture.marac.verifyCaseLinks()) { XCTAssertEqual($0 as? ExchangeError, expected) }
         // The case it was moved to does not list it: the read path checks the same way.
         XCTAssertThrowsError(try fixture.marac.cases.attachments(of: target)) { XCTAssertEqual($0 as? ExchangeError, expected) }
+        // A case view names the tampering too, rather than calling the case unknown.
+        XCTAssertThrowsError(try fixture.marac.caseView(target, to: MaracFixture.coordinator)) { XCTAssertEqual($0 as? ExchangeError, expected) }
     }
 
     func testAnAttachmentRelabelledToAnotherAgencyIsRefused() throws {

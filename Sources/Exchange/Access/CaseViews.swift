@@ -40,10 +40,11 @@ extension Marac {
     }
 
     /// Case `number` as `principal` may see it; `unknownCase` if they may not see it at
-    /// all (the same answer as for a case that does not exist).
+    /// all (the same answer as for a case that does not exist). A tampered link is
+    /// reported as such, never hidden behind `unknownCase`.
     public func caseView(_ number: CaseNumber, to principal: Principal) throws -> CaseView {
         try vault.reading { tx in
-            guard let view = try? caseView(tx, number, to: principal) else { throw ExchangeError.unknownCase(number.description) }
+            guard let view = try caseView(tx, number, to: principal) else { throw ExchangeError.unknownCase(number.description) }
             return view
         }
     }

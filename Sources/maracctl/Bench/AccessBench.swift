@@ -32,35 +32,25 @@ struct AccessBench {
 
     func run() throws -> BenchReport {
         var report = BenchReport(area: .access)
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("maracd-access-bench-\(getpid())").path
-        try? FileManager.default.removeItem(atPath: scratch)
-        mkdir(scratch, 0o700)
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let state = scratch + "/state", staging = scratch + "/staging"
-        mkdir(staging, 0o700)
-        let template = String(decoding: try SampleForms.referral(bytes: 3_300), as: UTF8.self)
-        func form(_ tag: String, _ i: Int) -> [UInt8] {
-            Array(template.replacingOccurrences(of: "Sample Victim", with: "\(tag) Victim \(i)").replacingOccurrences(of: "S. Victim", with: "\(tag.prefix(1)). Victim \(i)").utf8)
-        }
+        let scratch = try DaemonBenchScratch(area: "access")
+        defer { scratch.remove() }
+        let state = scratch.state, staging = scratch.staging
         var documents: [String] = []
         do {
-            let vault = try Vault.create(stateDirectory: state, signingName: "bench")
-            let marac = try Marac(vault: vault)
-            for (id, kind) in [("police", AgencyKind.police), ("idva", .idva)] { try marac.agencies.add(Agency(id: id, name: id, kind: kind)) }
-            for outcome in try marac.submit((0..<readable).map { Submission(bytes: form("Read", $0), agency: "police") }) {
+            let marac = try Marac(vault: try Vault.open(stateDirectory: state))
+            for outcome in try marac.submit((0..<readable).map { Submission(bytes: scratch.referral("Read", $0), agency: "police") }) {
                 if case let .accepted(accepted) = outcome { documents.append(accepted.document) }
             }
         }
         // The readers: the Idva's copy of each referral (rule idva-referral, a logged disclosure).
-        let principals = scratch + "/principals.json"
+        let principals = scratch.path + "/principals.json"
         try Data(#"{"version": 1, "principals": [{"uid": \#(geteuid()), "name": "Bench Idva", "agency": "idva", "roles": ["representative"]}]}"#.utf8)
             .write(to: URL(fileURLWithPath: principals))
-        let config = scratch + "/maracd.json"
-        try Data(#"{"stateDirectory": "\#(state)", "principalsFile": "\#(principals)", "ingest": {"maxBatchFiles": 256}, "inbox": {"rescanIntervalSeconds": 30}, "control": {"maxConnectionsPerUID": 64}}"#.utf8)
-            .write(to: URL(fileURLWithPath: config))
-        for i in 0..<forms { try Data(form("Ingest", i)).write(to: URL(fileURLWithPath: "\(staging)/f\(i).json")) }
+        let config = try scratch.writeConfig(#""principalsFile": "\#(principals)", "ingest": {"maxBatchFiles": 256}, "#
+                                             + #""inbox": {"rescanIntervalSeconds": 30}, "control": {"maxConnectionsPerUID": 64}"#)
+        for i in 0..<forms { try Data(scratch.referral("Ingest", i)).write(to: URL(fileURLWithPath: "\(staging)/f\(i).json")) }
 
-        let daemon = try DaemonProcess(config: config, log: scratch + "/maracd.log")
+        let daemon = try DaemonProcess(config: config, log: scratch.path + "/maracd.log")
         defer { daemon.stop() }
         let socket = state + "/run/maracd.sock", inbox = state + "/inbox/police", receipts = state + "/outbox/police/receipts"
         let tally = Tally()

@@ -14,32 +14,19 @@ struct IngestBench {
 
     func run() throws -> BenchReport {
         var report = BenchReport(area: .ingest)
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("maracd-ingest-bench-\(getpid())").path
-        try? FileManager.default.removeItem(atPath: scratch)
-        mkdir(scratch, 0o700)
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let state = scratch + "/state", staging = scratch + "/staging"
-        mkdir(staging, 0o700)
-        do {
-            let vault = try Vault.create(stateDirectory: state, signingName: "bench")
-            let marac = try Marac(vault: vault)
-            for (id, kind) in [("police", AgencyKind.police), ("idva", .idva)] { try marac.agencies.add(Agency(id: id, name: id, kind: kind)) }
-        }
-        let config = scratch + "/maracd.json"
-        try Data(#"{"stateDirectory": "\#(state)", "ingest": {"maxBatchFiles": 256}, "inbox": {"rescanIntervalSeconds": 30}}"#.utf8)
-            .write(to: URL(fileURLWithPath: config))
+        let scratch = try DaemonBenchScratch(area: "ingest")
+        defer { scratch.remove() }
+        let state = scratch.state, staging = scratch.staging
+        let config = try scratch.writeConfig(#""ingest": {"maxBatchFiles": 256}, "inbox": {"rescanIntervalSeconds": 30}"#)
 
-        let daemon = try DaemonProcess(config: config, log: scratch + "/maracd.log")
+        let daemon = try DaemonProcess(config: config, log: scratch.path + "/maracd.log")
         defer { daemon.stop() }
         let inbox = state + "/inbox/police", receipts = state + "/outbox/police/receipts"
 
         // Throughput: every form staged, then all renamed in at once.
-        let sample = try SampleForms.referral(bytes: 3_300)
-        let template = String(decoding: sample, as: UTF8.self)
         var sizes = 0
         for i in 0..<forms {
-            let bytes = Array(template.replacingOccurrences(of: "Sample Victim", with: "Bench Victim \(i)")
-                .replacingOccurrences(of: "S. Victim", with: "B. Victim \(i)").utf8)
+            let bytes = scratch.referral("Bench", i)
             sizes += bytes.count
             try Data(bytes).write(to: URL(fileURLWithPath: "\(staging)/form-\(i).json"))
         }
@@ -51,8 +38,7 @@ struct IngestBench {
         // Latency: one file at a time, 20 ms apart.
         var latencies: [Double] = []
         for i in 0..<loneFiles {
-            let bytes = Array(template.replacingOccurrences(of: "Sample Victim", with: "Lone Victim \(i)")
-                .replacingOccurrences(of: "S. Victim", with: "L. Victim \(i)").utf8)
+            let bytes = scratch.referral("Lone", i)
             try Data(bytes).write(to: URL(fileURLWithPath: "\(staging)/lone-\(i).json"))
             let receipt = "\(receipts)/\(Hex.encode(SHA256.hash(bytes)).prefix(32)).receipt"  // named by content
             let sent = ContinuousClock.now
@@ -65,7 +51,7 @@ struct IngestBench {
         daemon.stop()
 
         // Raw: the same bytes straight into a vault, the daemon's batch size.
-        let raw = try Vault.create(stateDirectory: scratch + "/raw", signingName: "bench")
+        let raw = try Vault.create(stateDirectory: scratch.path + "/raw", signingName: "bench")
         let payloads = try (0..<forms).map { _ in try SecretBytes(randomByteCount: sizes / forms) }
         let rawStart = ContinuousClock.now
         for batch in stride(from: 0, to: forms, by: 256) {
@@ -76,7 +62,7 @@ struct IngestBench {
         let receiptBytes = (try? FileManager.default.contentsOfDirectory(atPath: receipts))?.first
             .flatMap { FileManager.default.contents(atPath: receipts + "/" + $0)?.count } ?? 800
         let fileRate = try RawFilePipeline.rate(forms: forms, formBytes: sizes / forms, receiptBytes: receiptBytes,
-                                                directory: scratch + "/raw-files", batch: 256)
+                                                directory: scratch.path + "/raw-files", batch: 256)
 
         latencies.sort()
         report.figures += [("raw_file_pipeline_per_s", fileRate), ("receipt_bytes", Double(receiptBytes))]

@@ -27,6 +27,8 @@ final class ControlServer {
     private let listener: Int32
     private(set) var settings: Settings
     private var connections: [Int32: Connection] = [:]
+    /// The one buffer every connection is read into (one loop thread reads at a time).
+    private var chunk = [UInt8](repeating: 0, count: 64 * 1024)
     private let logger: Logger
 
     /// Creates the socket at `settings.path`, mode 0660 with the configured group,
@@ -177,7 +179,6 @@ final class ControlServer {
     /// Reads what the connection has sent; a complete request joins `complete` (and the
     /// connection waits for its response), a malformed one is refused at once.
     private func read(_ connection: Connection, into complete: inout [(Connection, ControlRequest)]) {
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while connection.response == nil && !connection.answering {
             let want = min(chunk.count, connection.wanted)
             let n = chunk.withUnsafeMutableBytes { Glibc.read(connection.fd, $0.baseAddress, want) }

@@ -51,39 +51,71 @@ final class Logger: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard level >= self.level else { return }
+        // Built as bytes in one buffer: a line per accepted form is on ingest's hot path.
+        var line: [UInt8] = []
+        line.reserveCapacity(256)
         let time = LogEntry.timestamp(Date())
-        var line: String
         switch format {
         case .text:
-            line = "\(time) \(level.name) \(Self.clean(event))"
+            line += time.utf8
+            line.append(0x20)
+            line += level.name.utf8
+            line.append(0x20)
+            Self.appendClean(event, to: &line)
             for (key, value) in fields {
-                let clean = Self.clean(value.description)
-                line += clean.contains(" ") ? " \(key)=\"\(clean)\"" : " \(key)=\(clean)"
+                line.append(0x20)
+                line += key.utf8
+                line.append(0x3D)  // =
+                var cleaned: [UInt8] = []
+                let spaced = Self.appendClean(value.description, to: &cleaned)
+                if spaced { line.append(0x22) }
+                line += cleaned
+                if spaced { line.append(0x22) }
             }
         case .json:
-            line = "{\"time\":\"\(time)\",\"level\":\"\(level.name)\",\"event\":\"\(Self.clean(event))\""
-            for (key, value) in fields { line += ",\"\(key)\":\"\(Self.clean(value.description))\"" }
-            line += "}"
+            line += #"{"time":""#.utf8
+            line += time.utf8
+            line += #"","level":""#.utf8
+            line += level.name.utf8
+            line += #"","event":""#.utf8
+            Self.appendClean(event, to: &line)
+            line.append(0x22)
+            for (key, value) in fields {
+                line += #",""#.utf8
+                line += key.utf8
+                line += #"":""#.utf8
+                Self.appendClean(value.description, to: &line)
+                line.append(0x22)
+            }
+            line.append(0x7D)  // }
         }
-        line += "\n"
-        var bytes = Array(line.utf8)
+        line.append(0x0A)
         var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + offset, $0.count - offset) }
+        while offset < line.count {
+            let n = line.withUnsafeBytes { write(2, $0.baseAddress! + offset, $0.count - offset) }
             if n > 0 { offset += n } else if n == -1 && errno == EINTR { continue } else { break }
         }
-        bytes.removeAll()
     }
 
-    static func clean(_ value: String) -> String {
-        var out = ""
-        for scalar in value.unicodeScalars.prefix(128) {
+    /// Appends `value` reduced to ASCII letters, digits, space and `._:/@=+-,();'` (anything
+    /// else becomes `_`), its first 128 characters, or `-` if it is empty; returns whether a
+    /// space was appended.
+    @discardableResult
+    static func appendClean(_ value: String, to bytes: inout [UInt8]) -> Bool {
+        var spaced = false, count = 0
+        for scalar in value.unicodeScalars {
+            guard count < 128 else { break }
+            count += 1
             switch scalar {
-            case "A"..."Z", "a"..."z", "0"..."9", ".", "_", ":", "/", "@", "=", "+", "-", " ", ",", "(", ")", ";", "'":
-                out.unicodeScalars.append(scalar)
-            default: out += "_"
+            case "A"..."Z", "a"..."z", "0"..."9", ".", "_", ":", "/", "@", "=", "+", "-", ",", "(", ")", ";", "'":
+                bytes.append(UInt8(scalar.value))
+            case " ":
+                bytes.append(0x20)
+                spaced = true
+            default: bytes.append(0x5F)  // _
             }
         }
-        return out.isEmpty ? "-" : out
+        if count == 0 { bytes.append(0x2D) }  // -
+        return spaced
     }
 }

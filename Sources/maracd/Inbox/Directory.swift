@@ -4,7 +4,7 @@ import Glibc
 
 /// An open directory, used through its descriptor (`openat`, `unlinkat`, `renameat`), so
 /// a path swapped for a symlink after start-up cannot redirect the daemon.
-final class Directory {
+final class Directory: Sendable {
     let fd: Int32
     let path: String
 
@@ -90,16 +90,20 @@ final class Directory {
             openat(fd, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
         }
         do {
+            defer { close(out) }  // once: a second close could close another thread's new descriptor
             try syscall("fchmod") { fchmod(out, mode) }
             var offset = 0
             while offset < bytes.count {
                 let n = try syscall("write") { bytes.withUnsafeBytes { write(out, $0.baseAddress! + offset, $0.count - offset) } }
                 offset += n
             }
-            close(out)
+        } catch {
+            unlinkat(fd, temporary, 0)
+            throw error
+        }
+        do {
             try syscall("renameat") { renameat(fd, temporary, fd, name) }
         } catch {
-            close(out)
             unlinkat(fd, temporary, 0)
             throw error
         }

@@ -13,8 +13,8 @@ import Vault
 /// to `ingest.maxBatchFiles`: a lone file is taken at once; under load, whatever arrived
 /// during one batch forms the next (group commit).
 ///
-/// - SIGTERM, SIGINT: the batch in progress finishes (and commits), then the daemon
-///   stops and exits 0. Files still queued stay in the inbox for the next start.
+/// - SIGTERM, SIGINT: the batch in progress finishes (and commits), its receipts are
+///   written and synced, then the daemon stops and exits 0. Files still queued stay in the inbox for the next start.
 /// - SIGHUP: configuration, legal bases, principals and the agency list are reloaded
 ///   between batches; an invalid configuration is logged and the old one kept.
 final class Supervisor {
@@ -162,11 +162,13 @@ final class Supervisor {
                 nextSweep = Date().addingTimeInterval(3_600)
             }
         }
-        // Stop in reverse order of start: the watcher takes no more events; ingest has no
-        // batch in flight (the loop finished it); the vault closes with the process.
+        // Stop in reverse order of start: the watcher takes no more events; ingest's last
+        // batch was stored by the loop, and its receipt stage drains (receipts synced,
+        // claimed files removed); the vault closes with the process.
         ServiceManager.notify("STOPPING=1")
         control.stop()
         watcher.stop()
+        ingest.stop()
         checkpoints.publishIfDue(force: true, recipients: igOutboxes)
         logger.info("daemon.stopped", ["queued_left_in_inbox": queue.count])
     }

@@ -103,9 +103,17 @@ extension Vault {
 
     /// CMS SignedData over `content` with the active signing key and certificate.
     public func signCMS<D: ContiguousBytes>(_ content: D, detached: Bool = false) throws -> [UInt8] {
+        try cmsSigner().sign(content, detached: detached)
+    }
+
+    /// The active signing key and certificate as they are now, to sign with outside the
+    /// vault's lock: the daemon's receipt stage signs one batch's receipts while the next
+    /// batch is stored. It keeps the key it was made with: take a new one for each batch,
+    /// so a rotation applies from the next.
+    public func cmsSigner() throws -> CMSSigner {
         try locked {
             guard let signer else { throw VaultError.noSigningKey }
-            return try CMS.sign(content, signer: signer.certificate, key: signer.key, detached: detached)
+            return CMSSigner(key: signer.key, certificate: signer.certificate)
         }
     }
 
@@ -133,5 +141,18 @@ extension Vault {
         object["time"] = ISO8601DateFormatter().string(from: clock())
         object["actor"] = "vault"
         return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    }
+}
+
+/// A signing key and its certificate, for CMS SignedData (`Vault.cmsSigner()`). OpenSSL
+/// allows one key to sign on several threads at once (each signature has its own context).
+public struct CMSSigner: Sendable {
+    let key: PrivateKey
+    /// The certificate the signatures verify with.
+    public let certificate: Certificate
+
+    /// CMS SignedData over `content` (see `CMS.sign`).
+    public func sign<D: ContiguousBytes>(_ content: D, detached: Bool = false) throws -> [UInt8] {
+        try CMS.sign(content, signer: certificate, key: key, detached: detached)
     }
 }

@@ -4,15 +4,17 @@ import Vault
 
 /// Takes files from the inboxes into the vault: claim each (a rename into the daemon's
 /// private processing directory), read, validate, store and log in one transaction per
-/// batch (group commit), then the receipts and reports, one filesystem sync, and only
-/// then the claimed files are removed from the processing directory. A crash at any point
+/// batch (group commit), sign the receipts; then, on the receipt stage's thread while the
+/// next batch is stored, the receipts and reports are written, the filesystem synced once,
+/// and only then the claimed files are removed from the processing directory
+/// (`ReceiptStage`). A crash at any point
 /// leaves each file stored or rejected exactly once, or in the inbox or the processing
 /// directory to be taken again (idempotently) on restart. Nothing is ever removed from an
 /// inbox by name (`docs/operations.md`, "Claiming").
 final class IngestService {
     /// A name to look at: in an agency's inbox, or already claimed into its processing
     /// directory (`held`), where it waits after a crash or while the Marac cannot take it.
-    struct Pending: Hashable {
+    struct Pending: Hashable, Sendable {
         let agency: String
         let name: FileName
         var held = false
@@ -26,12 +28,18 @@ final class IngestService {
     private var outboxes: [String: Outbox] = [:]
     /// Unreadable inbox files already reported, so each is reported once per change.
     private var reportedUnreadable = Set<FileIdentity>()
+    /// Writes receipts, syncs and removes claimed files, on its own thread.
+    private let stage: ReceiptStage
 
     init(marac: Marac, config: Configuration, logger: Logger) {
         self.marac = marac
         self.config = config
         self.logger = logger
+        stage = ReceiptStage(logger: logger)
     }
+
+    /// Finishes the batches handed to the receipt stage and ends its thread (SIGTERM).
+    func stop() { stage.stop() }
 
     /// Applies a reloaded configuration (thresholds, limits, batch size).
     func reconfigure(marac: Marac, config: Configuration) {
@@ -85,12 +93,15 @@ final class IngestService {
     }
 
     /// The names waiting in every open processing directory (first: they were claimed
-    /// earlier) and inbox, for the start-up scan and rescans.
+    /// earlier) and inbox, for the start-up scan and rescans. A claimed file the receipt
+    /// stage has not finished with is not one: it is stored already.
     func scan() -> [Pending] {
         var found: [Pending] = []
+        let inFlight = stage.inFlight
         for (agency, inbox) in inboxes.sorted(by: { $0.key < $1.key }) {
             do {
                 found += try processing[agency]!.names().sorted().map { Pending(agency: agency, name: $0, held: true) }
+                    .filter { !inFlight.contains($0) }
                 found += try inbox.names().filter { !$0.isIgnored }.sorted().map { Pending(agency: agency, name: $0) }
             } catch {
                 logger.error("inbox.scan_failed", ["agency": agency, "error": "\(error)"])
@@ -132,7 +143,8 @@ final class IngestService {
         let started = ContinuousClock.now
         guard !batch.isEmpty else { return }
         var taken: [Taken] = []
-        for pending in batch {
+        let inFlight = stage.inFlight
+        for pending in batch where !inFlight.contains(pending) {
             guard let processing = processing[pending.agency] else { continue }
             do {
                 guard let held = try claim(pending, settle: settle) else { continue }
@@ -170,60 +182,53 @@ final class IngestService {
         }
 
         let stored = ContinuousClock.now
-        var written: [Taken] = []
+        var items: [ReceiptStage.Item] = []
+        var signer: CMSSigner?  // one per batch: the key active when the batch was stored
+        let batchSigner = {
+            if let signer { return signer }
+            signer = try self.marac.vault.cmsSigner()
+            return signer!
+        }
         for (item, outcome) in zip(taken, outcomes) {
-            guard let outcome, let outbox = outboxes[item.agency] else { continue }
+            guard let outcome, let outbox = outboxes[item.agency], let processing = processing[item.agency] else { continue }
             do {
-                try write(outcome, for: item, to: outbox)
-                written.append(item)
+                items.append(try stageItem(outcome, for: item, outbox: outbox, processing: processing, signer: batchSigner))
             } catch {
                 logger.error("outbox.write_failed", ["agency": item.agency, "file_id": item.logID, "error": "\(error)"])
             }
         }
-        let receipted = ContinuousClock.now
-        do {
-            // Receipts and reports are on disk before any claimed file goes.
-            try outboxes.values.first?.root.syncFilesystem()
-        } catch {
-            logger.error("outbox.sync_failed", ["error": "\(error)"])
-            return
-        }
-        let synced = ContinuousClock.now
-        for item in written {
-            do {
-                try processing[item.agency]?.remove(item.held)
-            } catch {
-                logger.error("processing.remove_failed", ["agency": item.agency, "file_id": item.logID, "error": "\(error)"])
-            }
-        }
-        let elapsed = ContinuousClock.now - started
-        // Where a batch's time goes, for an operator tuning `ingest.maxBatchFiles`.
-        logger.debug("ingest.batch", ["files": taken.count, "duration_ms": Self.milliseconds(elapsed),
+        let signed = ContinuousClock.now
+        stage.hand(items)
+        // Where a batch's time goes, for an operator tuning `ingest.maxBatchFiles`; the
+        // receipt stage logs its part as `ingest.receipts`.
+        logger.debug("ingest.batch", ["files": taken.count, "duration_ms": Self.milliseconds(ContinuousClock.now - started),
                                       "take_ms": Self.milliseconds(read - started), "store_ms": Self.milliseconds(stored - read),
-                                      "receipts_ms": Self.milliseconds(receipted - stored), "sync_ms": Self.milliseconds(synced - receipted),
-                                      "remove_ms": Self.milliseconds(ContinuousClock.now - synced)])
+                                      "sign_ms": Self.milliseconds(signed - stored), "wait_ms": Self.milliseconds(ContinuousClock.now - signed)])
     }
 
-    private func write(_ outcome: SubmissionOutcome, for item: Taken, to outbox: Outbox) throws {
-        let fields: KeyValuePairs<String, CustomStringConvertible>
+    /// The receipt (signed) or report for `item`, and the line to log once it is written.
+    private func stageItem(_ outcome: SubmissionOutcome, for item: Taken, outbox: Outbox, processing: Directory,
+                           signer: () throws -> CMSSigner) throws -> ReceiptStage.Item {
+        let pending = Pending(agency: item.agency, name: item.held, held: true)
         switch outcome {
         case let .accepted(form):
-            let receipt = try outbox.writeReceipt(nameSHA256: item.nameSHA256, bytes: item.bytes, form: form, vault: marac.vault)
-            logger.info(form.duplicate ? "ingest.duplicate" : "ingest.accepted", [
-                "agency": item.agency, "doc": form.document, "kind": form.kind.rawValue,
-                "case": form.caseNumber?.description ?? "-", "repeat_of": form.repeatOf?.description ?? "-",
-                "file_id": item.logID, "outbox": receipt,
-            ])
-            return
+            let receipt = outbox.receipt(nameSHA256: item.nameSHA256, bytes: item.bytes, form: form, signer: try signer())
+            return ReceiptStage.Item(pending: pending, processing: processing, file: receipt,
+                                     event: form.duplicate ? "ingest.duplicate" : "ingest.accepted", fields: [
+                                         ("agency", item.agency), ("doc", form.document), ("kind", form.kind.rawValue),
+                                         ("case", form.caseNumber?.description ?? "-"), ("repeat_of", form.repeatOf?.description ?? "-"),
+                                         ("file_id", item.logID),
+                                     ], logID: item.logID)
         case let .rejected(rejection, record):
-            let report = try outbox.writeReport(nameSHA256: item.nameSHA256, bytes: item.bytes,
-                                                problems: rejection.problems.map { ($0.path.description, $0.rule.rawValue, $0.message) },
-                                                disposition: "quarantined", kind: rejection.kind,
-                                                retentionDays: config.ingest.quarantineRetentionDays)
-            fields = ["agency": item.agency, "quarantine": record?.document ?? "-", "file_id": item.logID,
-                      "rules": Set(rejection.problems.map(\.rule.rawValue)).sorted().joined(separator: "+"), "outbox": report]
+            let report = try outbox.report(nameSHA256: item.nameSHA256, bytes: item.bytes,
+                                           problems: rejection.problems.map { ($0.path.description, $0.rule.rawValue, $0.message) },
+                                           disposition: "quarantined", kind: rejection.kind,
+                                           retentionDays: config.ingest.quarantineRetentionDays)
+            return ReceiptStage.Item(pending: pending, processing: processing, file: report, event: "ingest.rejected", fields: [
+                ("agency", item.agency), ("quarantine", record?.document ?? "-"), ("file_id", item.logID),
+                ("rules", Set(rejection.problems.map(\.rule.rawValue)).sorted().joined(separator: "+")),
+            ], logID: item.logID)
         }
-        logger.info("ingest.rejected", fields)
     }
 
     /// A refused object, already in the processing directory: kept encrypted if it is an

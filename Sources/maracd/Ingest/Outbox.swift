@@ -7,7 +7,7 @@ import Vault
 /// rejection reports (`rejected/`), signed log checkpoints for an agency with an IG
 /// officer (`checkpoints/`, never pruned), and the daemon's signing certificates to verify
 /// receipts and checkpoints with (`signing-certificates.pem`).
-final class Outbox {
+final class Outbox: Sendable {
     let agency: String
     let receipts: Directory
     let rejected: Directory
@@ -74,7 +74,8 @@ final class Outbox {
     /// victim was referred before (a repeat link would tell one agency about another's
     /// referral, a disclosure with no legal basis and no log entry; the coordinator sees
     /// repeats through the case list). The file's name appears only as its SHA-256.
-    func writeReceipt(nameSHA256: String, bytes: [UInt8], form: AcceptedForm, vault: Vault) throws -> String {
+    /// Made here; signed and written by `OutboxFile.write()`.
+    func receipt(nameSHA256: String, bytes: [UInt8], form: AcceptedForm, signer: CMSSigner) -> OutboxFile {
         var content = JSONObject()
         content.set("v", 2)
         content.set("agency", .string(agency))
@@ -85,15 +86,22 @@ final class Outbox {
         content.set("receivedAt", .string(LogEntry.timestamp(form.receivedAt)))
         if let number = form.caseNumber { content.set("case", .string(number.description)) }
         let json = JSONValue.object(content).canonicalBytes
-        let name = Self.id(content: bytes) + ".receipt"
-        try receipts.writeAtomically(name, try vault.signCMS(json), mode: fileMode)
-        return name
+        return OutboxFile(directory: receipts, name: Self.id(content: bytes) + ".receipt", content: .signed(json, signer), mode: fileMode)
+    }
+
+    /// Writes the rejection report (see `report`) now; returns its name.
+    func writeReport(nameSHA256: String, bytes: [UInt8]?, problems: [(path: String, rule: String, message: String)],
+                     disposition: String, kind: FormKind?, retentionDays: Int?, name: String? = nil) throws -> String {
+        let report = try report(nameSHA256: nameSHA256, bytes: bytes, problems: problems, disposition: disposition, kind: kind,
+                                retentionDays: retentionDays, name: name)
+        try report.write()
+        return report.name
     }
 
     /// The rejection report: every problem by JSON path and rule; no value from the file.
     /// Named by `id(content:)` unless `name` is given.
-    func writeReport(nameSHA256: String, bytes: [UInt8]?, problems: [(path: String, rule: String, message: String)],
-                     disposition: String, kind: FormKind?, retentionDays: Int?, name: String? = nil) throws -> String {
+    func report(nameSHA256: String, bytes: [UInt8]?, problems: [(path: String, rule: String, message: String)],
+                disposition: String, kind: FormKind?, retentionDays: Int?, name: String? = nil) throws -> OutboxFile {
         var report: [String: Any] = [
             "v": 2, "agency": agency, "fileNameSHA256": nameSHA256, "verdict": "rejected",
             "time": LogEntry.timestamp(Date()), "disposition": disposition,
@@ -103,8 +111,34 @@ final class Outbox {
         if let kind { report["form"] = kind.rawValue }
         if let retentionDays { report["retentionDays"] = retentionDays }
         let json = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
-        let file = (name ?? Self.id(content: bytes)) + ".rejected.json"
-        try rejected.writeAtomically(file, [UInt8](json) + [0x0A], mode: fileMode)
-        return file
+        return OutboxFile(directory: rejected, name: (name ?? Self.id(content: bytes)) + ".rejected.json", content: .plain([UInt8](json) + [0x0A]),
+                          mode: fileMode)
+    }
+}
+
+/// A receipt or report, made on the ingest thread and signed and written by the receipt
+/// stage (`ReceiptStage`): atomically under its name, not yet synced.
+struct OutboxFile: Sendable {
+    /// What the file holds.
+    enum Content: Sendable {
+        /// These bytes (a report).
+        case plain([UInt8])
+        /// CMS SignedData over this content (a receipt).
+        case signed([UInt8], CMSSigner)
+    }
+
+    /// The outbox directory it goes in.
+    let directory: Directory
+    /// Its name there.
+    let name: String
+    let content: Content
+    let mode: mode_t
+
+    /// Signs if it is to be signed, then writes.
+    func write() throws {
+        switch content {
+        case let .plain(bytes): try directory.writeAtomically(name, bytes, mode: mode)
+        case let .signed(json, signer): try directory.writeAtomically(name, try signer.sign(json), mode: mode)
+        }
     }
 }

@@ -49,6 +49,15 @@ final class Logger: @unchecked Sendable {
 
     func log(_ level: LogLevel, _ event: String, _ fields: KeyValuePairs<String, CustomStringConvertible>) {
         lock.lock()
+        let enabled = level >= self.level
+        lock.unlock()
+        if enabled { log(level, event, pairs: fields.map { ($0.key, $0.value.description) }) }
+    }
+
+    /// The same with the values already as text (a line made on one thread and logged on
+    /// another, as the receipt stage does).
+    func log(_ level: LogLevel, _ event: String, pairs fields: [(key: String, value: String)]) {
+        lock.lock()
         defer { lock.unlock() }
         guard level >= self.level else { return }
         // Built as bytes in one buffer: a line per accepted form is on ingest's hot path.
@@ -67,7 +76,7 @@ final class Logger: @unchecked Sendable {
                 line += key.utf8
                 line.append(0x3D)  // =
                 var cleaned: [UInt8] = []
-                let spaced = Self.appendClean(value.description, to: &cleaned)
+                let spaced = Self.appendClean(value, to: &cleaned)
                 if spaced { line.append(0x22) }
                 line += cleaned
                 if spaced { line.append(0x22) }
@@ -84,7 +93,7 @@ final class Logger: @unchecked Sendable {
                 line += #",""#.utf8
                 line += key.utf8
                 line += #"":""#.utf8
-                Self.appendClean(value.description, to: &line)
+                Self.appendClean(value, to: &line)
                 line.append(0x22)
             }
             line.append(0x7D)  // }

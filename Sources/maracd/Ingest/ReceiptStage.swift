@@ -1,0 +1,149 @@
+import Foundation
+import Glibc
+
+/// The second stage of ingest, on a thread of its own: for a batch already stored and
+/// committed, write each receipt or report, sync the filesystem once, and only then
+/// remove the batch's claimed files from the processing directories. Meanwhile the
+/// supervisor's thread validates and stores the next batch, so the two cores share the
+/// work of a stream of forms (`docs/operations.md`, "Claiming", and
+/// `docs/performance.md`).
+///
+/// The crash-safety argument is the single-threaded one, step for step: a claimed file
+/// is removed only after its receipt or report is synced, and a file still in the
+/// processing directory after a crash is taken again, idempotently. What the thread adds:
+/// - at most one batch waits while another is written (`hand` blocks), so a slow disk
+///   slows the intake instead of growing a queue;
+/// - the claimed files of a batch handed over and not yet finished are *in flight*: a
+///   rescan must not take them again (`inFlight`);
+/// - SIGTERM drains the stage (`stop`) before the daemon exits.
+final class ReceiptStage: @unchecked Sendable {
+    /// A stored form's claimed file and what is to be written for it.
+    struct Item: Sendable {
+        let pending: IngestService.Pending
+        /// The agency's processing directory, which holds the claimed file.
+        let processing: Directory
+        /// The receipt or report.
+        let file: OutboxFile
+        /// The log line once it is written (`ingest.accepted`, `ingest.rejected`, ...),
+        /// to which the outbox name is added.
+        let event: String
+        let fields: [(key: String, value: String)]
+        /// The file's id in log lines.
+        let logID: String
+    }
+
+    private let logger: Logger
+    private let condition = NSCondition()
+    // Guarded by `condition`:
+    private var waiting: [Item]?
+    private var working = false
+    private var stopping = false
+    private var inFlightNames = Set<IngestService.Pending>()
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(logger: Logger) {
+        self.logger = logger
+        let thread = Thread { [self] in run() }
+        thread.name = "maracd-receipts"
+        thread.start()
+    }
+
+    /// Hands a stored batch over; waits while an earlier one is still waiting.
+    func hand(_ items: [Item]) {
+        guard !items.isEmpty else { return }
+        condition.lock()
+        defer { condition.unlock() }
+        while waiting != nil { condition.wait() }
+        precondition(!stopping, "a batch handed to a stopped receipt stage")
+        waiting = items
+        inFlightNames.formUnion(items.map(\.pending))
+        condition.broadcast()
+    }
+
+    /// The claimed files handed over and not yet finished with.
+    var inFlight: Set<IngestService.Pending> {
+        condition.lock()
+        defer { condition.unlock() }
+        return inFlightNames
+    }
+
+    /// Waits until every batch handed over is finished.
+    func drain() {
+        condition.lock()
+        defer { condition.unlock() }
+        while waiting != nil || working { condition.wait() }
+    }
+
+    /// Drains, then ends the thread.
+    func stop() {
+        condition.lock()
+        while waiting != nil || working { condition.wait() }
+        let first = !stopping
+        stopping = true
+        condition.broadcast()
+        condition.unlock()
+        if first { finished.wait() }
+    }
+
+    // MARK: - The thread
+
+    private func run() {
+        while true {
+            condition.lock()
+            while waiting == nil && !stopping { condition.wait() }
+            guard let items = waiting else {
+                condition.unlock()
+                finished.signal()
+                return
+            }
+            waiting = nil
+            working = true
+            condition.broadcast()
+            condition.unlock()
+
+            finish(items)
+
+            condition.lock()
+            working = false
+            inFlightNames.subtract(items.map(\.pending))
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    /// Writes, syncs, removes. A file whose receipt could not be written, or every file of
+    /// the batch if the sync fails, stays claimed for the next rescan to take again.
+    private func finish(_ items: [Item]) {
+        let started = ContinuousClock.now
+        var written: [Item] = []
+        for item in items {
+            do {
+                try item.file.write()
+                logger.log(.info, item.event, pairs: item.fields + [("outbox", item.file.name)])
+                written.append(item)
+            } catch {
+                logger.error("outbox.write_failed", ["agency": item.pending.agency, "file_id": item.logID, "error": "\(error)"])
+            }
+        }
+        let wrote = ContinuousClock.now
+        guard let any = written.first else { return }
+        do {
+            // Receipts and reports are on disk before any claimed file goes.
+            try any.file.directory.syncFilesystem()
+        } catch {
+            logger.error("outbox.sync_failed", ["error": "\(error)"])
+            return
+        }
+        let synced = ContinuousClock.now
+        for item in written {
+            do {
+                try item.processing.remove(item.pending.name)
+            } catch {
+                logger.error("processing.remove_failed", ["agency": item.pending.agency, "file_id": item.logID, "error": "\(error)"])
+            }
+        }
+        logger.debug("ingest.receipts", ["files": items.count, "write_ms": IngestService.milliseconds(wrote - started),
+                                         "sync_ms": IngestService.milliseconds(synced - wrote),
+                                         "remove_ms": IngestService.milliseconds(ContinuousClock.now - synced)])
+    }
+}

@@ -58,9 +58,17 @@ struct ReferralFacts: Codable, Equatable {
 
     static func context(_ number: CaseNumber) -> String { "x_case.facts/\(number)" }
 
+    /// Sealed as JSON written by `JSONValue` (one per stored referral: Foundation's
+    /// `JSONEncoder` cost more than the sealing); `open` reads it with `JSONDecoder`.
     func sealed(_ tx: VaultTransaction, for number: CaseNumber) throws -> [UInt8] {
-        let plain = try JSONEncoder().encode(self)
-        return try tx.seal(SecretBytes(copying: Array(plain)), context: Self.context(number))
+        var object = JSONObject()
+        object.set("bme", .bool(bme))
+        object.set("lgbtq", .bool(lgbtq))
+        object.set("disabled", .bool(disabled))
+        object.set("male", .bool(male))
+        object.set("aged16to17", .bool(aged16to17))
+        object.set("children", .number(Double(children)))
+        return try tx.seal(SecretBytes(copying: JSONValue.object(object).canonicalBytes), context: Self.context(number))
     }
 
     static func open(_ tx: VaultTransaction, _ sealed: [UInt8], for number: CaseNumber) throws -> ReferralFacts {

@@ -62,10 +62,12 @@ public enum BlindIndex {
 
     /// Whether `dob` is a real calendar date written `YYYY-MM-DD`.
     static func isValidDate(_ dob: String) -> Bool {
-        let parts = dob.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              dob.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2d }),
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), (1...12).contains(m), d >= 1 else { return false }
+        let b = Array(dob.utf8)
+        guard b.count == 10, b[4] == 0x2D, b[7] == 0x2D,
+              [0, 1, 2, 3, 5, 6, 8, 9].allSatisfy({ (0x30...0x39).contains(b[$0]) }) else { return false }
+        func number(_ range: Range<Int>) -> Int { range.reduce(0) { $0 * 10 + Int(b[$1] - 0x30) } }
+        let y = number(0..<4), m = number(5..<7), d = number(8..<10)
+        guard (1...12).contains(m), d >= 1 else { return false }
         let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
         let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
         return d <= days

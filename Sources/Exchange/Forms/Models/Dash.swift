@@ -107,3 +107,61 @@ public struct DashScore: Equatable, Sendable {
         threshold = thresholds.visibleHighRisk
     }
 }
+
+// MARK: - Decoding a validated form
+
+extension Dash {
+    /// As the synthesized conformance, except that a form's tree (`JSONValueDecoder`)
+    /// gives its 24 answers straight from the parsed object: through the generic
+    /// dictionary and keyed-container path they were a third of validating a referral.
+    /// `DecoderAgreementTests` checks that both paths give equal models.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        if let tree = decoder as? TreeDecoder, let answers = tree.value.object?["answers"].flatMap(Answer.dictionary) {
+            self.answers = answers
+        } else {
+            answers = try c.decode([String: Answer].self, forKey: .answers)
+        }
+        q14ThreatenedToKill = try c.decodeIfPresent([String].self, forKey: .q14ThreatenedToKill)
+        q18HurtOthers = try c.decodeIfPresent([String].self, forKey: .q18HurtOthers)
+        q21Problems = try c.decodeIfPresent([String].self, forKey: .q21Problems)
+        q23Breaches = try c.decodeIfPresent([String].self, forKey: .q23Breaches)
+        q24CriminalHistory = try c.decodeIfPresent([String].self, forKey: .q24CriminalHistory)
+        otherRelevantInformation = try c.decodeIfPresent(String.self, forKey: .otherRelevantInformation)
+        willingToEngage = try c.decodeIfPresent(String.self, forKey: .willingToEngage)
+        abuserOccupationAccessToWeapons = try c.decodeIfPresent(String.self, forKey: .abuserOccupationAccessToWeapons)
+        victimPriorities = try c.decodeIfPresent(String.self, forKey: .victimPriorities)
+        reasonableGroundsForReferral = try c.decodeIfPresent(Bool.self, forKey: .reasonableGroundsForReferral)
+        referralMade = try c.decodeIfPresent(Bool.self, forKey: .referralMade)
+        risksToChildren = try c.decodeIfPresent(Bool.self, forKey: .risksToChildren)
+        childrenReferralMade = try c.decodeIfPresent(Bool.self, forKey: .childrenReferralMade)
+        childrenReferralDate = try c.decodeIfPresent(CalendarDate.self, forKey: .childrenReferralDate)
+        signedBy = try c.decodeIfPresent(String.self, forKey: .signedBy)
+        signedDate = try c.decodeIfPresent(CalendarDate.self, forKey: .signedDate)
+    }
+}
+
+extension Dash.Answer {
+    /// The answers object read directly, or nil if any member is not what the synthesized
+    /// decoding would accept without error (the caller then takes that path, errors and all).
+    static func dictionary(_ value: JSONValue) -> [String: Dash.Answer]? {
+        guard let object = value.object else { return nil }
+        var answers: [String: Dash.Answer] = [:]
+        answers.reserveCapacity(object.members.count)
+        for (key, member) in object.members {
+            guard let fields = member.object, let answer = fields["answer"]?.string.flatMap(Dash.Response.init(rawValue:)),
+                  let comment = optionalString(fields["comment"]), let source = optionalString(fields["source"]) else { return nil }
+            answers[key] = Dash.Answer(answer: answer, comment: comment, source: source)
+        }
+        return answers
+    }
+
+    /// `.some(nil)` for absent or null, `.some(text)` for a string, nil for anything else.
+    private static func optionalString(_ value: JSONValue?) -> String?? {
+        switch value {
+        case nil, .null?: return .some(nil)
+        case let .string(text)?: return .some(text)
+        default: return nil
+        }
+    }
+}

@@ -29,6 +29,16 @@ public struct JSONPath: Hashable, Sendable, CustomStringConvertible {
         return copy
     }
 
+    /// Descends into member `key` in place (a walk that copies the path only when it
+    /// reports a problem; `pop()` climbs back).
+    mutating func push(_ key: String) { components.append(.key(key)) }
+
+    /// Descends into index `index` in place.
+    mutating func push(index: Int) { components.append(.index(index)) }
+
+    /// Climbs back out of the last `push`.
+    mutating func pop() { components.removeLast() }
+
     /// `$`, then `.name`, `["name"]` or `[n]` per component.
     public var description: String {
         var out = "$"

@@ -71,6 +71,13 @@ func optional(_ name: String, _ shape: Shape) -> Fields.Field { .init(name: name
 extension Shape {
     /// Appends every way `value` at `path` departs from this shape to `problems`.
     func check(_ value: JSONValue, at path: JSONPath, into problems: inout [FormProblem]) {
+        var walk = path
+        check(value, at: &walk, into: &problems)
+    }
+
+    /// The walk itself: `path` is extended and restored in place, once per member, rather
+    /// than copied for every field of every form.
+    private func check(_ value: JSONValue, at path: inout JSONPath, into problems: inout [FormProblem]) {
         switch self {
         case let .text(max, nonEmpty):
             guard case let .string(s) = value else { return problems.append(.init(path, .wrongType, "must be a string")) }
@@ -107,7 +114,11 @@ extension Shape {
         case let .list(element, min, unique):
             guard case let .array(items) = value else { return problems.append(.init(path, .wrongType, "must be an array")) }
             if items.count < min { problems.append(.init(path, .tooFewItems, "must have at least \(min) item\(min == 1 ? "" : "s")")) }
-            for (i, item) in items.enumerated() { element.check(item, at: path.appending(index: i), into: &problems) }
+            for (i, item) in items.enumerated() {
+                path.push(index: i)
+                element.check(item, at: &path, into: &problems)
+                path.pop()
+            }
             if unique {
                 // Only strings are ever required to be distinct here; a set keeps a
                 // hostile array of a million items linear.
@@ -122,7 +133,9 @@ extension Shape {
             guard case let .object(object) = value else { return problems.append(.init(path, .wrongType, "must be an object")) }
             for (key, member) in object.members {
                 if let field = fields.field(key) {
-                    field.shape.check(member, at: path.appending(key), into: &problems)
+                    path.push(key)
+                    field.shape.check(member, at: &path, into: &problems)
+                    path.pop()
                 } else {
                     problems.append(.init(path.appending(key), .unknownField, "unknown field"))
                 }

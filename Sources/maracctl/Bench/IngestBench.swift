@@ -36,6 +36,7 @@ struct IngestBench {
             expected.append("\(receipts)/\(Hex.encode(SHA256.hash(bytes)).prefix(32)).receipt")
             try Data(bytes).write(to: URL(fileURLWithPath: "\(staging)/form-\(i).json"))
         }
+        let cpuBefore = daemon.cpuSeconds()
         let start = ContinuousClock.now
         for i in 0..<forms { rename("\(staging)/form-\(i).json", "\(inbox)/form-\(i).json") }
         // Cheap to poll, so the measuring does not take CPU from the daemon measured: one
@@ -47,6 +48,7 @@ struct IngestBench {
             return present == forms
         }
         let throughput = Double(forms) / (ContinuousClock.now - start).seconds
+        let daemonCPU = daemon.cpuSeconds() - cpuBefore
 
         // Latency: one file at a time, 20 ms apart.
         var latencies: [Double] = []
@@ -78,11 +80,12 @@ struct IngestBench {
 
         let receiptBytes = (try? FileManager.default.contentsOfDirectory(atPath: receipts))?.first
             .flatMap { FileManager.default.contents(atPath: receipts + "/" + $0)?.count } ?? 800
-        let fileRate = try RawFilePipeline.rate(forms: forms, formBytes: sizes / forms, receiptBytes: receiptBytes,
-                                                directory: scratch.path + "/raw-files", batch: 256)
+        let (fileRate, fileCPU) = try RawFilePipeline.rate(forms: forms, formBytes: sizes / forms, receiptBytes: receiptBytes,
+                                                           directory: scratch.path + "/raw-files", batch: 256)
 
         latencies.sort()
-        report.figures += [("raw_file_pipeline_per_s", fileRate), ("receipt_bytes", Double(receiptBytes))]
+        report.figures += [("raw_file_pipeline_per_s", fileRate), ("receipt_bytes", Double(receiptBytes)),
+                           ("daemon_cpu_us_per_form", daemonCPU / Double(forms) * 1e6), ("raw_file_cpu_us_per_form", fileCPU / Double(forms) * 1e6)]
         report.figures += [
             ("forms", Double(forms)), ("form_bytes", Double(sizes / forms)),
             ("ingest_forms_per_s", throughput), ("raw_put_per_s", rawRate),
@@ -91,10 +94,12 @@ struct IngestBench {
         ]
         report.ratios.append(("ingest_vs_raw_put", throughput / rawRate))
         report.ratios.append(("ingest_vs_raw_files", throughput / fileRate))
+        report.ratios.append(("raw_file_cpu_vs_daemon_cpu", fileCPU / daemonCPU))
         report.notes.append("ingest: rename into the inbox to the last signed receipt on disk (claim, validate, store, log, receipt, syncfs, unlink)")
         report.notes.append("raw: Vault.put of the same number of same-size payloads, 256 per transaction, no files, no validation")
         report.notes.append("raw files: the same files renamed into a directory, each read, a receipt-sized file written (temporary, rename), "
                             + "one syncfs per 256, each unlinked: the filesystem work alone, no validation, crypto or database")
+        report.notes.append("cpu: the daemon's user+system time over the throughput run (every thread), and the raw file pipeline's (one thread, in this process)")
         return report
     }
 
@@ -138,6 +143,16 @@ final class DaemonProcess {
         }
     }
 
+    /// User and system CPU time the daemon has used so far, all threads, in seconds
+    /// (`/proc/<pid>/stat`, fields 14 and 15).
+    func cpuSeconds() -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")  // from field 3, the state
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     /// `VmHWM` from `/proc/<pid>/status`, in MiB.
     func peakResidentMiB() -> Double {
         guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
@@ -159,12 +174,14 @@ final class DaemonProcess {
 /// receipt-sized file written to a temporary name and renamed, one `syncfs`, each inbox
 /// file unlinked.
 enum RawFilePipeline {
-    static func rate(forms: Int, formBytes: Int, receiptBytes: Int, directory: String, batch: Int) throws -> Double {
+    /// Files per second, and the CPU seconds (user and system) the pipeline used.
+    static func rate(forms: Int, formBytes: Int, receiptBytes: Int, directory: String, batch: Int) throws -> (Double, Double) {
         let staging = directory + "/staging", inbox = directory + "/inbox", outbox = directory + "/outbox"
         for path in [directory, staging, inbox, outbox] { mkdir(path, 0o700) }
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let form = [UInt8](repeating: 0x20, count: formBytes), receipt = [UInt8](repeating: 0x30, count: receiptBytes)
         for i in 0..<forms { _ = FileManager.default.createFile(atPath: "\(staging)/f\(i)", contents: Data(form)) }
+        let cpuBefore = cpuSeconds()
         let start = ContinuousClock.now
         for i in 0..<forms { rename("\(staging)/f\(i)", "\(inbox)/f\(i)") }
         let sync = open(outbox, O_RDONLY | O_DIRECTORY)
@@ -184,6 +201,13 @@ enum RawFilePipeline {
             _ = csystem_syncfs(sync)
             for i in range { unlink("\(inbox)/f\(i)") }
         }
-        return Double(forms) / (ContinuousClock.now - start).seconds
+        return (Double(forms) / (ContinuousClock.now - start).seconds, cpuSeconds() - cpuBefore)
+    }
+
+    /// This process's user and system CPU time, in seconds.
+    private static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)  // the process: nothing else runs in it meanwhile
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 }

@@ -111,6 +111,30 @@ final class ReceiptStage: @unchecked Sendable {
         }
     }
 
+    /// Threads that remove a batch's claimed files. Removing a synced file waits on the
+    /// device (ext4 mounted with `discard` and no journal discards its blocks before
+    /// `unlink` returns) outside the directory's lock, so a few removers overlap those
+    /// waits: 4 threads remove a synced 5 KiB file in about 70 µs where one takes about
+    /// 100 µs (`docs/performance.md`).
+    static let removers = 4
+
+    /// Runs `body` on every item, shared among `threads` threads (this one included);
+    /// returns when all are done.
+    static func inParallel<T: Sendable>(_ items: [T], threads: Int, _ body: @escaping @Sendable (T) -> Void) {
+        let count = min(threads, items.count)
+        guard count > 1 else { return items.forEach(body) }
+        let done = DispatchGroup()
+        for k in 1..<count {
+            done.enter()
+            Thread {
+                for i in stride(from: k, to: items.count, by: count) { body(items[i]) }
+                done.leave()
+            }.start()
+        }
+        for i in stride(from: 0, to: items.count, by: count) { body(items[i]) }
+        done.wait()
+    }
+
     /// Writes, syncs, removes. A file whose receipt could not be written, or every file of
     /// the batch if the sync fails, stays claimed for the next rescan to take again.
     private func finish(_ items: [Item]) {
@@ -135,7 +159,7 @@ final class ReceiptStage: @unchecked Sendable {
             return
         }
         let synced = ContinuousClock.now
-        for item in written {
+        Self.inParallel(written, threads: Self.removers) { [logger] item in
             do {
                 try item.processing.remove(item.pending.name)
             } catch {

@@ -142,6 +142,8 @@ final class Supervisor {
                 ingest.process(announced, settle: nil)
                 ingest.process(scanned, settle: config.inbox.settleSeconds)
             }
+            // Nothing more to take now: store the batch still being validated.
+            if queue.isEmpty { ingest.flush() }
             checkpoints.publishIfDue(recipients: igOutboxes)
             if Date() >= nextRescan {
                 do { try refreshAgencies() } catch { logger.error("agencies.refresh_failed", ["error": "\(error)"]) }

@@ -46,6 +46,16 @@ public struct AcceptedForm: Equatable, Sendable {
     public let receivedAt: Date
 }
 
+/// Submissions validated ahead of the transaction that stores them (`Marac.validate`).
+public struct ValidatedBatch: Sendable {
+    /// The submissions, in order.
+    public let submissions: [Submission]
+    /// The day they were received (validation's context, and the stored date).
+    let received: CalendarDate
+    /// Each submission's verdict.
+    let validations: [Result<ValidatedForm, FormRejection>]
+}
+
 extension Marac {
     /// Validates and stores `submissions` in one transaction (group commit): each is
     /// either stored with its case link and collection log entry, or rejected with every
@@ -56,16 +66,28 @@ extension Marac {
     /// With `quarantining`, a rejected file's bytes are kept encrypted in quarantine in the
     /// same transaction (idempotently), so the caller may then remove it from the inbox.
     public func submit(_ submissions: [Submission], quarantining: Bool = false) throws -> [SubmissionOutcome] {
-        // Validation needs nothing from the database: it runs before the transaction, on
-        // every core, so the vault is held only while forms are stored.
+        try submit(validate(submissions), quarantining: quarantining)
+    }
+
+    /// Validates `submissions` for `submit(_:quarantining:)` with a `ValidatedBatch`.
+    /// Validation needs nothing from the database: it runs before the transaction, on
+    /// every core, so the vault is held only while forms are stored; and a caller may
+    /// validate one batch while the previous one is stored.
+    public func validate(_ submissions: [Submission]) -> ValidatedBatch {
         let received = CalendarDate(vault.currentTime)
-        let validations = FormValidator.validate(submissions.map {
+        return ValidatedBatch(submissions: submissions, received: received, validations: FormValidator.validate(submissions.map {
             ($0.bytes, ValidationContext(agency: $0.agency, received: received, thresholds: settings.thresholds,
                                          legalBases: settings.legalBases, maxBytes: settings.maxFormBytes))
-        })
+        }))
+    }
+
+    /// As `submit(_:quarantining:)`, for a batch already validated (`validate(_:)`); its
+    /// forms are received on the day they were validated.
+    public func submit(_ validated: ValidatedBatch, quarantining: Bool = false) throws -> [SubmissionOutcome] {
+        let received = validated.received
         return try vault.transaction { tx in
             let batch = BatchLookups(tx)
-            return try zip(submissions, validations).map { submission, validation in
+            return try zip(validated.submissions, validated.validations).map { submission, validation in
                 let outcome = try accept(submission, validation, received: received, batch)
                 guard quarantining, case let .rejected(rejection, nil) = outcome else { return outcome }
                 let record = try quarantine(submission.bytes, from: submission.agency, reason: "rejected",

@@ -30,6 +30,8 @@ final class IngestService {
     private var reportedUnreadable = Set<FileIdentity>()
     /// Writes receipts, syncs and removes claimed files, on its own thread.
     private let stage: ReceiptStage
+    /// The batch taken last, validated on other threads while the one before is stored.
+    private var validating: Validation?
 
     init(marac: Marac, config: Configuration, logger: Logger) {
         self.marac = marac
@@ -38,11 +40,27 @@ final class IngestService {
         stage = ReceiptStage(logger: logger)
     }
 
-    /// Finishes the batches handed to the receipt stage and ends its thread (SIGTERM).
-    func stop() { stage.stop() }
+    /// Stores the batch being validated, finishes the batches handed to the receipt stage
+    /// and ends its thread (SIGTERM).
+    func stop() {
+        flush()
+        stage.stop()
+    }
 
-    /// Applies a reloaded configuration (thresholds, limits, batch size).
+    /// Stores the batch being validated, if any: when nothing else is waiting, so a lone
+    /// file is never held back for a next batch.
+    func flush() {
+        guard let batch = validating else { return }
+        validating = nil
+        store(batch)
+    }
+
+
+
+    /// Applies a reloaded configuration (thresholds, limits, batch size); a batch already
+    /// validated under the old one is stored first.
     func reconfigure(marac: Marac, config: Configuration) {
+        flush()
         self.marac = marac
         self.config = config
     }
@@ -93,9 +111,11 @@ final class IngestService {
     }
 
     /// The names waiting in every open processing directory (first: they were claimed
-    /// earlier) and inbox, for the start-up scan and rescans. A claimed file the receipt
-    /// stage has not finished with is not one: it is stored already.
+    /// earlier) and inbox, for the start-up scan and rescans. The batch being validated is
+    /// stored first, and a claimed file the receipt stage has not finished with is not
+    /// one: so no file is taken twice.
     func scan() -> [Pending] {
+        flush()
         var found: [Pending] = []
         let inFlight = stage.inFlight
         for (agency, inbox) in inboxes.sorted(by: { $0.key < $1.key }) {
@@ -111,7 +131,7 @@ final class IngestService {
     }
 
     /// A file read from the processing directory.
-    private struct Taken {
+    private struct Taken: Sendable {
         let agency: String
         /// Its name in the processing directory.
         let held: FileName
@@ -139,6 +159,9 @@ final class IngestService {
     /// Files not taken (still being written, or waiting on the Marac's set-up such as a
     /// missing Idva) stay where they are, in the inbox or the processing directory, for
     /// the next rescan.
+    ///
+    /// The files taken are validated on other threads while the batch taken before them
+    /// is stored here; `flush()` stores the last one.
     func process(_ batch: [Pending], settle: Double?) {
         let started = ContinuousClock.now
         guard !batch.isEmpty else { return }
@@ -162,12 +185,22 @@ final class IngestService {
                                                    "error": "\(error)"])
             }
         }
-        guard !taken.isEmpty else { return }
+        let previous = validating
+        validating = taken.isEmpty ? nil : Validation(taken: taken, marac: marac, takeTime: ContinuousClock.now - started)
+        if let previous { store(previous) }
+    }
+
+    /// Stores a validated batch in one transaction, signs its receipts, and hands it to
+    /// the receipt stage.
+    private func store(_ batch: Validation) {
+        let started = ContinuousClock.now
+        let taken = batch.taken
+        let validated = batch.wait()
         let read = ContinuousClock.now
 
         let outcomes: [SubmissionOutcome?]
         do {
-            outcomes = try marac.submit(taken.map { Submission(bytes: $0.bytes, agency: $0.agency) }, quarantining: true)
+            outcomes = try marac.submit(validated, quarantining: true)
         } catch {
             // Something refuses the whole batch (a referral while no Idva is active, say):
             // one at a time, so the rest are not held up; the refused stay held.
@@ -201,9 +234,35 @@ final class IngestService {
         stage.hand(items)
         // Where a batch's time goes, for an operator tuning `ingest.maxBatchFiles`; the
         // receipt stage logs its part as `ingest.receipts`.
-        logger.debug("ingest.batch", ["files": taken.count, "duration_ms": Self.milliseconds(ContinuousClock.now - started),
-                                      "take_ms": Self.milliseconds(read - started), "store_ms": Self.milliseconds(stored - read),
-                                      "sign_ms": Self.milliseconds(signed - stored), "wait_ms": Self.milliseconds(ContinuousClock.now - signed)])
+        logger.debug("ingest.batch", ["files": taken.count, "take_ms": Self.milliseconds(batch.takeTime),
+                                      "validated_wait_ms": Self.milliseconds(read - started), "store_ms": Self.milliseconds(stored - read),
+                                      "sign_ms": Self.milliseconds(signed - stored), "hand_wait_ms": Self.milliseconds(ContinuousClock.now - signed)])
+    }
+
+    /// A batch taken from the processing directories and being validated on other
+    /// threads (validation is pure: the bytes and the Marac's settings, nothing else).
+    private final class Validation: @unchecked Sendable {
+        let taken: [Taken]
+        /// How long taking it took.
+        let takeTime: Duration
+        private var result: ValidatedBatch?  // set before `done` is signalled, read after
+        private let done = DispatchSemaphore(value: 0)
+
+        init(taken: [Taken], marac: Marac, takeTime: Duration) {
+            self.taken = taken
+            self.takeTime = takeTime
+            let submissions = taken.map { Submission(bytes: $0.bytes, agency: $0.agency) }
+            DispatchQueue.global().async { [self] in
+                result = marac.validate(submissions)
+                done.signal()
+            }
+        }
+
+        /// The verdicts, once validation is done (called once).
+        func wait() -> ValidatedBatch {
+            done.wait()
+            return result!
+        }
     }
 
     /// The receipt (signed) or report for `item`, and the line to log once it is written.

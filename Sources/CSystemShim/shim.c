@@ -7,6 +7,7 @@
 #include "CSystemShim.h"
 
 const int csystem_O_PATH = O_PATH;
+const int csystem_O_TMPFILE = O_TMPFILE;
 
 int csystem_syncfs(int fd) { return syncfs(fd); }
 

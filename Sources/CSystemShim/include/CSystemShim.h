@@ -21,6 +21,9 @@ int csystem_syncfs(int fd);
 // O_PATH is defined only under _GNU_SOURCE too; shim.c exports its value.
 extern const int csystem_O_PATH;
 
+// O_TMPFILE likewise (an unnamed file in a directory, named later with linkat(2)).
+extern const int csystem_O_TMPFILE;
+
 // struct ucred (for SO_PEERCRED) is declared only under _GNU_SOURCE; shim.c reads it.
 // The uid the kernel recorded for a Unix socket's peer when it connected: 0 or -1.
 int csystem_peer_uid(int fd, unsigned int *uid);

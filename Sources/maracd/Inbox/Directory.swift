@@ -82,30 +82,62 @@ final class Directory: Sendable {
         self.path = path
     }
 
-    /// Writes `bytes` to `name` atomically: a temporary name in the same directory, then a
-    /// rename over `name`. Not fsynced here: the caller syncs the filesystem once per batch.
+    /// Writes `bytes` to `name` atomically, replacing any file of that name. Not fsynced
+    /// here: the caller syncs the filesystem once per batch.
+    ///
+    /// An unnamed file is made in this directory (`O_TMPFILE`), written, and then named
+    /// with `linkat`: it appears whole or not at all, a crash leaves nothing behind, and
+    /// the directory gets one entry instead of a temporary name made, renamed and removed
+    /// (a receipts directory holds thousands). If `name` is taken, the unnamed file gets a
+    /// temporary name and is renamed over it; without `O_TMPFILE` (some filesystems), a
+    /// temporary file is written and renamed.
     func writeAtomically(_ name: String, _ bytes: [UInt8], mode: mode_t) throws {
-        let temporary = ".tmp-\(UInt64.random(in: 0...UInt64.max))"
-        let out = try syscall("openat") {
-            openat(fd, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+        let unnamed = openat(fd, ".", csystem_O_TMPFILE | O_WRONLY | O_CLOEXEC, mode)
+        guard unnamed >= 0 else {
+            guard errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL else { throw SystemError(call: "openat(O_TMPFILE)", errno: errno) }
+            return try writeThroughTemporary(name, bytes, mode: mode)
         }
-        do {
-            defer { close(out) }  // once: a second close could close another thread's new descriptor
-            try syscall("fchmod") { fchmod(out, mode) }
-            var offset = 0
-            while offset < bytes.count {
-                let n = try syscall("write") { bytes.withUnsafeBytes { write(out, $0.baseAddress! + offset, $0.count - offset) } }
-                offset += n
-            }
-        } catch {
-            unlinkat(fd, temporary, 0)
-            throw error
-        }
+        defer { close(unnamed) }
+        try Self.fill(unnamed, bytes, mode: mode)
+        let source = "/proc/self/fd/\(unnamed)"
+        if linkat(AT_FDCWD, source, fd, name, AT_SYMLINK_FOLLOW) == 0 { return }
+        guard errno == EEXIST else { throw SystemError(call: "linkat", errno: errno) }
+        let temporary = Self.temporaryName()
+        try syscall("linkat") { linkat(AT_FDCWD, source, fd, temporary, AT_SYMLINK_FOLLOW) }
         do {
             try syscall("renameat") { renameat(fd, temporary, fd, name) }
         } catch {
             unlinkat(fd, temporary, 0)
             throw error
+        }
+    }
+
+    /// A temporary file in this directory, written, then renamed over `name`.
+    private func writeThroughTemporary(_ name: String, _ bytes: [UInt8], mode: mode_t) throws {
+        let temporary = Self.temporaryName()
+        let out = try syscall("openat") {
+            openat(fd, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+        }
+        do {
+            defer { close(out) }  // once: a second close could close another thread's new descriptor
+            try Self.fill(out, bytes, mode: mode)
+            try syscall("renameat") { renameat(fd, temporary, fd, name) }
+        } catch {
+            unlinkat(fd, temporary, 0)
+            throw error
+        }
+    }
+
+    /// `.tmp-<random>`: the names `Outbox` removes at start-up.
+    private static func temporaryName() -> String { ".tmp-\(UInt64.random(in: 0...UInt64.max))" }
+
+    /// Sets `mode` (whatever the umask) and writes all of `bytes`.
+    private static func fill(_ out: Int32, _ bytes: [UInt8], mode: mode_t) throws {
+        try syscall("fchmod") { fchmod(out, mode) }
+        var offset = 0
+        while offset < bytes.count {
+            let n = try syscall("write") { bytes.withUnsafeBytes { write(out, $0.baseAddress! + offset, $0.count - offset) } }
+            offset += n
         }
     }
 

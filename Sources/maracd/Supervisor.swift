@@ -141,6 +141,8 @@ final class Supervisor {
                 waiting.subtract(batch)
                 ingest.process(announced, settle: nil)
                 ingest.process(scanned, settle: config.inbox.settleSeconds)
+                // Readers first: while clients are served, ingest runs one stage at a time.
+                if control.isServing { ingest.finishInFlight() }
             }
             // Nothing more to take now: store the batch still being validated.
             if queue.isEmpty { ingest.flush() }

@@ -55,6 +55,14 @@ final class IngestService {
         store(batch)
     }
 
+    /// Stores the batch being validated and waits until the receipt stage has finished
+    /// every batch: one stage at a time, leaving the other core to the control socket's
+    /// readers while clients are served (`docs/performance.md`).
+    func finishInFlight() {
+        flush()
+        stage.drain()
+    }
+
 
 
     /// Applies a reloaded configuration (thresholds, limits, batch size); a batch already

@@ -18,6 +18,7 @@ final class RunLocalTests: XCTestCase {
         process.environment = environment
         process.currentDirectoryURL = repository
         let log = root.appendingPathExtension("log")
+        defer { try? FileManager.default.removeItem(at: log) }  // beside the root, so not removed with it
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.standardError = try FileHandle(forWritingTo: log)
         process.standardOutput = FileHandle.nullDevice

@@ -30,6 +30,12 @@ final class CMSInteropTests: XCTestCase {
         let text = String(decoding: printed.stdout, as: UTF8.self)
         XCTAssertTrue(text.contains("ecdsa-with-SHA256"), "signature algorithm is ECDSA with SHA-256")
         XCTAssertTrue(text.contains("sha256"), "digest algorithm is SHA-256")
+        // The signed attributes the format names (docs/vault-format.md), and no S/MIME
+        // capabilities list: a receipt advertises no ciphers to anyone.
+        for attribute in ["contentType", "signingTime", "messageDigest"] {
+            XCTAssertTrue(text.contains("object: \(attribute)"), attribute)
+        }
+        XCTAssertFalse(text.contains("SMIMECapabilities") || text.contains("S/MIME Capabilities"), text)
 
         // Detached: the CLI verifies against the content given separately.
         try tool.write("detached.der", try CMS.sign(content, signer: certificate, key: key, detached: true))

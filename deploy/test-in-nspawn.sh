@@ -113,6 +113,8 @@ for i in $(seq 50); do [ -f /var/lib/maracd/outbox/police/receipts/$id.receipt ]
 systemctl stop maracd
 [ "$(systemctl show -p Result --value maracd)" = success ] || fail "stop after the rotation"
 journalctl -u maracd --no-pager | grep -q tampered && fail "tampered after the rotation"
+# The sandbox must not refuse the runtime anything it asks for (libdispatch's worker priority).
+journalctl -b -u maracd --no-pager | grep -q "Failed to set thread priority" && fail "the sandbox refused a worker thread's priority"
 systemd-analyze security maracd --no-pager | tail -1
 journalctl -u maracd --no-pager | tail -n 20
 echo "RESULT: PASS"

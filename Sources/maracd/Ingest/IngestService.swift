@@ -260,7 +260,7 @@ final class IngestService {
             self.taken = taken
             self.takeTime = takeTime
             let submissions = taken.map { Submission(bytes: $0.bytes, agency: $0.agency) }
-            DispatchQueue.global().async { [self] in
+            Parallel.start { [self] in
                 result = marac.validate(submissions)
                 done.signal()
             }

@@ -1,3 +1,4 @@
+import Exchange
 import Foundation
 import Glibc
 
@@ -118,23 +119,6 @@ final class ReceiptStage: @unchecked Sendable {
     /// 100 µs (`docs/performance.md`).
     static let removers = 4
 
-    /// Runs `body` on every item, shared among `threads` threads (this one included);
-    /// returns when all are done.
-    static func inParallel<T: Sendable>(_ items: [T], threads: Int, _ body: @escaping @Sendable (T) -> Void) {
-        let count = min(threads, items.count)
-        guard count > 1 else { return items.forEach(body) }
-        let done = DispatchGroup()
-        for k in 1..<count {
-            done.enter()
-            Thread {
-                for i in stride(from: k, to: items.count, by: count) { body(items[i]) }
-                done.leave()
-            }.start()
-        }
-        for i in stride(from: 0, to: items.count, by: count) { body(items[i]) }
-        done.wait()
-    }
-
     /// Writes, syncs, removes. A file whose receipt could not be written, or every file of
     /// the batch if the sync fails, stays claimed for the next rescan to take again.
     private func finish(_ items: [Item]) {
@@ -159,7 +143,8 @@ final class ReceiptStage: @unchecked Sendable {
             return
         }
         let synced = ContinuousClock.now
-        Self.inParallel(written, threads: Self.removers) { [logger] item in
+        Parallel.forEach(written.count, threads: Self.removers) { [logger, written] i in
+            let item = written[i]
             do {
                 try item.processing.remove(item.pending.name)
             } catch {

@@ -107,15 +107,16 @@ public enum FormValidator {
 extension FormValidator {
     /// Validates each file in its context, spread over the machine's cores; the results
     /// are in the order given. (Validation is pure: no shared state, no I/O.) Each file
-    /// is one iteration, which Dispatch hands to whichever thread is free next: a fixed
-    /// share per thread left the caller idle whenever the other core was busy with
-    /// something else (the daemon's receipt stage).
+    /// goes to whichever thread is free next: a fixed share per thread left the caller
+    /// idle whenever the other core was busy with something else (the daemon's receipt
+    /// stage).
     public static func validate(_ files: [([UInt8], ValidationContext)]) -> [Result<ValidatedForm, FormRejection>] {
-        guard files.count > 1, ProcessInfo.processInfo.activeProcessorCount > 1 else { return files.map { validate($0.0, in: $0.1) } }
+        let threads = ProcessInfo.processInfo.activeProcessorCount
+        guard files.count > 1, threads > 1 else { return files.map { validate($0.0, in: $0.1) } }
         let results = UnsafeMutableBufferPointer<Result<ValidatedForm, FormRejection>>.allocate(capacity: files.count)
         defer { results.deinitialize().deallocate() }
-        nonisolated(unsafe) let slots = results  // each iteration writes its own index
-        DispatchQueue.concurrentPerform(iterations: files.count) { i in
+        nonisolated(unsafe) let slots = results  // each index is written once, by one thread
+        Parallel.forEach(files.count, threads: threads) { i in
             (slots.baseAddress! + i).initialize(to: validate(files[i].0, in: files[i].1))
         }
         return Array(results)

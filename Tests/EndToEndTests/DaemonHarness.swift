@@ -13,14 +13,14 @@ final class DaemonHarness {
     static let agencies = [("police", "police"), ("health", "health"), ("children", "childrens-services"),
                            ("housing", "housing"), ("probation", "probation"), ("idva", "idva")]
 
-    init(extraConfig: String = "") throws {
+    init(extraConfig: String = "", agencies: [(String, String)] = DaemonHarness.agencies) throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("maracd-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         state = root.appendingPathComponent("state")
         configPath = root.appendingPathComponent("maracd.json")
         logPath = root.appendingPathComponent("maracd.log")
         try Self.ctl(["init", "--state", state.path, "--name", "maracd e2e"])
-        for (id, kind) in Self.agencies {
+        for (id, kind) in agencies {
             try Self.ctl(["agency", "add", id, "--kind", kind, "--name", "Test \(id)", "--state", state.path])
         }
         try writeConfig(extraConfig)

@@ -57,6 +57,31 @@ final class ReceiptStageTests: XCTestCase {
         try assertEachReceiptedOnce(forms)
     }
 
+    /// A batch the Marac refuses as a whole (a referral while there is no Idva) is stored
+    /// one form at a time from the verdicts already reached: the invalid form gets its
+    /// report, the referral waits claimed, and is taken once an Idva is registered.
+    func testARefusedBatchIsStoredOneAtATimeAndTheWaitingFormIsTakenLater() throws {
+        daemon = try DaemonHarness(extraConfig: #""inbox": {"rescanIntervalSeconds": 0.2}"#,
+                                   agencies: DaemonHarness.agencies.filter { $0.1 != "idva" })
+        let referral = try RepositoryFixtures.bytes("valid/referral-police.json")
+        let invalid = Array(String(decoding: referral, as: UTF8.self).replacingOccurrences(of: "\"dob\": \"1993-11-13\"", with: "\"dob\": \"2099-01-01\"").utf8)
+        try daemon.start()
+        try dropAll([("referral.json", referral), ("invalid.json", invalid)])
+        try daemon.waitFor("the invalid form's report") { FileManager.default.fileExists(atPath: daemon.report(for: invalid).path) }
+        try daemon.waitFor("the referral to wait") { daemon.log.contains("ingest.waiting") }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: daemon.receipt(for: referral).path))
+        try daemon.waitFor("the invalid form's claimed file to go; the referral waits claimed") {
+            daemon.names(daemon.state.appendingPathComponent("processing/police")).count == 1
+        }
+
+        try DaemonHarness.ctl(["agency", "add", "idva", "--kind", "idva", "--name", "Test idva", "--state", daemon.state.path])
+        try daemon.waitFor("the referral's receipt") { FileManager.default.fileExists(atPath: daemon.receipt(for: referral).path) }
+        XCTAssertEqual(daemon.stop(), 0)
+        XCTAssertEqual(daemon.names(daemon.state.appendingPathComponent("processing/police")), [])
+        XCTAssertEqual(daemon.log.components(separatedBy: "ingest.accepted").count - 1, 1)
+        XCTAssertEqual(daemon.log.components(separatedBy: "ingest.rejected").count - 1, 1)
+    }
+
     /// SIGTERM as the first receipts appear, with batches still to come: the daemon exits
     /// 0 after the stage has finished the batches it stored, and a restart takes the rest
     /// without taking any form twice.

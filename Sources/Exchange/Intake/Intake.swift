@@ -54,6 +54,12 @@ public struct ValidatedBatch: Sendable {
     let received: CalendarDate
     /// Each submission's verdict.
     let validations: [Result<ValidatedForm, FormRejection>]
+
+    /// Each submission as a batch of its own, with its verdict (to store one at a time
+    /// when the whole batch is refused, without validating again).
+    public var one: [ValidatedBatch] {
+        zip(submissions, validations).map { ValidatedBatch(submissions: [$0], received: received, validations: [$1]) }
+    }
 }
 
 extension Marac {

@@ -63,8 +63,6 @@ final class IngestService {
         stage.drain()
     }
 
-
-
     /// Applies a reloaded configuration (thresholds, limits, batch size); a batch already
     /// validated under the old one is stored first.
     func reconfigure(marac: Marac, config: Configuration) {
@@ -212,9 +210,9 @@ final class IngestService {
         } catch {
             // Something refuses the whole batch (a referral while no Idva is active, say):
             // one at a time, so the rest are not held up; the refused stay held.
-            outcomes = taken.map { item in
+            outcomes = zip(taken, validated.one).map { item, alone in
                 do {
-                    return try marac.submit(Submission(bytes: item.bytes, agency: item.agency), quarantining: true)
+                    return try marac.submit(alone, quarantining: true)[0]
                 } catch {
                     logger.warning("ingest.waiting", ["agency": item.agency, "file_id": item.logID, "reason": "\(error)"])
                     return nil

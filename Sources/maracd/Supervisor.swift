@@ -166,8 +166,8 @@ final class Supervisor {
                 nextSweep = Date().addingTimeInterval(3_600)
             }
         }
-        // Stop in reverse order of start: the watcher takes no more events; ingest's last
-        // batch was stored by the loop, and its receipt stage drains (receipts synced,
+        // Stop in reverse order of start: the watcher takes no more events; ingest stores
+        // the batch still being validated and its receipt stage drains (receipts synced,
         // claimed files removed); the vault closes with the process.
         ServiceManager.notify("STOPPING=1")
         control.stop()

@@ -72,18 +72,23 @@ final class ReceiptStage: @unchecked Sendable {
     func drain() {
         condition.lock()
         defer { condition.unlock() }
-        while waiting != nil || working { condition.wait() }
+        waitUntilIdle()
     }
 
     /// Drains, then ends the thread.
     func stop() {
         condition.lock()
-        while waiting != nil || working { condition.wait() }
+        waitUntilIdle()
         let first = !stopping
         stopping = true
         condition.broadcast()
         condition.unlock()
         if first { finished.wait() }
+    }
+
+    /// Waits (holding `condition`) until no batch is waiting or being written.
+    private func waitUntilIdle() {
+        while waiting != nil || working { condition.wait() }
     }
 
     // MARK: - The thread

@@ -33,6 +33,7 @@ let usage = """
                                           the cases, and their documents, you may see
       doc read DOC --basis CODE[,CODE] --reason TEXT
                                           a form, to standard output only; logged with its basis
+                                          and reason (kept for ever in the log: a purpose, never a name)
       audit log [--case C] [--agency A] [--principal NAME] [--operation OP] [--since T] [--until T]
                                           the audit log an IG officer may see (itself logged)
       audit checkpoint [--out FILE]       a signed checkpoint of the log now

@@ -70,24 +70,12 @@ extension CMS {
     }
 
     /// Signs `content` as CMS SignedData, ECDSA P-256 with SHA-256, with signed attributes
-    /// (content type, message digest, signing time; no S/MIME capabilities, which cost a
-    /// fifth of a receipt's signing and advertise nothing a recipient needs) and the
-    /// signer's certificate included.
-    /// `detached` leaves the content out of the message. Returns DER.
+    /// (content type, message digest, signing time; no S/MIME capabilities: a receipt or
+    /// export advertises no ciphers) and the signer's certificate included
+    /// (`SignedDataEncoder`). `detached` leaves the content out of the message. Returns DER.
     public static func sign<D: ContiguousBytes>(_ content: D, signer: Certificate, key: PrivateKey,
                                                 detached: Bool = false) throws -> [UInt8] {
-        try key.require(.p256, for: "CMS signing")
-        guard signer.matches(key) else { throw CryptoError.policyViolation("the key does not match the signer certificate") }
-        let input = try MemoryBIO(copying: content)
-        var flags = UInt32(CMS_BINARY | CMS_PARTIAL | CMS_NOSMIMECAP)
-        if detached { flags |= UInt32(CMS_DETACHED) }
-        OpenSSLErrors.clear()
-        let message = CMSMessage(owning: try OpenSSLErrors.nonNull(CMS_sign(nil, nil, nil, nil, flags), "CMS_sign"))
-        guard CMS_add1_signer(message.pointer, signer.pointer, key.key.pointer, EVP_sha256(), flags) != nil else {
-            throw CryptoError.libraryFailure(operation: "CMS_add1_signer", openSSL: OpenSSLErrors.drain())
-        }
-        try OpenSSLErrors.check(CMS_final(message.pointer, input.pointer, nil, flags), "CMS_final")
-        return try message.derRepresentation()
+        try CMSSigner(key: key, certificate: signer).sign(content, detached: detached)
     }
 
     /// Verifies CMS SignedData (DER or PEM) against `trusted` certificates: every signature

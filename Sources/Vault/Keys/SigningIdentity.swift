@@ -113,7 +113,7 @@ extension Vault {
     public func cmsSigner() throws -> CMSSigner {
         try locked {
             guard let signer else { throw VaultError.noSigningKey }
-            return CMSSigner(key: signer.key, certificate: signer.certificate)
+            return try CMSSigner(key: signer.key, certificate: signer.certificate)
         }
     }
 
@@ -144,15 +144,28 @@ extension Vault {
     }
 }
 
-/// A signing key and its certificate, for CMS SignedData (`Vault.cmsSigner()`). OpenSSL
-/// allows one key to sign on several threads at once (each signature has its own context).
+/// A signing key and its certificate, for CMS SignedData (`Vault.cmsSigner()`). The key
+/// is checked against the certificate once, here; one signer may sign on several threads
+/// at once (each signature has its own OpenSSL context).
 public struct CMSSigner: Sendable {
     let key: PrivateKey
     /// The certificate the signatures verify with.
     public let certificate: Certificate
+    private let encoder: SignedDataEncoder
 
-    /// CMS SignedData over `content` (see `CMS.sign`).
-    public func sign<D: ContiguousBytes>(_ content: D, detached: Bool = false) throws -> [UInt8] {
-        try CMS.sign(content, signer: certificate, key: key, detached: detached)
+    /// Refuses a key that is not P-256 or does not match `certificate`.
+    init(key: PrivateKey, certificate: Certificate) throws {
+        try key.require(.p256, for: "CMS signing")
+        guard certificate.matches(key) else { throw CryptoError.policyViolation("the key does not match the signer certificate") }
+        self.key = key
+        self.certificate = certificate
+        encoder = try SignedDataEncoder(signer: certificate)
+    }
+
+    /// CMS SignedData over `content`, signed now (see `CMS.sign`).
+    public func sign<D: ContiguousBytes>(_ content: D, detached: Bool = false, at signingTime: Date = Date()) throws -> [UInt8] {
+        try content.withUnsafeBytes { bytes in
+            try encoder.encode(bytes, detached: detached, signingTime: signingTime) { try key.signature(for: $0) }
+        }
     }
 }

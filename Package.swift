@@ -24,7 +24,7 @@ let package = Package(
         // System library module map for SQLite 3.
         .systemLibrary(name: "CSQLite"),
         // Encrypted storage, keys and the crypto layer. Knows nothing of forms or meetings.
-        .target(name: "Vault", dependencies: ["CryptoShim", "CSQLite"]),
+        .target(name: "Vault", dependencies: ["CryptoShim", "CSQLite", "CSystemShim"]),
         // Forms, agencies, cases, meetings, access policy. Knows nothing of sockets or files.
         .target(name: "Exchange", dependencies: ["Vault"]),
         // One C module, one job: the variadic Linux process calls (prctl) the daemon uses.

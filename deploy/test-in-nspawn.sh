@@ -76,6 +76,12 @@ rc=0; runuser -u stranger -- maracctl status || rc=$?
 [ "$(systemctl show -p ActiveState --value maracd)" = active ] || fail "not active"
 [ "$(systemctl show -p SubState --value maracd)" = running ] || fail "not running"
 journalctl -u maracd --no-pager | grep -q daemon.started || fail "no daemon.started (READY=1) in the journal"
+# Helper threads run 10 below the daemon's priority: the unit lets them lower it.
+pid=$(systemctl show -p MainPID --value maracd)
+ps -L -o ni=,comm= -p "$pid"
+[ "$(ps -L -o ni=,comm= -p "$pid" | awk '$2 == "maracd-wal" || $2 == "maracd-receipts" { print $1 }' | sort -u)" = 10 ] \
+    || fail "helper threads are not at nice 10"
+[ "$(ps -L -o ni=,comm= -p "$pid" | awk '$2 == "maracd" { print $1 }' | sort -u)" = 0 ] || fail "the main thread is not at nice 0"
 cp /var/tmp/referral.json /var/lib/maracd/inbox/police/.incoming
 chown maracd:maracd /var/lib/maracd/inbox/police/.incoming
 mv /var/lib/maracd/inbox/police/.incoming /var/lib/maracd/inbox/police/referral.json

@@ -14,6 +14,9 @@
 // flag: no core dump, no ptrace by the same uid, /proc/self files owned by root.
 static inline int csystem_set_not_dumpable(void) { return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); }
 
+// prctl(2) again: names the calling thread (15 bytes), as `ps -L` and the journal show it.
+static inline int csystem_set_thread_name(const char *name) { return prctl(PR_SET_NAME, name, 0, 0, 0); }
+
 // syncfs(2) is declared only under _GNU_SOURCE, which a Swift import cannot set; shim.c
 // defines it and forwards. Flushes one filesystem: one call per ingest batch.
 int csystem_syncfs(int fd);

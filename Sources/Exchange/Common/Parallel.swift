@@ -1,7 +1,9 @@
 import Foundation
+import Vault
 
 /// Work shared among a few threads of the daemon's own: validating a batch, removing a
-/// batch's claimed files, validating one batch while another is stored.
+/// batch's claimed files, validating one batch while another is stored. The threads it
+/// starts are helpers, at a lower priority than the caller (`HelperThread`).
 ///
 /// Not Dispatch's worker pool: libdispatch sets each worker thread's priority, which the
 /// systemd unit's sandbox refuses (no `CAP_SYS_NICE`), and it then writes "Failed to set
@@ -18,18 +20,18 @@ public enum Parallel {
         let work: @Sendable () -> Void = { while let i = next.take() { body(i) } }
         for _ in 1..<threads {
             done.enter()
-            Thread {
+            HelperThread.start(name: "maracd-helper") {
                 work()
                 done.leave()
-            }.start()
+            }
         }
         work()
         done.wait()
     }
 
-    /// Runs `body` on a new thread.
+    /// Runs `body` on a new helper thread.
     public static func start(_ body: @escaping @Sendable () -> Void) {
-        Thread(block: body).start()
+        HelperThread.start(name: "maracd-helper", body)
     }
 }
 

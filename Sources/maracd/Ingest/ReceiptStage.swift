@@ -1,6 +1,7 @@
 import Exchange
 import Foundation
 import Glibc
+import Vault
 
 /// The second stage of ingest, on a thread of its own: for a batch already stored and
 /// committed, write each receipt or report, sync the filesystem once, and only then
@@ -44,9 +45,7 @@ final class ReceiptStage: @unchecked Sendable {
 
     init(logger: Logger) {
         self.logger = logger
-        let thread = Thread { [self] in run() }
-        thread.name = "maracd-receipts"
-        thread.start()
+        HelperThread.start(name: "maracd-receipts") { [self] in run() }
     }
 
     /// Hands a stored batch over; waits while an earlier one is still waiting.

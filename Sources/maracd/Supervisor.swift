@@ -51,6 +51,7 @@ final class Supervisor {
         accessPolicy = MaracAccessPolicy(registry: settings.legalBases)
         vault = try Vault.open(stateDirectory: config.stateDirectory, rootKeyPath: config.rootKeyPath, policy: accessPolicy)
         try vault.holdDaemonLock()  // one daemon per state directory; offline root rotation refuses meanwhile
+        try vault.checkpointInBackground { [logger] error in logger.warning("vault.checkpoint_failed", ["error": "\(error)"]) }
         try vault.resumeRotations()
         self.principals = principals
         let marac = try Marac(vault: vault, settings: settings)

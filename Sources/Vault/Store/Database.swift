@@ -9,6 +9,8 @@ final class Database {
     let path: String
     private var cache: [String: Statement] = [:]
     private(set) var inTransaction = false
+    /// Set by `checkpoint(with:)`; stopped before this connection closes.
+    var backgroundCheckpointer: WALCheckpointer?
 
     /// Opens (creating if `create`) the database at `path` and applies the connection
     /// settings from `docs/vault-format.md`.
@@ -49,6 +51,10 @@ final class Database {
 
     deinit {
         cache.removeAll()
+        if let backgroundCheckpointer {
+            sqlite3_wal_hook(handle, nil, nil)
+            backgroundCheckpointer.stop()
+        }
         sqlite3_close_v2(handle)
     }
 

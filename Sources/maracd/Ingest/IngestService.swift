@@ -203,6 +203,7 @@ final class IngestService {
         let taken = batch.taken
         let validated = batch.wait()
         let read = ContinuousClock.now
+        let readCPU = Self.threadCPUTime()
 
         let outcomes: [SubmissionOutcome?]
         do {
@@ -221,6 +222,7 @@ final class IngestService {
         }
 
         let stored = ContinuousClock.now
+        let storeCPU = Self.threadCPUTime() - readCPU
         var items: [ReceiptStage.Item] = []
         var signer: CMSSigner?  // one per batch: the key active when the batch was stored
         let batchSigner = {
@@ -242,6 +244,7 @@ final class IngestService {
         // receipt stage logs its part as `ingest.receipts`.
         logger.debug("ingest.batch", ["files": taken.count, "take_ms": Self.milliseconds(batch.takeTime),
                                       "validated_wait_ms": Self.milliseconds(read - started), "store_ms": Self.milliseconds(stored - read),
+                                      "store_cpu_ms": Self.milliseconds(storeCPU),
                                       "sign_ms": Self.milliseconds(signed - stored), "hand_wait_ms": Self.milliseconds(ContinuousClock.now - signed)])
     }
 
@@ -330,6 +333,14 @@ final class IngestService {
             name: "unreadable-" + String(Hex.encode(SHA256.hash(Array("\(identity.device):\(identity.inode):\(identity.changed)".utf8))).prefix(24)))
         try outbox.root.syncFilesystem()
         logger.warning("inbox.unreadable", ["agency": pending.agency, "file_id": pending.name.id, "outbox": report])
+    }
+
+    /// The CPU time this thread has used: store time beyond it was spent waiting (on the
+    /// WAL's sync, or for a core).
+    static func threadCPUTime() -> Duration {
+        var now = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+        return .seconds(now.tv_sec) + .nanoseconds(now.tv_nsec)
     }
 
     static func milliseconds(_ duration: Duration) -> String {

@@ -54,11 +54,16 @@ public struct ValidatedBatch: Sendable {
     let received: CalendarDate
     /// Each submission's verdict.
     let validations: [Result<ValidatedForm, FormRejection>]
+    /// Each submission's SHA-256 (its receipt's `sha256`), computed with the verdicts so
+    /// the transaction does not.
+    let digests: [[UInt8]]
 
     /// Each submission as a batch of its own, with its verdict (to store one at a time
     /// when the whole batch is refused, without validating again).
     public var one: [ValidatedBatch] {
-        zip(submissions, validations).map { ValidatedBatch(submissions: [$0], received: received, validations: [$1]) }
+        submissions.indices.map {
+            ValidatedBatch(submissions: [submissions[$0]], received: received, validations: [validations[$0]], digests: [digests[$0]])
+        }
     }
 }
 
@@ -81,10 +86,12 @@ extension Marac {
     /// validate one batch while the previous one is stored.
     public func validate(_ submissions: [Submission]) -> ValidatedBatch {
         let received = CalendarDate(vault.currentTime)
-        return ValidatedBatch(submissions: submissions, received: received, validations: FormValidator.validate(submissions.map {
+        let validations = FormValidator.validate(submissions.map {
             ($0.bytes, ValidationContext(agency: $0.agency, received: received, thresholds: settings.thresholds,
                                          legalBases: settings.legalBases, maxBytes: settings.maxFormBytes))
-        }))
+        })
+        return ValidatedBatch(submissions: submissions, received: received, validations: validations,
+                              digests: submissions.map { SHA256.hash($0.bytes) })
     }
 
     /// As `submit(_:quarantining:)`, for a batch already validated (`validate(_:)`); its
@@ -93,8 +100,9 @@ extension Marac {
         let received = validated.received
         return try vault.transaction { tx in
             let batch = BatchLookups(tx)
-            return try zip(validated.submissions, validated.validations).map { submission, validation in
-                let outcome = try accept(submission, validation, received: received, batch)
+            return try validated.submissions.indices.map { i in
+                let submission = validated.submissions[i]
+                let outcome = try accept(submission, validated.validations[i], digest: validated.digests[i], received: received, batch)
                 guard quarantining, case let .rejected(rejection, nil) = outcome else { return outcome }
                 let record = try quarantine(submission.bytes, from: submission.agency, reason: "rejected",
                                             problems: rejection.problems, tx)
@@ -130,12 +138,11 @@ extension Marac {
         }
     }
 
-    private func accept(_ submission: Submission, _ validation: Result<ValidatedForm, FormRejection>, received: CalendarDate,
-                        _ batch: BatchLookups) throws -> SubmissionOutcome {
+    private func accept(_ submission: Submission, _ validation: Result<ValidatedForm, FormRejection>, digest: [UInt8],
+                        received: CalendarDate, _ batch: BatchLookups) throws -> SubmissionOutcome {
         let tx = batch.tx
         let agency = try batch.agency(submission.agency)
         guard agency.active else { throw ExchangeError.agencyInactive(agency.id) }
-        let digest = SHA256.hash(submission.bytes)
         let keyed = try tx.contentDigest(submission.bytes)  // what is stored and logged: see x_submission
         if let earlier = try previouslyAccepted(tx, agency: agency.id, keyed: keyed, digest: digest) { return .accepted(earlier) }
 

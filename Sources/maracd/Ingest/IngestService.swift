@@ -280,7 +280,7 @@ final class IngestService {
         let pending = Pending(agency: item.agency, name: item.held, held: true)
         switch outcome {
         case let .accepted(form):
-            let receipt = outbox.receipt(nameSHA256: item.nameSHA256, bytes: item.bytes, form: form, signer: try signer())
+            let receipt = outbox.receipt(nameSHA256: item.nameSHA256, form: form, signer: try signer())
             return ReceiptStage.Item(pending: pending, processing: processing, file: receipt,
                                      event: form.duplicate ? "ingest.duplicate" : "ingest.accepted", fields: [
                                          ("agency", item.agency), ("doc", form.document), ("kind", form.kind.rawValue),

@@ -61,9 +61,12 @@ final class Outbox: Sendable {
     /// The inbox file name is never part of a name: agencies often make it from a
     /// person's name and date of birth (`docs/operations.md`, "Outbox").
     static func id(content: [UInt8]?) -> String {
-        if let content { return String(Hex.encode(SHA256.hash(content)).prefix(32)) }
+        if let content { return id(digest: SHA256.hash(content)) }
         return "unread-" + String(Hex.encode((try? SecureRandom.bytes(12)) ?? []))
     }
+
+    /// As `id(content:)`, from the content's SHA-256 already computed.
+    static func id(digest: [UInt8]) -> String { String(Hex.encode(digest).prefix(32)) }
 
     // MARK: - Receipts and reports
 
@@ -75,7 +78,7 @@ final class Outbox: Sendable {
     /// referral, a disclosure with no legal basis and no log entry; the coordinator sees
     /// repeats through the case list). The file's name appears only as its SHA-256.
     /// Made here; signed and written by `OutboxFile.write()`.
-    func receipt(nameSHA256: String, bytes: [UInt8], form: AcceptedForm, signer: CMSSigner) -> OutboxFile {
+    func receipt(nameSHA256: String, form: AcceptedForm, signer: CMSSigner) -> OutboxFile {
         var content = JSONObject()
         content.set("v", 2)
         content.set("agency", .string(agency))
@@ -86,7 +89,7 @@ final class Outbox: Sendable {
         content.set("receivedAt", .string(LogEntry.timestamp(form.receivedAt)))
         if let number = form.caseNumber { content.set("case", .string(number.description)) }
         let json = JSONValue.object(content).canonicalBytes
-        return OutboxFile(directory: receipts, name: Self.id(content: bytes) + ".receipt", content: .signed(json, signer), mode: fileMode)
+        return OutboxFile(directory: receipts, name: Self.id(digest: form.digest) + ".receipt", content: .signed(json, signer), mode: fileMode)
     }
 
     /// Writes the rejection report (see `report`) now; returns its name.

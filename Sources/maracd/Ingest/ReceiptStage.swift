@@ -13,7 +13,8 @@ import Vault
 /// The crash-safety argument is the single-threaded one, step for step: a claimed file
 /// is removed only after its receipt or report is synced, and a file still in the
 /// processing directory after a crash is taken again, idempotently. What the thread adds:
-/// - at most one batch waits while another is written (`hand` blocks), so a slow disk
+/// - at most one batch waits while another is written (`hand` blocks), and one batch's
+///   files are removed (on helper threads) while the next is written, so a slow disk
 ///   slows the intake instead of growing a queue;
 /// - the claimed files of a batch handed over and not yet finished are *in flight*: a
 ///   rescan must not take them again (`inFlight`);
@@ -38,7 +39,9 @@ final class ReceiptStage: @unchecked Sendable {
     private let condition = NSCondition()
     // Guarded by `condition`:
     private var waiting: [Item]?
-    private var working = false
+    /// Batches taken by the thread whose files are not all removed yet (at most two: one
+    /// being written, the one before it being removed).
+    private var unfinished = 0
     private var stopping = false
     private var inFlightNames = Set<IngestService.Pending>()
     private let finished = DispatchSemaphore(value: 0)
@@ -85,35 +88,56 @@ final class ReceiptStage: @unchecked Sendable {
         if first { finished.wait() }
     }
 
-    /// Waits (holding `condition`) until no batch is waiting or being written.
+    /// Waits (holding `condition`) until no batch is waiting, being written or removed.
     private func waitUntilIdle() {
-        while waiting != nil || working { condition.wait() }
+        while waiting != nil || unfinished > 0 { condition.wait() }
     }
 
     // MARK: - The thread
 
+    /// Writes and syncs each batch, then removes its files on other threads while the
+    /// next batch is written: batch N's files go only after batch N's sync, as before, and
+    /// batch N+1's writing does not wait for them.
     private func run() {
+        var removal: Removal?
         while true {
             condition.lock()
-            while waiting == nil && !stopping { condition.wait() }
-            guard let items = waiting else {
-                condition.unlock()
+            while waiting == nil && !stopping && removal == nil { condition.wait() }
+            let items = waiting
+            if items != nil {
+                waiting = nil
+                unfinished += 1
+                condition.broadcast()
+            }
+            condition.unlock()
+
+            guard let items else {
+                // Nothing else to write: finish the removal under way, then wait or stop.
+                if let finishing = removal {
+                    finishing.wait()
+                    release(finishing.items)
+                    removal = nil
+                    continue
+                }
                 finished.signal()
                 return
             }
-            waiting = nil
-            working = true
-            condition.broadcast()
-            condition.unlock()
-
-            finish(items)
-
-            condition.lock()
-            working = false
-            inFlightNames.subtract(items.map(\.pending))
-            condition.broadcast()
-            condition.unlock()
+            let written = writeAndSync(items)
+            if let previous = removal {
+                previous.wait()
+                release(previous.items)
+            }
+            removal = Removal(items: items, written: written, logger: logger)
         }
+    }
+
+    /// The batch's names are no longer in flight.
+    private func release(_ items: [Item]) {
+        condition.lock()
+        unfinished -= 1
+        inFlightNames.subtract(items.map(\.pending))
+        condition.broadcast()
+        condition.unlock()
     }
 
     /// Threads that remove a batch's claimed files. Removing a synced file waits on the
@@ -123,9 +147,10 @@ final class ReceiptStage: @unchecked Sendable {
     /// 100 µs (`docs/performance.md`).
     static let removers = 4
 
-    /// Writes, syncs, removes. A file whose receipt could not be written, or every file of
-    /// the batch if the sync fails, stays claimed for the next rescan to take again.
-    private func finish(_ items: [Item]) {
+    /// Writes each file, then syncs once; returns the items whose files are on disk, or
+    /// none if the sync failed. A file whose receipt could not be written, or every file
+    /// of the batch if the sync fails, stays claimed for the next rescan to take again.
+    private func writeAndSync(_ items: [Item]) -> Written {
         let started = ContinuousClock.now
         var written: [Item] = []
         for item in items {
@@ -138,25 +163,51 @@ final class ReceiptStage: @unchecked Sendable {
             }
         }
         let wrote = ContinuousClock.now
-        guard let any = written.first else { return }
+        guard let any = written.first else { return Written(items: [], writing: wrote - started, syncing: .zero) }
         do {
             // Receipts and reports are on disk before any claimed file goes.
             try any.file.directory.syncFilesystem()
         } catch {
             logger.error("outbox.sync_failed", ["error": "\(error)"])
-            return
+            return Written(items: [], writing: wrote - started, syncing: .zero)
         }
-        let synced = ContinuousClock.now
-        Parallel.forEach(written.count, threads: Self.removers) { [logger, written] i in
-            let item = written[i]
-            do {
-                try item.processing.remove(item.pending.name)
-            } catch {
-                logger.error("processing.remove_failed", ["agency": item.pending.agency, "file_id": item.logID, "error": "\(error)"])
+        return Written(items: written, writing: wrote - started, syncing: ContinuousClock.now - wrote)
+    }
+
+    /// A batch's synced files and how long writing and syncing them took.
+    private struct Written {
+        let items: [Item]
+        let writing: Duration
+        let syncing: Duration
+    }
+
+    /// Removing one batch's claimed files, on `removers` helper threads.
+    private final class Removal: @unchecked Sendable {
+        /// Every item of the batch (in flight until the removal is over).
+        let items: [Item]
+        private let done = DispatchSemaphore(value: 0)
+
+        init(items: [Item], written: Written, logger: Logger) {
+            self.items = items
+            let started = ContinuousClock.now
+            Parallel.start { [done] in
+                Parallel.forEach(written.items.count, threads: ReceiptStage.removers) { i in
+                    let item = written.items[i]
+                    do {
+                        try item.processing.remove(item.pending.name)
+                    } catch {
+                        logger.error("processing.remove_failed", ["agency": item.pending.agency, "file_id": item.logID,
+                                                                  "error": "\(error)"])
+                    }
+                }
+                logger.debug("ingest.receipts", ["files": items.count, "write_ms": IngestService.milliseconds(written.writing),
+                                                 "sync_ms": IngestService.milliseconds(written.syncing),
+                                                 "remove_ms": IngestService.milliseconds(ContinuousClock.now - started)])
+                done.signal()
             }
         }
-        logger.debug("ingest.receipts", ["files": items.count, "write_ms": IngestService.milliseconds(wrote - started),
-                                         "sync_ms": IngestService.milliseconds(synced - wrote),
-                                         "remove_ms": IngestService.milliseconds(ContinuousClock.now - synced)])
+
+        /// Returns once every file is removed (or its failure logged). Called once.
+        func wait() { done.wait() }
     }
 }

@@ -21,9 +21,13 @@ let usage = """
       agency add ID --name NAME --kind KIND [--cert FILE] --state DIR [--key FILE]
                                           register an agency (kinds: police, probation, health,
                                           childrens-services, housing, idva, mental-health,
-                                          substance-misuse, education, adult-social-care, other)
+                                          substance-misuse, education, adult-social-care, other);
+                                          a certificate must be RSA 2048+ or EC P-256 and valid now
+      agency set-cert ID --cert FILE --state DIR [--key FILE]
+                                          replace an agency's recipient certificate
       agency list --state DIR [--key FILE] [--all] [--json]
-                                          the registered agencies
+                                          the registered agencies, each certificate's SHA-256
+                                          fingerprint and expiry; warns 30 days ahead
       status [--socket PATH | --state DIR] [--json]
                                           the running daemon, and who you are to it
       meeting create --date YYYY-MM-DD | list | show M | invite M AGENCY[,AGENCY] | add-case M CASE

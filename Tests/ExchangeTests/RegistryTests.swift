@@ -44,7 +44,8 @@ final class RegistryTests: XCTestCase {
 
     /// Agenda packs are encrypted to the agency's certificate: RSA 2048+ or P-256 only.
     func testRecipientCertificatesMustCarryAUsableKey() throws {
-        let p256 = try Certificate.selfSigned(commonName: "Health secure mail", key: PrivateKey.generateP256())
+        let p256 = try Certificate.selfSigned(commonName: "Health secure mail", key: PrivateKey.generateP256(),
+                                              notBefore: fixture.clock.now)
         try fixture.marac.agencies.setCertificate("health", p256.derRepresentation)
         XCTAssertEqual(try fixture.marac.agencies.get("health").certificate, p256.derRepresentation)
 
@@ -63,6 +64,35 @@ final class RegistryTests: XCTestCase {
         XCTAssertThrowsError(try fixture.marac.agencies.setCertificate("housing", weak)) {
             XCTAssertEqual($0 as? ExchangeError, .invalidAgency(field: "certificate", reason: "RSA 1024 keys are not accepted; use RSA 2048+ or EC P-256"))
         }
+    }
+
+    /// A certificate outside its validity period at the vault's time is refused, and
+    /// expiry is counted in whole days left, with a warning from 30 days ahead.
+    func testRecipientCertificatesMustBeValidNowAndWarnBeforeTheyExpire() throws {
+        let now = fixture.clock.now  // 2026-11-20 12:00:00 UTC
+        let key = try PrivateKey.generateP256()
+        let expired = try Certificate.selfSigned(commonName: "expired", key: key, validityDays: 30, notBefore: now.addingTimeInterval(-40 * 86_400))
+        XCTAssertThrowsError(try fixture.marac.agencies.setCertificate("health", expired.derRepresentation)) {
+            XCTAssertEqual($0 as? ExchangeError, .invalidAgency(field: "certificate", reason: "expired 2026-11-10 12:00:00 UTC"))
+        }
+        let early = try Certificate.selfSigned(commonName: "early", key: key, validityDays: 365, notBefore: now.addingTimeInterval(2 * 86_400))
+        XCTAssertThrowsError(try fixture.marac.agencies.add(Agency(id: "probation-2", name: "Probation", kind: .probation,
+                                                                   certificate: early.derRepresentation))) {
+            XCTAssertEqual($0 as? ExchangeError, .invalidAgency(field: "certificate", reason: "not valid until 2026-11-22 12:00:00 UTC"))
+        }
+        XCTAssertThrowsError(try fixture.marac.agencies.get("probation-2"), "nothing registered")
+        XCTAssertNil(try fixture.marac.agencies.get("health").certificate, "nothing replaced")
+
+        // 30 whole days left: no warning yet; 29: a warning.
+        let month = try Certificate.selfSigned(commonName: "month", key: key, validityDays: 31, notBefore: now.addingTimeInterval(-86_400))
+        let validity = try XCTUnwrap(CertificateValidity(month.derRepresentation, at: now))
+        XCTAssertEqual(validity.daysLeft, 30)
+        XCTAssertFalse(validity.needsRenewal)
+        XCTAssertEqual(validity.notAfterText, "2026-12-20 12:00:00 UTC")
+        let later = try XCTUnwrap(CertificateValidity(month.derRepresentation, at: now.addingTimeInterval(1)))
+        XCTAssertEqual(later.daysLeft, 29)
+        XCTAssertTrue(later.needsRenewal)
+        XCTAssertEqual(CertificateValidity(month.derRepresentation, at: now.addingTimeInterval(31 * 86_400))?.daysLeft, -1)
     }
 
     // MARK: - Legal bases

@@ -60,7 +60,7 @@ public struct AgencyRegistry: Sendable {
     /// Registers `agency`. Refuses a bad id or name, an unusable certificate, an id in
     /// use, and a second active Idva.
     public func add(_ agency: Agency) throws {
-        try Self.validate(agency)
+        try Self.validate(agency, at: vault.currentTime)
         try vault.transaction { tx in
             guard try tx.rows("SELECT 1 FROM x_agency WHERE id = ?", [.text(agency.id)]).isEmpty else {
                 throw ExchangeError.duplicateAgency(agency.id)
@@ -86,7 +86,7 @@ public struct AgencyRegistry: Sendable {
 
     /// Replaces agency `id`'s recipient certificate (DER).
     public func setCertificate(_ id: String, _ certificate: [UInt8]) throws {
-        try Self.validateCertificate(certificate)
+        try Self.validateCertificate(certificate, at: vault.currentTime)
         try vault.transaction { tx in
             _ = try Self.get(tx, id)
             try tx.execute("UPDATE x_agency SET certificate = ?, updated_at = ? WHERE id = ?",
@@ -142,18 +142,20 @@ public struct AgencyRegistry: Sendable {
                       active: try row.int(4, "x_agency/\(id).active") == 1)
     }
 
-    static func validate(_ agency: Agency) throws {
+    static func validate(_ agency: Agency, at now: Date) throws {
         guard Shape.isLabel(agency.id) else {
             throw ExchangeError.invalidAgency(field: "id", reason: "must be 1 to 64 lower-case letters, digits and hyphens")
         }
         var problems: [FormProblem] = []
         Shape.checkText(agency.name, max: 200, nonEmpty: true, at: .root, into: &problems)
         if let problem = problems.first { throw ExchangeError.invalidAgency(field: "name", reason: problem.message) }
-        if let certificate = agency.certificate { try validateCertificate(certificate) }
+        if let certificate = agency.certificate { try validateCertificate(certificate, at: now) }
     }
 
-    /// A recipient certificate must parse and carry a key the packs can be encrypted to.
-    static func validateCertificate(_ der: [UInt8]) throws {
+    /// A recipient certificate must parse, carry a key the packs can be encrypted to, and
+    /// be valid `now`: a pack encrypted to an expired certificate may be refused by the
+    /// agency's mail client, and one not yet valid was registered too early.
+    static func validateCertificate(_ der: [UInt8], at now: Date) throws {
         let certificate: Certificate
         do {
             certificate = try Certificate(derRepresentation: der)
@@ -161,10 +163,48 @@ public struct AgencyRegistry: Sendable {
             throw ExchangeError.invalidAgency(field: "certificate", reason: "not a DER X.509 certificate")
         }
         switch certificate.keyAlgorithm {
-        case .p256: return
-        case let .rsa(bits) where bits >= 2048: return
+        case .p256: break
+        case let .rsa(bits) where bits >= 2048: break
         case let other:
             throw ExchangeError.invalidAgency(field: "certificate", reason: "\(other) keys are not accepted; use RSA 2048+ or EC P-256")
         }
+        if now < certificate.notValidBefore {
+            throw ExchangeError.invalidAgency(field: "certificate", reason: "not valid until \(CertificateValidity.text(certificate.notValidBefore))")
+        }
+        if now > certificate.notValidAfter {
+            throw ExchangeError.invalidAgency(field: "certificate", reason: "expired \(CertificateValidity.text(certificate.notValidAfter))")
+        }
     }
+}
+
+/// How close a recipient certificate is to its expiry, for `agency list` and the daemon's
+/// daily warning.
+public struct CertificateValidity: Sendable, Equatable {
+    /// Warn this many days ahead of expiry.
+    public static let warningDays = 30
+
+    /// The certificate's last valid moment.
+    public let notAfter: Date
+    /// Whole days from `now` to `notAfter` (negative once expired).
+    public let daysLeft: Int
+
+    /// The validity of `certificate` (DER) at `now`; nil if it does not parse.
+    public init?(_ der: [UInt8], at now: Date) {
+        guard let certificate = try? Certificate(derRepresentation: der) else { return nil }
+        notAfter = certificate.notValidAfter
+        daysLeft = Int((notAfter.timeIntervalSince(now) / 86_400).rounded(.down))
+    }
+
+    /// Expired, or expiring within `warningDays`.
+    public var needsRenewal: Bool { daysLeft < Self.warningDays }
+
+    /// `2027-01-02 15:10:28 UTC`.
+    static func text(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate, .withSpaceBetweenDateAndTime, .withTime, .withColonSeparatorInTime]
+        return formatter.string(from: date) + " UTC"
+    }
+
+    /// `notAfter` as `text` shows it.
+    public var notAfterText: String { Self.text(notAfter) }
 }

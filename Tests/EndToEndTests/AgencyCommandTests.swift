@@ -1,0 +1,100 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// `maracctl agency add`, `set-cert` and `list` as a key custodian runs them offline: each
+/// certificate's fingerprint is the one `openssl x509 -fingerprint -sha256` prints, its
+/// expiry is shown, one expiring within 30 days is warned about, and a refused
+/// certificate changes nothing.
+final class AgencyCommandTests: XCTestCase {
+    var state = ""
+    var work = ""
+
+    override func setUpWithError() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("maracd-agencycmd-\(UUID().uuidString)").path
+        state = base + "/state"
+        work = base + "/work"
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: state).deletingLastPathComponent().path) }
+
+    private func maracctl(_ arguments: [String]) throws -> Subprocess {
+        try Subprocess.run(CLITests.products.appendingPathComponent("maracctl"), arguments)
+    }
+
+    private func openssl(_ arguments: [String]) throws -> Subprocess {
+        let result = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/openssl"), arguments)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        return result
+    }
+
+    /// A self-signed certificate made by the CLI: `key` is `ec` (P-256) or `rsa:BITS`.
+    private func certificate(_ name: String, key: String, days: Int) throws -> String {
+        let keyOptions = key == "ec" ? ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"] : ["-newkey", key]
+        _ = try openssl(["req", "-x509", "-nodes", "-subj", "/CN=\(name) secure mail", "-days", "\(days)",
+                         "-keyout", "\(work)/\(name).key", "-out", "\(work)/\(name).pem"] + keyOptions)
+        return "\(work)/\(name).pem"
+    }
+
+    private func fingerprint(_ path: String) throws -> String {
+        let printed = try openssl(["x509", "-noout", "-fingerprint", "-sha256", "-in", path]).output
+        return String(try XCTUnwrap(printed.split(separator: "=", maxSplits: 1).last)).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func testListShowsFingerprintsAndExpiryAndWarnsAheadOfIt() throws {
+        XCTAssertEqual(try maracctl(["init", "--state", state, "--name", "agency test"]).status, 0)
+        let police = try certificate("police", key: "ec", days: 10)
+        let health = try certificate("health", key: "rsa:2048", days: 400)
+        for (id, kind, path) in [("police", "police", police), ("health", "health", health)] {
+            let added = try maracctl(["agency", "add", id, "--name", "Test \(id)", "--kind", kind, "--cert", path, "--state", state])
+            XCTAssertEqual(added.status, 0, added.stderr)
+        }
+        let idva = try maracctl(["agency", "add", "idva", "--name", "Test Idva", "--kind", "idva", "--state", state])
+        XCTAssertEqual(idva.status, 0, idva.stderr)
+
+        let listed = try maracctl(["agency", "list", "--state", state, "--json"])
+        XCTAssertEqual(listed.status, 0, listed.stderr)
+        let rows = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(listed.output.utf8)) as? [[String: Any]])
+        let byID = Dictionary(uniqueKeysWithValues: rows.map { ($0["id"] as? String ?? "", $0) })
+        XCTAssertEqual(byID["police"]?["fingerprintSHA256"] as? String, try fingerprint(police))
+        XCTAssertEqual(byID["health"]?["fingerprintSHA256"] as? String, try fingerprint(health))
+        XCTAssertEqual(byID["police"]?["daysLeft"] as? Int, 9, "10 days less the seconds since it was made")
+        XCTAssertEqual(byID["police"]?["needsRenewal"] as? Bool, true)
+        XCTAssertEqual(byID["health"]?["needsRenewal"] as? Bool, false)
+        XCTAssertEqual(byID["idva"]?["certificate"] as? Bool, false)
+        XCTAssertNil(byID["idva"]?["fingerprintSHA256"])
+        XCTAssertEqual(listed.stderr, "warning: agency police's certificate expires in 9 days (\(byID["police"]?["notAfter"] as? String ?? "?")): "
+                       + "replace it with maracctl agency set-cert\n")
+
+        let table = try maracctl(["agency", "list", "--state", state])
+        XCTAssertEqual(table.status, 0, table.stderr)
+        let policeLine = try XCTUnwrap(table.output.split(separator: "\n").first { $0.hasPrefix("police\t") })
+        XCTAssertTrue(policeLine.contains("(9 days)\t\(try fingerprint(police))\tTest police"), String(policeLine))
+        XCTAssertTrue(table.output.contains("idva\tidva\tactive\tno certificate\t-\tTest Idva"), table.output)
+
+        // Replaced with a certificate good for a year: no warning any more.
+        let renewed = try certificate("police-2027", key: "ec", days: 365)
+        let replaced = try maracctl(["agency", "set-cert", "police", "--cert", renewed, "--state", state])
+        XCTAssertEqual(replaced.status, 0, replaced.stderr)
+        XCTAssertEqual(replaced.output, "agency police: certificate replaced\n")
+        let after = try maracctl(["agency", "list", "--state", state])
+        XCTAssertEqual(after.stderr, "")
+        XCTAssertTrue(after.output.contains(try fingerprint(renewed)), after.output)
+    }
+
+    func testARefusedCertificateChangesNothing() throws {
+        XCTAssertEqual(try maracctl(["init", "--state", state, "--name", "agency test"]).status, 0)
+        let good = try certificate("police", key: "ec", days: 365)
+        XCTAssertEqual(try maracctl(["agency", "add", "police", "--name", "Police", "--kind", "police", "--cert", good, "--state", state]).status, 0)
+        let weak = try certificate("weak", key: "rsa:1024", days: 365)
+        let refused = try maracctl(["agency", "set-cert", "police", "--cert", weak, "--state", state])
+        XCTAssertEqual(refused.status, 65)
+        XCTAssertEqual(refused.stderr, "maracctl: agency certificate: RSA 1024 keys are not accepted; use RSA 2048+ or EC P-256\n")
+        let notACertificate = try maracctl(["agency", "set-cert", "police", "--cert", "\(work)/police.key", "--state", state])
+        XCTAssertEqual(notACertificate.status, 65)
+        XCTAssertEqual(notACertificate.stderr, "maracctl: \(work)/police.key: not a PEM or DER X.509 certificate\n")
+        let listed = try maracctl(["agency", "list", "--state", state])
+        XCTAssertTrue(listed.output.contains(try fingerprint(good)), "the registered certificate is still the first one")
+    }
+}

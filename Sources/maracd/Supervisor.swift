@@ -36,6 +36,7 @@ final class Supervisor {
     private var waiting = Set<IngestService.Pending>()
     private var nextRescan = Date()
     private var nextSweep = Date()
+    private var nextCertificateCheck = Date()
 
     /// Opens the vault and the services for `config`, whose registry files the caller
     /// has already loaded (`registries`) while checking it.
@@ -93,6 +94,21 @@ final class Supervisor {
 
     // MARK: - The loop
 
+    /// Warns of each active agency whose recipient certificate has expired or expires within
+    /// `CertificateValidity.warningDays` (packs are encrypted to it): at start, then daily.
+    private func warnOfExpiringCertificates() {
+        do {
+            let now = vault.currentTime
+            for agency in try ingest.marac.agencies.list() {
+                guard let der = agency.certificate, let validity = CertificateValidity(der, at: now), validity.needsRenewal else { continue }
+                logger.warning(validity.daysLeft < 0 ? "agency.certificate_expired" : "agency.certificate_expiring",
+                               ["agency": agency.id, "days_left": validity.daysLeft, "not_after": LogEntry.timestamp(validity.notAfter)])
+            }
+        } catch {
+            logger.error("agency.certificate_check_failed", ["error": "\(error)"])
+        }
+    }
+
     /// Runs until SIGTERM or SIGINT.
     func run() throws {
         enqueue(ingest.scan())
@@ -101,7 +117,7 @@ final class Supervisor {
         var stopping = false
         while !stopping {
             let now = Date()
-            var wake = min(nextRescan, nextSweep)
+            var wake = min(nextRescan, nextSweep, nextCertificateCheck)
             if checkpoints.nextDue < wake, checkpoints.hasUnpublishedEntries { wake = checkpoints.nextDue }
             let timeout = queue.isEmpty ? max(0, wake.timeIntervalSince(now)) : 0
             var fds = [pollfd(fd: signals.fd, events: Int16(POLLIN), revents: 0),
@@ -165,6 +181,10 @@ final class Supervisor {
                     logger.error("quarantine.sweep_failed", ["error": "\(error)"])
                 }
                 nextSweep = Date().addingTimeInterval(3_600)
+            }
+            if Date() >= nextCertificateCheck {
+                warnOfExpiringCertificates()
+                nextCertificateCheck = Date().addingTimeInterval(86_400)
             }
         }
         // Stop in reverse order of start: the watcher takes no more events; ingest stores

@@ -97,4 +97,20 @@ final class AgencyCommandTests: XCTestCase {
         let listed = try maracctl(["agency", "list", "--state", state])
         XCTAssertTrue(listed.output.contains(try fingerprint(good)), "the registered certificate is still the first one")
     }
+
+    /// The daemon says at start (and daily) which agency's certificate needs replacing.
+    func testTheDaemonWarnsOfACertificateAboutToExpire() throws {
+        let daemon = try DaemonHarness()
+        defer { daemon.cleanUp() }
+        let police = try certificate("police", key: "ec", days: 10)
+        let health = try certificate("health", key: "ec", days: 400)
+        try DaemonHarness.ctl(["agency", "set-cert", "police", "--cert", police, "--state", daemon.state.path])
+        try DaemonHarness.ctl(["agency", "set-cert", "health", "--cert", health, "--state", daemon.state.path])
+        try daemon.start()
+        try daemon.waitFor("the certificate warning", timeout: 30) { daemon.log.contains("agency.certificate_expiring") }
+        XCTAssertEqual(daemon.stop(), 0)
+        let warnings = daemon.log.split(separator: "\n").filter { $0.contains("agency.certificate_") }
+        XCTAssertEqual(warnings.count, 1, warnings.joined(separator: "\n"))
+        XCTAssertTrue(warnings[0].contains("warning agency.certificate_expiring agency=police days_left=9 not_after="), String(warnings[0]))
+    }
 }

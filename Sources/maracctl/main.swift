@@ -25,6 +25,10 @@ let usage = """
                                           a certificate must be RSA 2048+ or EC P-256 and valid now
       agency set-cert ID --cert FILE --state DIR [--key FILE]
                                           replace an agency's recipient certificate
+      agency keygen --out DIR --name CN [--organization O] [--kind ec|rsa] [--csr] [--days N]
+                                          make an agency's recipient key and a self-signed
+                                          certificate (or a request for its CA), never in a
+                                          state directory
       agency list --state DIR [--key FILE] [--all] [--json]
                                           the registered agencies, each certificate's SHA-256
                                           fingerprint and expiry; warns 30 days ahead

@@ -1,5 +1,6 @@
 import Foundation
 import TestSupport
+import Vault
 import XCTest
 
 /// `maracctl agency add`, `set-cert` and `list` as a key custodian runs them offline: each
@@ -112,5 +113,57 @@ final class AgencyCommandTests: XCTestCase {
         let warnings = daemon.log.split(separator: "\n").filter { $0.contains("agency.certificate_") }
         XCTAssertEqual(warnings.count, 1, warnings.joined(separator: "\n"))
         XCTAssertTrue(warnings[0].contains("warning agency.certificate_expiring agency=police days_left=9 not_after="), String(warnings[0]))
+    }
+
+    /// `agency keygen` makes a recipient key pair that works: the stock CLI and our own
+    /// CMS encrypt to the certificate and the key opens it; the key never lands in a
+    /// state directory and nothing existing is overwritten.
+    func testKeygenMakesAWorkingRecipientKeyOutsideTheStateDirectory() throws {
+        let ec = work + "/police-keys"
+        let made = try maracctl(["agency", "keygen", "--out", ec, "--name", "Police secure mail", "--organization", "Example Police"])
+        XCTAssertEqual(made.status, 0, made.stderr)
+        XCTAssertEqual(made.output, "private key: \(ec)/recipient.key (keep it with the agency; it opens the agency's packs)\n"
+                       + "certificate: \(ec)/recipient.pem (register it: maracctl agency add ID ... --cert \(ec)/recipient.pem)\n")
+        let keyMode = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: ec + "/recipient.key")[.posixPermissions] as? Int)
+        XCTAssertEqual(keyMode, 0o600)
+        let text = try openssl(["x509", "-in", ec + "/recipient.pem", "-noout", "-text"]).output
+        for expected in ["prime256v1", "Key Agreement", "E-mail Protection", "CA:FALSE", "Subject: CN = Police secure mail, O = Example Police"] {
+            XCTAssertTrue(text.contains(expected), expected)
+        }
+        // Packs are encrypted to it: by the stock CLI and by the daemon's own CMS code.
+        let content = Array("{\"meeting\":\"M-1\"}".utf8)
+        try Data(content).write(to: URL(fileURLWithPath: work + "/content.json"))
+        _ = try openssl(["cms", "-encrypt", "-binary", "-aes-256-gcm", "-in", work + "/content.json", "-outform", "DER",
+                         "-out", work + "/by-openssl.p7m", "-recip", ec + "/recipient.pem", "-keyopt", "ecdh_kdf_md:sha256"])
+        let certificate = try Certificate(contentsOfFile: ec + "/recipient.pem")
+        try Data(try CMS.encrypt(content, to: [certificate])).write(to: URL(fileURLWithPath: work + "/by-us.p7m"))
+        for pack in ["by-openssl", "by-us"] {
+            _ = try openssl(["cms", "-decrypt", "-binary", "-inform", "DER", "-in", "\(work)/\(pack).p7m", "-recip", ec + "/recipient.pem",
+                             "-inkey", ec + "/recipient.key", "-out", "\(work)/\(pack).out"])
+            XCTAssertEqual([UInt8](try Data(contentsOf: URL(fileURLWithPath: "\(work)/\(pack).out"))), content, pack)
+        }
+        XCTAssertEqual(try maracctl(["init", "--state", state, "--name", "agency test"]).status, 0)
+        let added = try maracctl(["agency", "add", "police", "--name", "Police", "--kind", "police", "--cert", ec + "/recipient.pem", "--state", state])
+        XCTAssertEqual(added.status, 0, added.stderr)
+
+        // RSA, as a request for the agency's CA.
+        let rsa = work + "/health-keys"
+        XCTAssertEqual(try maracctl(["agency", "keygen", "--out", rsa, "--name", "Health secure mail", "--kind", "rsa", "--csr"]).status, 0)
+        let request = try openssl(["req", "-in", rsa + "/recipient.csr", "-noout", "-verify", "-subject", "-text"])
+        XCTAssertTrue(request.output.contains("subject=CN = Health secure mail"), request.output)
+        XCTAssertTrue(request.output.contains("Public-Key: (3072 bit)"), request.output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: rsa + "/recipient.pem"))
+
+        // Nothing existing is overwritten; nothing is made inside a state directory.
+        let before = try Data(contentsOf: URL(fileURLWithPath: ec + "/recipient.key"))
+        let again = try maracctl(["agency", "keygen", "--out", ec, "--name", "Again"])
+        XCTAssertEqual(again.status, 65)
+        XCTAssertEqual(again.stderr, "maracctl: \(ec)/recipient.key: File exists\n")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: ec + "/recipient.key")), before)
+        let inside = try maracctl(["agency", "keygen", "--out", state + "/outbox/keys", "--name", "Misplaced"])
+        XCTAssertEqual(inside.status, 65)
+        XCTAssertEqual(inside.stderr, "maracctl: \(state)/outbox/keys is inside a maracd state directory (\(state)): "
+                       + "an agency's private key never goes there\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: state + "/outbox/keys"))
     }
 }

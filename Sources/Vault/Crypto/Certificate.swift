@@ -118,15 +118,44 @@ extension Certificate: Equatable {
     public static func == (lhs: Certificate, rhs: Certificate) -> Bool { X509_cmp(lhs.pointer, rhs.pointer) == 0 }
 }
 
-// MARK: - Self-signed signing certificates
+// MARK: - Self-signed certificates
+
+/// What a self-signed certificate's key is for.
+public enum CertificateUsage: Sendable {
+    /// The daemon's signing identity (P-256 only): `digitalSignature, nonRepudiation`.
+    case signing
+    /// An agency's recipient certificate, which packs are encrypted to: `keyAgreement` for
+    /// P-256, `keyEncipherment` for RSA (2048 bits or more); extended key usage
+    /// `emailProtection`, so S/MIME mail clients take it too.
+    case recipient
+
+    /// The extensions beyond `CA:FALSE` and the subject key identifier, as OpenSSL's
+    /// configuration strings, for `key`; throws for a key this usage does not allow.
+    func extensions(for key: PrivateKey) throws -> [(Int32, String)] {
+        switch (self, key.algorithm) {
+        case (.signing, .p256):
+            return [(NID_key_usage, "critical,digitalSignature,nonRepudiation")]
+        case (.recipient, .p256):
+            return [(NID_key_usage, "critical,keyAgreement"), (NID_ext_key_usage, "emailProtection")]
+        case let (.recipient, .rsa(bits)) where bits >= 2048:
+            return [(NID_key_usage, "critical,keyEncipherment"), (NID_ext_key_usage, "emailProtection")]
+        case (.signing, _):
+            try key.require(.p256, for: "a signing certificate")
+            preconditionFailure("require(.p256) throws for any other key")
+        case let (.recipient, other):
+            throw CryptoError.policyViolation("a recipient certificate needs RSA 2048+ or EC P-256, not \(other)")
+        }
+    }
+}
 
 extension Certificate {
-    /// A self-signed certificate for a P-256 signing key: X.509 v3, a random 128-bit serial,
-    /// `CA:FALSE`, key usage `digitalSignature, nonRepudiation`, and a subject key
-    /// identifier. Signed ECDSA-with-SHA256.
+    /// A self-signed certificate: X.509 v3, a random 128-bit serial, `CA:FALSE`, the key
+    /// usage `usage` gives, and a subject key identifier; signed with SHA-256 (ECDSA, or
+    /// RSA PKCS#1 v1.5 for an RSA recipient key: the certificate's own signature).
     public static func selfSigned(commonName: String, organization: String? = nil, key: PrivateKey,
-                                  validityDays: Int = 825, notBefore: Date = Date()) throws -> Certificate {
-        try key.require(.p256, for: "a signing certificate")
+                                  validityDays: Int = 825, notBefore: Date = Date(),
+                                  usage: CertificateUsage = .signing) throws -> Certificate {
+        let extensions = try usage.extensions(for: key)
         guard validityDays > 0 else { throw CryptoError.invalidLength(validityDays) }
         OpenSSLErrors.clear()
         let certificate = Certificate(owning: try OpenSSLErrors.nonNull(X509_new(), "X509_new"))
@@ -159,9 +188,7 @@ extension Certificate {
 
         var context = X509V3_CTX()
         X509V3_set_ctx(&context, x509, x509, nil, nil, 0)
-        for (nid, value) in [(NID_basic_constraints, "critical,CA:FALSE"),
-                             (NID_key_usage, "critical,digitalSignature,nonRepudiation"),
-                             (NID_subject_key_identifier, "hash")] {
+        for (nid, value) in [(NID_basic_constraints, "critical,CA:FALSE")] + extensions + [(NID_subject_key_identifier, "hash")] {
             let ext = try OpenSSLErrors.nonNull(X509V3_EXT_conf_nid(nil, &context, nid, value), "X509V3_EXT_conf_nid")
             defer { X509_EXTENSION_free(ext) }
             try OpenSSLErrors.check(X509_add_ext(x509, ext, -1), "X509_add_ext")

@@ -39,6 +39,29 @@ enum FileSecurity {
         close(fd)
     }
 
+    /// Writes `bytes` to a new file at `path` (which must not exist; a symlink there is
+    /// not followed) with `mode`, flushes it and its directory. On failure the file is
+    /// removed: nothing half-written stays.
+    static func writeNew(_ path: String, mode: mode_t, _ bytes: UnsafeRawBufferPointer) throws {
+        let fd = retryingEINTR { open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode) }
+        guard fd >= 0 else { throw VaultError.io(path: path, errno: errno) }
+        var failure: Int32 = 0
+        var done = 0
+        while done < bytes.count {
+            let n = retryingEINTR { Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done) }
+            if n <= 0 { failure = n == 0 ? EIO : errno; break }
+            done += n
+        }
+        if failure == 0 && retryingEINTR({ fsync(fd) }) != 0 { failure = errno }
+        close(fd)
+        if failure != 0 {
+            unlink(path)
+            throw VaultError.io(path: path, errno: failure)
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        try syncDirectory(directory.isEmpty ? "." : directory)
+    }
+
     /// Flushes a directory's entries (after a create or rename inside it).
     static func syncDirectory(_ path: String) throws {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

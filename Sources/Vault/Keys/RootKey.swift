@@ -49,23 +49,6 @@ public final class RootKey: Sendable {
     /// Writes the key to a new file at `path` (mode 0600, which must not exist), then
     /// flushes the file and its directory.
     public func write(to path: String) throws {
-        let fd = retryingEINTR { open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600) }
-        guard fd >= 0 else { throw VaultError.io(path: path, errno: errno) }
-        var failure: Int32 = 0
-        secret.withUnsafeBytes { bytes in
-            var done = 0
-            while done < bytes.count {
-                let n = retryingEINTR { Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done) }
-                if n <= 0 { failure = n == 0 ? EIO : errno; return }
-                done += n
-            }
-            if retryingEINTR({ fsync(fd) }) != 0 { failure = errno }
-        }
-        close(fd)
-        if failure != 0 {
-            unlink(path)
-            throw VaultError.io(path: path, errno: failure)
-        }
-        try FileSecurity.syncDirectory((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent)
+        try secret.withUnsafeBytes { try FileSecurity.writeNew(path, mode: 0o600, $0) }
     }
 }

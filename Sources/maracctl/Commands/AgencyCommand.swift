@@ -35,6 +35,9 @@ struct AgencyCommand {
             let marac = try openMarac(options)
             try exchange { try marac.agencies.setCertificate(id, certificate) }
             print("agency \(id): certificate replaced")
+        case "keygen":
+            try keygen(try Options(Array(arguments.dropFirst()), valued: ["--out", "--name", "--organization", "--kind", "--days"],
+                                   switches: ["--csr"]))
         case "list":
             let options = try Options(Array(arguments.dropFirst()), valued: ["--state", "--key"], switches: ["--json", "--all"])
             let marac = try openMarac(options)
@@ -75,6 +78,36 @@ struct AgencyCommand {
         default:
             throw CommandError.usage("unknown agency verb \(CommandError.quoted(verb))")
         }
+    }
+
+    /// `agency keygen --out DIR --name CN [--organization O] [--kind ec|rsa] [--csr]
+    /// [--days N]`: offline, for an agency that has no certificate. The key stays with
+    /// the agency: the command refuses a directory inside a daemon's state directory.
+    private func keygen(_ options: Options) throws {
+        let out = URL(fileURLWithPath: try options.required("--out")).standardizedFileURL
+        var ancestor = out
+        while true {
+            if FileManager.default.fileExists(atPath: ancestor.appendingPathComponent(Vault.databaseName).path) {
+                throw CommandError(code: .dataError, message: "\(out.path) is inside a maracd state directory (\(ancestor.path)): an agency's private key never goes there")
+            }
+            if ancestor.path == "/" { break }
+            ancestor.deleteLastPathComponent()
+        }
+        guard let algorithm = RecipientKeyFiles.Algorithm(rawValue: options["--kind"] ?? "ec") else {
+            throw CommandError.usage("--kind is ec or rsa")
+        }
+        let days = try options.integer("--days", default: 730, range: 1...3650)
+        let written: [String]
+        do {
+            written = try RecipientKeyFiles.generate(in: out.path, commonName: try options.required("--name"),
+                                                     organization: options["--organization"], algorithm: algorithm,
+                                                     request: options.has("--csr"), validityDays: days)
+        } catch let error as VaultError {
+            throw CommandError(error)
+        }
+        print("private key: \(written[0]) (keep it with the agency; it opens the agency's packs)")
+        print(options.has("--csr") ? "certificate request: \(written[1]) (for your CA; register the certificate it issues)"
+                                   : "certificate: \(written[1]) (register it: maracctl agency add ID ... --cert \(written[1]))")
     }
 
     /// A PEM or DER certificate file, as DER.

@@ -63,8 +63,13 @@ final class AuditTests: XCTestCase {
         _ = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/sqlite3"), [db, "PRAGMA wal_checkpoint(TRUNCATE)"])
         let pristine = try Data(contentsOf: URL(fileURLWithPath: db))
         let drop = "DROP TRIGGER log_entry_no_update; DROP TRIGGER log_entry_no_delete;"
+        // The first entry with a basis (the agencies' registrations come before it).
+        let withBasis = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/sqlite3"),
+                                           [db, "SELECT MIN(seq) FROM log_entry WHERE CAST(entry AS TEXT) LIKE '%consent%'"])
+        let basisSeq = try XCTUnwrap(Int(withBasis.output.trimmingCharacters(in: .whitespacesAndNewlines)))
         let tampers: [(String, String, String)] = [
-            ("a basis changed", drop + "UPDATE log_entry SET entry = CAST(REPLACE(CAST(entry AS TEXT), 'consent', 'audit') AS BLOB) WHERE seq = 0;", "log entry 0"),
+            ("a basis changed", drop + "UPDATE log_entry SET entry = CAST(REPLACE(CAST(entry AS TEXT), 'consent', 'audit') AS BLOB) WHERE seq = \(basisSeq);",
+             "log entry \(basisSeq)"),
             ("a row deleted", drop + "DELETE FROM log_entry WHERE seq = 1;", "log entry 1"),
             ("two rows swapped", drop + "UPDATE log_entry SET seq = -1 WHERE seq = 0; UPDATE log_entry SET seq = 0 WHERE seq = 1; UPDATE log_entry SET seq = 1 WHERE seq = -1;", "log entry 0"),
             ("the tail cut", drop + "DELETE FROM log_entry WHERE seq >= 1; DELETE FROM log_node WHERE idx >= 1 OR level > 0;", "log entry 1"),

@@ -37,6 +37,8 @@ final class MaracFixture {
     let clock: TestClock
     var vault: Vault!
     var marac: Marac!
+    /// Log entries the set-up made (one `registry` entry per agency registered).
+    private(set) var setupEntries = 0
 
     init(today: String = "2026-11-20", settings: MaracSettings = MaracSettings(), idva: Bool = true,
          policy: any DocumentAccessPolicy = ReadAllPolicy()) throws {
@@ -50,6 +52,7 @@ final class MaracFixture {
             try marac.agencies.add(Agency(id: id, name: "Demo \(id)", kind: kind))
         }
         if idva { try marac.agencies.add(Agency(id: "idva", name: "Demo Idva service", kind: .idva)) }
+        setupEntries = try vault.treeHead().size
     }
 
     func cleanUp() {

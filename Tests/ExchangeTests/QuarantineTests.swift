@@ -19,7 +19,7 @@ final class QuarantineTests: XCTestCase {
         XCTAssertEqual(stored.kind, "quarantine")
         XCTAssertEqual(stored.agency, "police")
         XCTAssertEqual(stored.metadata, ["reason": "rejected"])
-        let entry = try fixture.logEntry(0)
+        let entry = try fixture.logEntry(fixture.setupEntries)
         XCTAssertEqual(entry.operation, .collection)
         XCTAssertEqual(entry.details["kind"], "quarantine")
 
@@ -27,7 +27,7 @@ final class QuarantineTests: XCTestCase {
         XCTAssertTrue(again.duplicate)
         XCTAssertEqual(again.document, record.document)
         XCTAssertEqual(try fixture.vault.list(kind: "quarantine").count, 1)
-        XCTAssertEqual(try fixture.vault.treeHead().size, 1)
+        XCTAssertEqual(try fixture.vault.treeHead().size, fixture.setupEntries + 1)
         XCTAssertEqual(try fixture.marac.cases.list().count, 0, "a rejection opens no case")
     }
 
@@ -41,7 +41,7 @@ final class QuarantineTests: XCTestCase {
         XCTAssertThrowsError(try fixture.vault.read(record.document, as: AccessRequest(actor: "t", agency: "health", bases: ["audit"], reason: "t"))) {
             XCTAssertEqual($0 as? VaultError, .erased(record.document))
         }
-        let erasure = try fixture.logEntry(1)
+        let erasure = try fixture.logEntry(fixture.setupEntries + 1)
         XCTAssertEqual(erasure.operation, .erasure)
         XCTAssertEqual(erasure.bases, ["retention-policy"])
         XCTAssertEqual(erasure.records, [record.document])

@@ -48,6 +48,15 @@ final class RegistryTests: XCTestCase {
                                               notBefore: fixture.clock.now)
         try fixture.marac.agencies.setCertificate("health", p256.derRepresentation)
         XCTAssertEqual(try fixture.marac.agencies.get("health").certificate, p256.derRepresentation)
+        // Logged in the same transaction, the certificate by fingerprint.
+        let size = try fixture.vault.treeHead().size
+        let entry = try fixture.logEntry(size - 1)
+        XCTAssertEqual(entry.operation, .registry)
+        XCTAssertEqual(entry.justification, "agency health's recipient certificate replaced")
+        XCTAssertEqual(entry.details, ["owner": "health", "certificate": Hex.encode(p256.sha256Fingerprint),
+                                       "notAfter": LogEntry.timestamp(p256.notValidAfter)])
+        XCTAssertEqual(entry.actor, .localOperator)
+        XCTAssertEqual(try fixture.logEntry(0).justification, "agency police registered (police)", "the set-up's registrations")
 
         XCTAssertThrowsError(try fixture.marac.agencies.setCertificate("housing", Array("not a certificate".utf8))) {
             XCTAssertEqual($0 as? ExchangeError, .invalidAgency(field: "certificate", reason: "not a DER X.509 certificate"))
@@ -82,6 +91,7 @@ final class RegistryTests: XCTestCase {
         }
         XCTAssertThrowsError(try fixture.marac.agencies.get("probation-2"), "nothing registered")
         XCTAssertNil(try fixture.marac.agencies.get("health").certificate, "nothing replaced")
+        XCTAssertEqual(try fixture.vault.treeHead().size, fixture.setupEntries, "and nothing logged")
 
         // 30 whole days left: no warning yet; 29: a warning.
         let month = try Certificate.selfSigned(commonName: "month", key: key, validityDays: 31, notBefore: now.addingTimeInterval(-86_400))

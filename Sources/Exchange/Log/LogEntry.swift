@@ -63,6 +63,9 @@ public struct LogEntry: Codable, Equatable, Sendable {
         case declaration
         /// A meeting created, changed (invitations, agenda) or moved to its next state.
         case meeting
+        /// An agency registered, or its recipient certificate (what its packs are
+        /// encrypted to) replaced: a key operation on the Marac's side.
+        case registry
     }
 
     /// A person and the agency they act for (the agency alone for automatic intake).
@@ -77,6 +80,10 @@ public struct LogEntry: Codable, Equatable, Sendable {
             self.person = person
             self.agency = agency
         }
+
+        /// Whoever runs an offline `maracctl` verb on the vault directly: the uid, and no
+        /// agency (the principals file belongs to the daemon's configuration).
+        public static var localOperator: Actor { Actor(person: "uid \(getuid()) (offline)", agency: "none") }
     }
 
     /// The canonical bytes appended to the log: compact JSON, keys sorted, absent

@@ -57,9 +57,10 @@ public struct AgencyRegistry: Sendable {
 
     // MARK: - Changes
 
-    /// Registers `agency`. Refuses a bad id or name, an unusable certificate, an id in
-    /// use, and a second active Idva.
-    public func add(_ agency: Agency) throws {
+    /// Registers `agency`, logged as `registry` by `actor` in the same transaction.
+    /// Refuses a bad id or name, an unusable certificate, an id in use, and a second
+    /// active Idva.
+    public func add(_ agency: Agency, by actor: LogEntry.Actor = .localOperator) throws {
         try Self.validate(agency, at: vault.currentTime)
         try vault.transaction { tx in
             guard try tx.rows("SELECT 1 FROM x_agency WHERE id = ?", [.text(agency.id)]).isEmpty else {
@@ -71,6 +72,7 @@ public struct AgencyRegistry: Sendable {
                 INSERT INTO x_agency (id, name, kind, certificate, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, [.text(agency.id), .text(agency.name), .text(agency.kind.rawValue),
                       agency.certificate.map { .blob($0) } ?? .null, .integer(agency.active ? 1 : 0), now, now])
+            try Self.log(tx, by: actor, "agency \(agency.id) registered (\(agency.kind.rawValue))", agency.id, agency.certificate)
         }
     }
 
@@ -84,14 +86,30 @@ public struct AgencyRegistry: Sendable {
         }
     }
 
-    /// Replaces agency `id`'s recipient certificate (DER).
-    public func setCertificate(_ id: String, _ certificate: [UInt8]) throws {
+    /// Replaces agency `id`'s recipient certificate (DER), logged as `registry` by `actor`
+    /// in the same transaction.
+    public func setCertificate(_ id: String, _ certificate: [UInt8], by actor: LogEntry.Actor = .localOperator) throws {
         try Self.validateCertificate(certificate, at: vault.currentTime)
         try vault.transaction { tx in
             _ = try Self.get(tx, id)
             try tx.execute("UPDATE x_agency SET certificate = ?, updated_at = ? WHERE id = ?",
                            [.blob(certificate), .integer(Int64(tx.now.timeIntervalSince1970)), .text(id)])
+            try Self.log(tx, by: actor, "agency \(id)'s recipient certificate replaced", id, certificate)
         }
+    }
+
+    /// The `registry` entry for a change to agency `id`: the certificate by its SHA-256
+    /// fingerprint and expiry (a certificate is public, but the fingerprint is what an
+    /// agency's IT team compares).
+    private static func log(_ tx: VaultTransaction, by actor: LogEntry.Actor, _ justification: String, _ id: String,
+                            _ certificate: [UInt8]?) throws {
+        var details = ["owner": id, "certificate": "none"]
+        if let certificate, let parsed = try? Certificate(derRepresentation: certificate) {
+            details["certificate"] = Hex.encode(parsed.sha256Fingerprint)
+            details["notAfter"] = LogEntry.timestamp(parsed.notValidAfter)
+        }
+        try tx.appendLog(LogEntry(time: LogEntry.timestamp(tx.now), operation: .registry, actor: actor, records: [], case: nil,
+                                  meeting: nil, recipients: [], bases: [], justification: justification, details: details).encoded())
     }
 
     // MARK: - Reading

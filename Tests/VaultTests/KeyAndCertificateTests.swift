@@ -68,6 +68,18 @@ final class KeyAndCertificateTests: XCTestCase {
         }
     }
 
+    /// A signing certificate is P-256 only; a recipient certificate or request takes RSA
+    /// 2048+ or P-256.
+    func testCertificateUsagesTakeOnlyTheirKeys() throws {
+        let rsa = try PrivateKey.generateRSA(bits: 2048)
+        XCTAssertThrowsError(try Certificate.selfSigned(commonName: "x", key: rsa, usage: .signing)) {
+            XCTAssertEqual($0 as? CryptoError, .policyViolation("a signing certificate needs EC P-256, not RSA 2048"))
+        }
+        XCTAssertEqual(try Certificate.selfSigned(commonName: "x", key: rsa, usage: .recipient).keyAlgorithm, .rsa(bits: 2048))
+        XCTAssertEqual(try Certificate.selfSigned(commonName: "x", key: PrivateKey.generateP256(), usage: .recipient).keyAlgorithm, .p256)
+        XCTAssertTrue(try CertificateRequest(commonName: "x", key: rsa).pemRepresentation.hasPrefix("-----BEGIN CERTIFICATE REQUEST-----\n"))
+    }
+
     func testRSAOAEPRoundTripAndWrongLabel() throws {
         let rsa = try PrivateKey.generateRSA(bits: 2048)
         let dek = try SecureRandom.bytes(32)

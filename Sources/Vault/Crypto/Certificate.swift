@@ -178,11 +178,7 @@ extension Certificate {
         }
 
         let name = try OpenSSLErrors.nonNull(X509_get_subject_name(x509), "X509_get_subject_name")
-        var entries = [("CN", commonName)]
-        if let organization { entries.append(("O", organization)) }
-        for (field, value) in entries {
-            try OpenSSLErrors.check(X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8, value, -1, -1, 0), "X509_NAME_add_entry_by_txt")
-        }
+        try addSubject(to: name, commonName: commonName, organization: organization)
         try OpenSSLErrors.check(X509_set_issuer_name(x509, name), "X509_set_issuer_name")
         try OpenSSLErrors.check(X509_set_pubkey(x509, key.key.pointer), "X509_set_pubkey")
 
@@ -197,5 +193,14 @@ extension Certificate {
             throw CryptoError.libraryFailure(operation: "X509_sign", openSSL: OpenSSLErrors.drain())
         }
         return certificate
+    }
+
+    /// Adds `CN=commonName[, O=organization]` (UTF-8) to an X.509 name.
+    static func addSubject(to name: OpaquePointer, commonName: String, organization: String?) throws {
+        var entries = [("CN", commonName)]
+        if let organization { entries.append(("O", organization)) }
+        for (field, value) in entries {
+            try OpenSSLErrors.check(X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8, value, -1, -1, 0), "X509_NAME_add_entry_by_txt")
+        }
     }
 }

@@ -20,11 +20,7 @@ public final class CertificateRequest: @unchecked Sendable {
         try OpenSSLErrors.check(X509_REQ_set_version(pointer, 0), "X509_REQ_set_version")  // v1, the only version
         let name = try OpenSSLErrors.nonNull(X509_NAME_new(), "X509_NAME_new")
         defer { X509_NAME_free(name) }
-        var entries = [("CN", commonName)]
-        if let organization { entries.append(("O", organization)) }
-        for (field, value) in entries {
-            try OpenSSLErrors.check(X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8, value, -1, -1, 0), "X509_NAME_add_entry_by_txt")
-        }
+        try Certificate.addSubject(to: name, commonName: commonName, organization: organization)
         try OpenSSLErrors.check(X509_REQ_set_subject_name(pointer, name), "X509_REQ_set_subject_name")
         try OpenSSLErrors.check(X509_REQ_set_pubkey(pointer, key.key.pointer), "X509_REQ_set_pubkey")
         guard X509_REQ_sign(pointer, key.key.pointer, EVP_sha256()) > 0 else {

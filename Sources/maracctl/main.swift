@@ -22,7 +22,9 @@ let usage = """
                                           register an agency (kinds: police, probation, health,
                                           childrens-services, housing, idva, mental-health,
                                           substance-misuse, education, adult-social-care, other);
-                                          a certificate must be RSA 2048+ or EC P-256 and valid now
+                                          a certificate must be RSA 2048+ or EC P-256 and valid now;
+                                          add, set-cert and list go through the daemon when
+                                          it runs (a key custodian's verbs), else offline
       agency set-cert ID --cert FILE --state DIR [--key FILE]
                                           replace an agency's recipient certificate
       agency keygen --out DIR --name CN [--organization O] [--kind ec|rsa] [--csr] [--days N]

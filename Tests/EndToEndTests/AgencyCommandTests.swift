@@ -166,4 +166,49 @@ final class AgencyCommandTests: XCTestCase {
                        + "an agency's private key never goes there\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: state + "/outbox/keys"))
     }
+
+    /// While the daemon runs, `agency add`, `set-cert` and `list` go through it: only a key
+    /// custodian changes the registry, the change is logged under their name, and the
+    /// daemon watches the new agency's inbox without a restart.
+    func testWhileTheDaemonRunsTheRegistryChangesThroughItByAKeyCustodianOnly() throws {
+        let daemon = try DaemonHarness()
+        defer { daemon.cleanUp() }
+        try daemon.start()
+        let mentalHealth = try certificate("mental-health", key: "ec", days: 365)
+        let add = ["agency", "add", "mental-health", "--name", "Test mental health trust", "--kind", "mental-health",
+                   "--cert", mentalHealth, "--state", daemon.state.path]
+
+        // The harness's principal is the coordinator: refused (offline there are no roles,
+        // so this answer came from the daemon).
+        let refused = try maracctl(add)
+        XCTAssertEqual(refused.status, 77)
+        XCTAssertEqual(refused.stderr, "maracctl: not permitted: only the key-custodian may register agencies\n")
+
+        try daemon.useKeyCustodian()
+        kill(try XCTUnwrap(daemon.process).processIdentifier, SIGHUP)
+        try daemon.waitFor("the reload") { daemon.log.contains("config.reloaded") }
+        let added = try maracctl(add)
+        XCTAssertEqual(added.status, 0, added.stderr)
+        XCTAssertEqual(added.output, "agency mental-health (mental-health) registered\n")
+        let health = try certificate("health", key: "rsa:2048", days: 365)
+        let replaced = try maracctl(["agency", "set-cert", "health", "--cert", health, "--state", daemon.state.path])
+        XCTAssertEqual(replaced.status, 0, replaced.stderr)
+
+        let listed = try maracctl(["agency", "list", "--json", "--state", daemon.state.path])
+        XCTAssertEqual(listed.status, 0, listed.stderr)
+        let rows = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(listed.output.utf8)) as? [[String: Any]])
+        let byID = Dictionary(uniqueKeysWithValues: rows.map { ($0["id"] as? String ?? "", $0) })
+        XCTAssertEqual(byID["mental-health"]?["fingerprintSHA256"] as? String, try fingerprint(mentalHealth))
+        XCTAssertEqual(byID["health"]?["fingerprintSHA256"] as? String, try fingerprint(health))
+        try daemon.waitFor("the new inbox watched") { daemon.log.contains("inbox.watching agency=mental-health") }
+        XCTAssertEqual(daemon.stop(), 0)
+
+        let entries = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/sqlite3"), [daemon.state.appendingPathComponent("vault.db").path,
+            "SELECT CAST(entry AS TEXT) FROM log_entry WHERE CAST(entry AS TEXT) LIKE '%Test custodian%' ORDER BY seq"]).output
+        let lines = entries.split(separator: "\n")
+        XCTAssertEqual(lines.count, 2, entries)
+        XCTAssertTrue(lines[0].contains(#""justification":"agency mental-health registered (mental-health)""#), String(lines[0]))
+        XCTAssertTrue(lines[1].contains(#""justification":"agency health's recipient certificate replaced""#), String(lines[1]))
+        XCTAssertTrue(lines.allSatisfy { $0.contains(#""operation":"registry""#) })
+    }
 }

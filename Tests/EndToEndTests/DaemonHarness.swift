@@ -183,6 +183,14 @@ final class DaemonHarness {
 /// target is not at hand here).
 extension DaemonHarness {
     /// Makes the test's uid a Marac-wide IG officer (and coordinator) and rewrites the config.
+    /// Makes the tests' uid a key custodian as well as the coordinator: `agency add` and
+    /// `set-cert` go through a running daemon, which takes them from key custodians only.
+    /// A running daemon reads it on SIGHUP.
+    func useKeyCustodian() throws {
+        try Data(#"{"version": 1, "principals": [{"uid": \#(geteuid()), "name": "Test custodian", "agency": "idva", "roles": ["coordinator", "key-custodian"]}]}"#.utf8)
+            .write(to: principalsPath)
+    }
+
     func useMaracWideIGOfficer() throws {
         try Data(#"{"version": 1, "principals": [{"uid": \#(geteuid()), "name": "Governance IG officer", "agency": "idva", "roles": ["ig-officer", "coordinator"], "scope": "marac"}]}"#.utf8)
             .write(to: principalsPath)

@@ -65,6 +65,7 @@ final class ReceiptStageTests: XCTestCase {
                                    agencies: DaemonHarness.agencies.filter { $0.1 != "idva" })
         let referral = try RepositoryFixtures.bytes("valid/referral-police.json")
         let invalid = Array(String(decoding: referral, as: UTF8.self).replacingOccurrences(of: "\"dob\": \"1993-11-13\"", with: "\"dob\": \"2099-01-01\"").utf8)
+        try daemon.useKeyCustodian()  // the Idva is registered through the running daemon
         try daemon.start()
         try dropAll([("referral.json", referral), ("invalid.json", invalid)])
         try daemon.waitFor("the invalid form's report") { FileManager.default.fileExists(atPath: daemon.report(for: invalid).path) }

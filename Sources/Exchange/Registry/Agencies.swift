@@ -76,6 +76,18 @@ public struct AgencyRegistry: Sendable {
         }
     }
 
+    /// As `add(_:by:)` for `principal`, who must be a key custodian (the daemon's verb).
+    public func add(_ agency: Agency, by principal: Principal) throws {
+        try MeetingBook.require(principal, .keyCustodian, "register agencies")
+        try add(agency, by: LogEntry.Actor(person: principal.name, agency: principal.agency))
+    }
+
+    /// As `setCertificate(_:_:by:)` for `principal`, who must be a key custodian.
+    public func setCertificate(_ id: String, _ certificate: [UInt8], by principal: Principal) throws {
+        try MeetingBook.require(principal, .keyCustodian, "replace agency certificates")
+        try setCertificate(id, certificate, by: LogEntry.Actor(person: principal.name, agency: principal.agency))
+    }
+
     /// Activates or deactivates agency `id` (its documents are untouched).
     public func setActive(_ id: String, _ active: Bool) throws {
         try vault.transaction { tx in
@@ -125,6 +137,12 @@ public struct AgencyRegistry: Sendable {
             try tx.rows("SELECT id, name, kind, certificate, active FROM x_agency \(includeInactive ? "" : "WHERE active = 1 ") ORDER BY id")
                 .map(Self.agency)
         }
+    }
+
+    /// Every agency as `agency list` shows it (`Agency.listing(at:)`), at the vault's time.
+    public func listing(includeInactive: Bool = false) throws -> JSONValue {
+        let now = vault.currentTime
+        return .array(try list(includeInactive: includeInactive).map { $0.listing(at: now) })
     }
 
     /// The active Idva agency; throws unless there is exactly one.
@@ -192,6 +210,28 @@ public struct AgencyRegistry: Sendable {
         if now > certificate.notValidAfter {
             throw ExchangeError.invalidAgency(field: "certificate", reason: "expired \(CertificateValidity.text(certificate.notValidAfter))")
         }
+    }
+}
+
+extension Agency {
+    /// The agency for `agency list`: id, name, kind, active, whether it has a certificate
+    /// and, if so, its SHA-256 fingerprint (as `openssl x509 -fingerprint -sha256` prints
+    /// it), expiry, whole days left at `now` and whether it needs renewing.
+    public func listing(at now: Date) -> JSONValue {
+        var row = JSONObject()
+        row.set("id", .string(id))
+        row.set("name", .string(name))
+        row.set("kind", .string(kind.rawValue))
+        row.set("active", .bool(active))
+        row.set("certificate", .bool(certificate != nil))
+        if let certificate, let parsed = try? Certificate(derRepresentation: certificate),
+           let validity = CertificateValidity(certificate, at: now) {
+            row.set("fingerprintSHA256", .string(parsed.fingerprintText))
+            row.set("notAfter", .string(validity.notAfterText))
+            row.set("daysLeft", .number(Double(validity.daysLeft)))
+            row.set("needsRenewal", .bool(validity.needsRenewal))
+        }
+        return .object(row)
     }
 }
 

@@ -41,6 +41,17 @@ struct ControlClient {
         }
     }
 
+    /// Whether a daemon accepts connections at `path` (a verb that works both ways goes
+    /// through it if so). Throws, rather than answer no, if the socket refuses this user.
+    func reachable() throws -> Bool {
+        do {
+            close(try connect())
+            return true
+        } catch let error as CommandError where error.code == .unavailable {
+            return false
+        }
+    }
+
     /// The exit status `docs/control-protocol.md` gives each error code.
     static func exitCode(_ code: ControlError.Code) -> ExitCode {
         switch code {

@@ -2,81 +2,104 @@ import Exchange
 import Foundation
 import Vault
 
-/// `maracctl agency add ID --name NAME --kind KIND [--cert FILE] --state DIR`,
-/// `agency set-cert ID --cert FILE --state DIR` and `maracctl agency list --state DIR
-/// [--json] [--all]` (with each certificate's SHA-256 fingerprint and expiry, and a
-/// warning on standard error for one that expires within 30 days): offline, on the vault directly (a
-/// running daemon picks a new agency up at its next rescan or on SIGHUP). Through the
-/// daemon once the control socket exists.
+/// `maracctl agency add ID --name NAME --kind KIND [--cert FILE]`, `agency set-cert ID
+/// --cert FILE` and `agency list [--json] [--all]` (each certificate's SHA-256
+/// fingerprint and expiry, and a warning on standard error for one that expires within
+/// 30 days): through the daemon when it runs (a key custodian's verbs; it watches a new
+/// agency's inbox from its next rescan), otherwise offline on the vault at `--state`.
+/// `agency keygen` is offline always.
 struct AgencyCommand {
     let arguments: [String]
 
     init(arguments: [String]) { self.arguments = arguments }
 
     func run() throws {
-        guard let verb = arguments.first else { throw CommandError.usage("agency needs add, set-cert or list") }
+        guard let verb = arguments.first else { throw CommandError.usage("agency needs add, set-cert, list or keygen") }
         switch verb {
         case "add":
             guard arguments.count >= 2 else { throw CommandError.usage("agency add needs an id") }
             let id = arguments[1]
-            let options = try Options(Array(arguments.dropFirst(2)), valued: ["--name", "--kind", "--cert", "--state", "--key"], switches: [])
+            let options = try Options(Array(arguments.dropFirst(2)), valued: ["--name", "--kind", "--cert", "--state", "--key", "--socket"],
+                                      switches: [])
             guard let kind = AgencyKind(rawValue: try options.required("--kind")) else {
                 throw CommandError.usage("--kind is one of " + AgencyKind.allCases.map(\.rawValue).joined(separator: ", "))
             }
+            let name = try options.required("--name")
             let certificate = try options["--cert"].map(Self.certificate(at:))
-            let marac = try openMarac(options)
-            try exchange { try marac.agencies.add(Agency(id: id, name: try options.required("--name"), kind: kind, certificate: certificate)) }
+            if let daemon = try daemon(options) {
+                var args = JSONObject(["agency": .string(id), "name": .string(name), "kind": .string(kind.rawValue)])
+                if let certificate { args.set("certificate", .string(Data(certificate).base64EncodedString())) }
+                _ = try daemon.call(ControlRequest(verb: "agency.add", args: args))
+            } else {
+                let marac = try openMarac(options)
+                try exchange { try marac.agencies.add(Agency(id: id, name: name, kind: kind, certificate: certificate)) }
+            }
             print("agency \(id) (\(kind.rawValue)) registered")
         case "set-cert":
             guard arguments.count >= 2 else { throw CommandError.usage("agency set-cert needs an id") }
             let id = arguments[1]
-            let options = try Options(Array(arguments.dropFirst(2)), valued: ["--cert", "--state", "--key"], switches: [])
+            let options = try Options(Array(arguments.dropFirst(2)), valued: ["--cert", "--state", "--key", "--socket"], switches: [])
             let certificate = try Self.certificate(at: try options.required("--cert"))
-            let marac = try openMarac(options)
-            try exchange { try marac.agencies.setCertificate(id, certificate) }
+            if let daemon = try daemon(options) {
+                _ = try daemon.call(ControlRequest(verb: "agency.set-cert", args: JSONObject([
+                    "agency": .string(id), "certificate": .string(Data(certificate).base64EncodedString())])))
+            } else {
+                let marac = try openMarac(options)
+                try exchange { try marac.agencies.setCertificate(id, certificate) }
+            }
             print("agency \(id): certificate replaced")
         case "keygen":
             try keygen(try Options(Array(arguments.dropFirst()), valued: ["--out", "--name", "--organization", "--kind", "--days"],
                                    switches: ["--csr"]))
         case "list":
-            let options = try Options(Array(arguments.dropFirst()), valued: ["--state", "--key"], switches: ["--json", "--all"])
-            let marac = try openMarac(options)
-            let agencies = try exchange { try marac.agencies.list(includeInactive: options.has("--all")) }
-            let now = marac.vault.currentTime
-            let rows = agencies.map { agency in
-                (agency, agency.certificate.flatMap { CertificateValidity($0, at: now) },
-                 agency.certificate.flatMap { try? Certificate(derRepresentation: $0).fingerprintText })
-            }
-            if options.has("--json") {
-                let json = rows.map { agency, validity, fingerprint in
-                    var row: [String: Any] = ["id": agency.id, "name": agency.name, "kind": agency.kind.rawValue, "active": agency.active,
-                                              "certificate": agency.certificate != nil]
-                    if let validity, let fingerprint {
-                        row["fingerprintSHA256"] = fingerprint
-                        row["notAfter"] = validity.notAfterText
-                        row["daysLeft"] = validity.daysLeft
-                        row["needsRenewal"] = validity.needsRenewal
-                    }
-                    return row
-                }
-                print(String(decoding: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self))
+            let options = try Options(Array(arguments.dropFirst()), valued: ["--state", "--key", "--socket"], switches: ["--json", "--all"])
+            let listing: JSONValue
+            if let daemon = try daemon(options) {
+                listing = try daemon.call(ControlRequest(verb: "agency.list", args: JSONObject(["all": .bool(options.has("--all"))])))
             } else {
-                // An agency's display name is an organisation's, set by the key custodian;
-                // no person's name or form content is held in the registry.
-                for (agency, validity, fingerprint) in rows {
-                    let certificate = validity.map { $0.daysLeft < 0 ? "EXPIRED \($0.notAfterText)" : "expires \($0.notAfterText) (\($0.daysLeft) days)" }
-                        ?? "no certificate"
-                    print("\(agency.id)\t\(agency.kind.rawValue)\t\(agency.active ? "active" : "inactive")\t\(certificate)\t\(fingerprint ?? "-")\t\(agency.name)")
-                }
+                let marac = try openMarac(options)
+                listing = try exchange { try marac.agencies.listing(includeInactive: options.has("--all")) }
             }
-            // Packs cannot go to an agency whose certificate has expired: say so ahead.
-            for (agency, validity, _) in rows where agency.active {
-                guard let validity, validity.needsRenewal else { continue }
-                let when = validity.daysLeft < 0 ? "expired \(validity.notAfterText)" : "expires in \(validity.daysLeft) days (\(validity.notAfterText))"
-                FileHandle.standardError.write(Data("warning: agency \(agency.id)'s certificate \(when): replace it with maracctl agency set-cert\n".utf8))
-            }
+            Self.printListing(listing, json: options.has("--json"))
         default:
             throw CommandError.usage("unknown agency verb \(CommandError.quoted(verb))")
+        }
+    }
+
+    /// The daemon, if it is running for `--state` (or at `--socket`): the registry is then
+    /// changed through it, by a key custodian, rather than in the vault behind its back.
+    private func daemon(_ options: Options) throws -> ControlClient? {
+        let client = ControlClient(options: options)
+        if options["--socket"] != nil { return client }
+        guard options["--state"] != nil else { return client }
+        return try client.reachable() ? client : nil
+    }
+
+    /// `agency list`'s output: a table (or `--json`), then a warning on standard error for
+    /// each active agency whose certificate expires within 30 days or has expired.
+    private static func printListing(_ listing: JSONValue, json: Bool) {
+        let rows = listing.array ?? []
+        if json {
+            print(String(decoding: listing.canonicalBytes, as: UTF8.self))
+        } else {
+            // An agency's display name is an organisation's, set by the key custodian;
+            // no person's name or form content is held in the registry.
+            for row in rows {
+                let certificate: String
+                if let notAfter = row["notAfter"]?.string, let days = row["daysLeft"]?.integer {
+                    certificate = days < 0 ? "EXPIRED \(notAfter)" : "expires \(notAfter) (\(days) days)"
+                } else {
+                    certificate = "no certificate"
+                }
+                print([row["id"]?.string ?? "?", row["kind"]?.string ?? "?", row["active"]?.bool == true ? "active" : "inactive",
+                             certificate, row["fingerprintSHA256"]?.string ?? "-", row["name"]?.string ?? ""].joined(separator: "\t"))
+            }
+        }
+        // Packs cannot go to an agency whose certificate has expired: say so ahead.
+        for row in rows where row["active"]?.bool == true && row["needsRenewal"]?.bool == true {
+            let id = row["id"]?.string ?? "?", notAfter = row["notAfter"]?.string ?? "?", days = row["daysLeft"]?.integer ?? 0
+            let when = days < 0 ? "expired \(notAfter)" : "expires in \(days) days (\(notAfter))"
+            FileHandle.standardError.write(Data("warning: agency \(id)'s certificate \(when): replace it with maracctl agency set-cert\n".utf8))
         }
     }
 

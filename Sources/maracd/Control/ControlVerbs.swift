@@ -35,6 +35,7 @@ struct ControlVerbs: Sendable {
         "status", "meeting.list", "meeting.show", "meeting.create", "meeting.invite", "meeting.add-case", "meeting.advance",
         "meeting.statement", "meeting.declare", "case.list", "case.show", "doc.read",
         "audit.log", "audit.checkpoint", "audit.prove", "audit.report", "audit.verify",
+        "agency.list", "agency.add", "agency.set-cert",
     ]
 
     /// A request's verb as it may be logged or echoed: a verb of the protocol, or

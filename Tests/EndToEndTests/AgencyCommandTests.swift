@@ -124,6 +124,10 @@ final class AgencyCommandTests: XCTestCase {
         XCTAssertEqual(made.status, 0, made.stderr)
         XCTAssertEqual(made.output, "private key: \(ec)/recipient.key (keep it with the agency; it opens the agency's packs)\n"
                        + "certificate: \(ec)/recipient.pem (register it: maracctl agency add ID ... --cert \(ec)/recipient.pem)\n")
+        // Paths only: no line of the private key reaches the output.
+        let keyLines = try String(contentsOfFile: ec + "/recipient.key", encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("-----") }
+        XCTAssertFalse(keyLines.isEmpty)
+        for line in keyLines { XCTAssertFalse((made.output + made.stderr).contains(line), "a line of the private key was printed") }
         let keyMode = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: ec + "/recipient.key")[.posixPermissions] as? Int)
         XCTAssertEqual(keyMode, 0o600)
         let text = try openssl(["x509", "-in", ec + "/recipient.pem", "-noout", "-text"]).output
@@ -210,5 +214,30 @@ final class AgencyCommandTests: XCTestCase {
         XCTAssertTrue(lines[0].contains(#""justification":"agency mental-health registered (mental-health)""#), String(lines[0]))
         XCTAssertTrue(lines[1].contains(#""justification":"agency health's recipient certificate replaced""#), String(lines[1]))
         XCTAssertTrue(lines.allSatisfy { $0.contains(#""operation":"registry""#) })
+    }
+
+    /// A daemon listening somewhere other than `<state>/run/maracd.sock` still holds the
+    /// vault: an offline change is refused (75) and nothing is registered; with `--socket`
+    /// it goes through the daemon.
+    func testAnOfflineChangeIsRefusedWhileTheDaemonHoldsTheVault() throws {
+        let daemon = try DaemonHarness()
+        defer { daemon.cleanUp() }
+        let socketDirectory = DaemonHarness.socketDirectory(group: getgid())
+        defer { try? FileManager.default.removeItem(at: socketDirectory) }
+        let socket = socketDirectory.appendingPathComponent("maracd.sock").path
+        try daemon.useKeyCustodian()
+        try daemon.writeConfig(#""principalsFile": "\#(daemon.principalsPath.path)", "control": {"socketPath": "\#(socket)"}"#)
+        try daemon.start()
+        let add = ["agency", "add", "education", "--name", "Test schools", "--kind", "education"]
+        let refused = try maracctl(add + ["--state", daemon.state.path])
+        XCTAssertEqual(refused.status, 75)
+        XCTAssertEqual(refused.stderr, "maracctl: the daemon holds \(daemon.state.path) but is not listening at "
+                       + "\(daemon.state.path)/run/maracd.sock: give its socket with --socket\n")
+        let listed = try maracctl(["agency", "list", "--json", "--socket", socket])
+        XCTAssertEqual(listed.status, 0, listed.stderr)
+        XCTAssertFalse(listed.output.contains("education"), "nothing was registered")
+        let added = try maracctl(add + ["--socket", socket])
+        XCTAssertEqual(added.status, 0, added.stderr)
+        XCTAssertEqual(daemon.stop(), 0)
     }
 }

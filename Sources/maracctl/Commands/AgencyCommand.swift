@@ -31,7 +31,7 @@ struct AgencyCommand {
                 if let certificate { args.set("certificate", .string(Data(certificate).base64EncodedString())) }
                 _ = try daemon.call(ControlRequest(verb: "agency.add", args: args))
             } else {
-                let marac = try openMarac(options)
+                let marac = try openMarac(options, toChange: true)
                 try exchange { try marac.agencies.add(Agency(id: id, name: name, kind: kind, certificate: certificate)) }
             }
             print("agency \(id) (\(kind.rawValue)) registered")
@@ -44,7 +44,7 @@ struct AgencyCommand {
                 _ = try daemon.call(ControlRequest(verb: "agency.set-cert", args: JSONObject([
                     "agency": .string(id), "certificate": .string(Data(certificate).base64EncodedString())])))
             } else {
-                let marac = try openMarac(options)
+                let marac = try openMarac(options, toChange: true)
                 try exchange { try marac.agencies.setCertificate(id, certificate) }
             }
             print("agency \(id): certificate replaced")
@@ -107,7 +107,8 @@ struct AgencyCommand {
     /// [--days N]`: offline, for an agency that has no certificate. The key stays with
     /// the agency: the command refuses a directory inside a daemon's state directory.
     private func keygen(_ options: Options) throws {
-        let out = URL(fileURLWithPath: try options.required("--out")).standardizedFileURL
+        // Symlinks resolved: a link into a state directory is inside it.
+        let out = URL(fileURLWithPath: try options.required("--out")).standardizedFileURL.resolvingSymlinksInPath()
         var ancestor = out
         while true {
             if FileManager.default.fileExists(atPath: ancestor.appendingPathComponent(Vault.databaseName).path) {
@@ -128,6 +129,7 @@ struct AgencyCommand {
         } catch let error as VaultError {
             throw CommandError(error)
         }
+        // The paths only: no byte of the key is printed (AgencyCommandTests checks).
         print("private key: \(written[0]) (keep it with the agency; it opens the agency's packs)")
         print(options.has("--csr") ? "certificate request: \(written[1]) (for your CA; register the certificate it issues)"
                                    : "certificate: \(written[1]) (register it: maracctl agency add ID ... --cert \(written[1]))")
@@ -142,8 +144,21 @@ struct AgencyCommand {
         }
     }
 
-    private func openMarac(_ options: Options) throws -> Marac {
+    /// The Marac on the vault at `--state`. To change it, the daemon lock is taken for the
+    /// rest of the command: a daemon whose socket was not found (it listens elsewhere) must
+    /// not have its registry changed behind its back, and cannot start meanwhile.
+    private func openMarac(_ options: Options, toChange: Bool = false) throws -> Marac {
         let vault = try openVault(options)
+        if toChange {
+            do {
+                try vault.holdDaemonLock()
+            } catch VaultError.busy {
+                throw CommandError(code: .tempFail, message: "the daemon holds \(vault.stateDirectory) but is not listening at "
+                                   + "\(vault.stateDirectory)/run/maracd.sock: give its socket with --socket")
+            } catch let error as VaultError {
+                throw CommandError(error)
+            }
+        }
         return try exchange { try Marac(vault: vault) }
     }
 

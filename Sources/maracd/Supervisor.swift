@@ -100,7 +100,9 @@ final class Supervisor {
         do {
             let now = vault.currentTime
             for agency in try ingest.marac.agencies.list() {
-                guard let der = agency.certificate, let validity = CertificateValidity(der, at: now), validity.needsRenewal else { continue }
+                guard let der = agency.certificate, let certificate = try? Certificate(derRepresentation: der) else { continue }
+                let validity = CertificateValidity(certificate, at: now)
+                guard validity.needsRenewal else { continue }
                 logger.warning(validity.daysLeft < 0 ? "agency.certificate_expired" : "agency.certificate_expiring",
                                ["agency": agency.id, "days_left": validity.daysLeft, "not_after": LogEntry.timestamp(validity.notAfter)])
             }

@@ -35,9 +35,16 @@ final class RegistryTests: XCTestCase {
         XCTAssertThrowsError(try fixture.marac.agencies.setActive("idva-2", true)) {
             XCTAssertEqual($0 as? ExchangeError, .secondIdva(existing: "idva"))
         }
+        let before = try fixture.vault.treeHead().size
         try fixture.marac.agencies.setActive("idva", false)
         try fixture.marac.agencies.setActive("idva-2", true)
         XCTAssertEqual(try fixture.marac.agencies.idva().id, "idva-2")
+        // Each change logged; the refused one was not.
+        XCTAssertEqual(try fixture.vault.treeHead().size, before + 2)
+        let deactivated = try fixture.logEntry(before)
+        XCTAssertEqual(deactivated.operation, .registry)
+        XCTAssertEqual(deactivated.justification, "agency idva deactivated")
+        XCTAssertEqual(deactivated.details, ["owner": "idva", "active": "false"])
         XCTAssertEqual(try fixture.marac.agencies.list().map(\.id).contains("idva"), false)
         XCTAssertEqual(try fixture.marac.agencies.list(includeInactive: true).map(\.id).contains("idva"), true)
     }
@@ -95,14 +102,14 @@ final class RegistryTests: XCTestCase {
 
         // 30 whole days left: no warning yet; 29: a warning.
         let month = try Certificate.selfSigned(commonName: "month", key: key, validityDays: 31, notBefore: now.addingTimeInterval(-86_400))
-        let validity = try XCTUnwrap(CertificateValidity(month.derRepresentation, at: now))
+        let validity = CertificateValidity(month, at: now)
         XCTAssertEqual(validity.daysLeft, 30)
         XCTAssertFalse(validity.needsRenewal)
         XCTAssertEqual(validity.notAfterText, "2026-12-20 12:00:00 UTC")
-        let later = try XCTUnwrap(CertificateValidity(month.derRepresentation, at: now.addingTimeInterval(1)))
+        let later = CertificateValidity(month, at: now.addingTimeInterval(1))
         XCTAssertEqual(later.daysLeft, 29)
         XCTAssertTrue(later.needsRenewal)
-        XCTAssertEqual(CertificateValidity(month.derRepresentation, at: now.addingTimeInterval(31 * 86_400))?.daysLeft, -1)
+        XCTAssertEqual(CertificateValidity(month, at: now.addingTimeInterval(31 * 86_400)).daysLeft, -1)
     }
 
     // MARK: - Legal bases

@@ -61,7 +61,7 @@ public struct AgencyRegistry: Sendable {
     /// Refuses a bad id or name, an unusable certificate, an id in use, and a second
     /// active Idva.
     public func add(_ agency: Agency, by actor: LogEntry.Actor = .localOperator) throws {
-        try Self.validate(agency, at: vault.currentTime)
+        let certificate = try Self.validate(agency, at: vault.currentTime)
         try vault.transaction { tx in
             guard try tx.rows("SELECT 1 FROM x_agency WHERE id = ?", [.text(agency.id)]).isEmpty else {
                 throw ExchangeError.duplicateAgency(agency.id)
@@ -72,7 +72,8 @@ public struct AgencyRegistry: Sendable {
                 INSERT INTO x_agency (id, name, kind, certificate, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, [.text(agency.id), .text(agency.name), .text(agency.kind.rawValue),
                       agency.certificate.map { .blob($0) } ?? .null, .integer(agency.active ? 1 : 0), now, now])
-            try Self.log(tx, by: actor, "agency \(agency.id) registered (\(agency.kind.rawValue))", agency.id, agency.certificate)
+            try Self.log(tx, by: actor, "agency \(agency.id) registered (\(agency.kind.rawValue))", agency.id,
+                         Self.details(of: certificate))
         }
     }
 
@@ -88,40 +89,44 @@ public struct AgencyRegistry: Sendable {
         try setCertificate(id, certificate, by: LogEntry.Actor(person: principal.name, agency: principal.agency))
     }
 
-    /// Activates or deactivates agency `id` (its documents are untouched).
-    public func setActive(_ id: String, _ active: Bool) throws {
+    /// Activates or deactivates agency `id` (its documents are untouched), logged as
+    /// `registry` by `actor` in the same transaction.
+    public func setActive(_ id: String, _ active: Bool, by actor: LogEntry.Actor = .localOperator) throws {
         try vault.transaction { tx in
             let agency = try Self.get(tx, id)
             if agency.kind == .idva && active { try Self.refuseSecondIdva(tx, except: id) }
             try tx.execute("UPDATE x_agency SET active = ?, updated_at = ? WHERE id = ?",
                            [.integer(active ? 1 : 0), .integer(Int64(tx.now.timeIntervalSince1970)), .text(id)])
+            try Self.log(tx, by: actor, "agency \(id) \(active ? "activated" : "deactivated")", id, ["active": active ? "true" : "false"])
         }
     }
 
     /// Replaces agency `id`'s recipient certificate (DER), logged as `registry` by `actor`
     /// in the same transaction.
     public func setCertificate(_ id: String, _ certificate: [UInt8], by actor: LogEntry.Actor = .localOperator) throws {
-        try Self.validateCertificate(certificate, at: vault.currentTime)
+        let parsed = try Self.validateCertificate(certificate, at: vault.currentTime)
         try vault.transaction { tx in
             _ = try Self.get(tx, id)
             try tx.execute("UPDATE x_agency SET certificate = ?, updated_at = ? WHERE id = ?",
                            [.blob(certificate), .integer(Int64(tx.now.timeIntervalSince1970)), .text(id)])
-            try Self.log(tx, by: actor, "agency \(id)'s recipient certificate replaced", id, certificate)
+            try Self.log(tx, by: actor, "agency \(id)'s recipient certificate replaced", id, Self.details(of: parsed))
         }
     }
 
-    /// The `registry` entry for a change to agency `id`: the certificate by its SHA-256
-    /// fingerprint and expiry (a certificate is public, but the fingerprint is what an
-    /// agency's IT team compares).
+    /// The `registry` entry for a change to agency `id` (`details.owner`, so the agency's
+    /// IG officers see it), with `details`.
     private static func log(_ tx: VaultTransaction, by actor: LogEntry.Actor, _ justification: String, _ id: String,
-                            _ certificate: [UInt8]?) throws {
-        var details = ["owner": id, "certificate": "none"]
-        if let certificate, let parsed = try? Certificate(derRepresentation: certificate) {
-            details["certificate"] = Hex.encode(parsed.sha256Fingerprint)
-            details["notAfter"] = LogEntry.timestamp(parsed.notValidAfter)
-        }
+                            _ details: [String: String]) throws {
+        let details = details.merging(["owner": id]) { _, owner in owner }
         try tx.appendLog(LogEntry(time: LogEntry.timestamp(tx.now), operation: .registry, actor: actor, records: [], case: nil,
                                   meeting: nil, recipients: [], bases: [], justification: justification, details: details).encoded())
+    }
+
+    /// A certificate in a log entry: by its SHA-256 fingerprint and expiry (a certificate
+    /// is public, but the fingerprint is what an agency's IT team compares).
+    private static func details(of certificate: Certificate?) -> [String: String] {
+        guard let certificate else { return ["certificate": "none"] }
+        return ["certificate": Hex.encode(certificate.sha256Fingerprint), "notAfter": LogEntry.timestamp(certificate.notValidAfter)]
     }
 
     // MARK: - Reading
@@ -178,20 +183,23 @@ public struct AgencyRegistry: Sendable {
                       active: try row.int(4, "x_agency/\(id).active") == 1)
     }
 
-    static func validate(_ agency: Agency, at now: Date) throws {
+    /// Checks `agency`; returns its certificate, parsed, if it has one.
+    @discardableResult
+    static func validate(_ agency: Agency, at now: Date) throws -> Certificate? {
         guard Shape.isLabel(agency.id) else {
             throw ExchangeError.invalidAgency(field: "id", reason: "must be 1 to 64 lower-case letters, digits and hyphens")
         }
         var problems: [FormProblem] = []
         Shape.checkText(agency.name, max: 200, nonEmpty: true, at: .root, into: &problems)
         if let problem = problems.first { throw ExchangeError.invalidAgency(field: "name", reason: problem.message) }
-        if let certificate = agency.certificate { try validateCertificate(certificate, at: now) }
+        return try agency.certificate.map { try validateCertificate($0, at: now) }
     }
 
     /// A recipient certificate must parse, carry a key the packs can be encrypted to, and
     /// be valid `now`: a pack encrypted to an expired certificate may be refused by the
     /// agency's mail client, and one not yet valid was registered too early.
-    static func validateCertificate(_ der: [UInt8], at now: Date) throws {
+    @discardableResult
+    static func validateCertificate(_ der: [UInt8], at now: Date) throws -> Certificate {
         let certificate: Certificate
         do {
             certificate = try Certificate(derRepresentation: der)
@@ -210,6 +218,7 @@ public struct AgencyRegistry: Sendable {
         if now > certificate.notValidAfter {
             throw ExchangeError.invalidAgency(field: "certificate", reason: "expired \(CertificateValidity.text(certificate.notValidAfter))")
         }
+        return certificate
     }
 }
 
@@ -224,8 +233,8 @@ extension Agency {
         row.set("kind", .string(kind.rawValue))
         row.set("active", .bool(active))
         row.set("certificate", .bool(certificate != nil))
-        if let certificate, let parsed = try? Certificate(derRepresentation: certificate),
-           let validity = CertificateValidity(certificate, at: now) {
+        if let certificate, let parsed = try? Certificate(derRepresentation: certificate) {
+            let validity = CertificateValidity(parsed, at: now)
             row.set("fingerprintSHA256", .string(parsed.fingerprintText))
             row.set("notAfter", .string(validity.notAfterText))
             row.set("daysLeft", .number(Double(validity.daysLeft)))
@@ -246,9 +255,8 @@ public struct CertificateValidity: Sendable, Equatable {
     /// Whole days from `now` to `notAfter` (negative once expired).
     public let daysLeft: Int
 
-    /// The validity of `certificate` (DER) at `now`; nil if it does not parse.
-    public init?(_ der: [UInt8], at now: Date) {
-        guard let certificate = try? Certificate(derRepresentation: der) else { return nil }
+    /// The validity of `certificate` at `now`.
+    public init(_ certificate: Certificate, at now: Date) {
         notAfter = certificate.notValidAfter
         daysLeft = Int((notAfter.timeIntervalSince(now) / 86_400).rounded(.down))
     }

@@ -104,7 +104,7 @@ final class Supervisor {
                 let validity = CertificateValidity(certificate, at: now)
                 guard validity.needsRenewal else { continue }
                 logger.warning(validity.daysLeft < 0 ? "agency.certificate_expired" : "agency.certificate_expiring",
-                               ["agency": agency.id, "days_left": validity.daysLeft, "not_after": LogEntry.timestamp(validity.notAfter)])
+                               ["agency": agency.id, "days_left": validity.daysLeft, "not_after": validity.notAfterText])
             }
         } catch {
             logger.error("agency.certificate_check_failed", ["error": "\(error)"])

@@ -89,12 +89,12 @@ final class RegistryTests: XCTestCase {
         let key = try PrivateKey.generateP256()
         let expired = try Certificate.selfSigned(commonName: "expired", key: key, validityDays: 30, notBefore: now.addingTimeInterval(-40 * 86_400))
         XCTAssertThrowsError(try fixture.marac.agencies.setCertificate("health", expired.derRepresentation)) {
-            XCTAssertEqual($0 as? ExchangeError, .invalidAgency(field: "certificate", reason: "expired 2026-11-10 12:00:00 UTC"))
+            XCTAssertEqual($0 as? ExchangeError, .invalidAgency(field: "certificate", reason: "expired 2026-11-10T12:00:00Z"))
         }
         let early = try Certificate.selfSigned(commonName: "early", key: key, validityDays: 365, notBefore: now.addingTimeInterval(2 * 86_400))
         XCTAssertThrowsError(try fixture.marac.agencies.add(Agency(id: "probation-2", name: "Probation", kind: .probation,
                                                                    certificate: early.derRepresentation))) {
-            XCTAssertEqual($0 as? ExchangeError, .invalidAgency(field: "certificate", reason: "not valid until 2026-11-22 12:00:00 UTC"))
+            XCTAssertEqual($0 as? ExchangeError, .invalidAgency(field: "certificate", reason: "not valid until 2026-11-22T12:00:00Z"))
         }
         XCTAssertThrowsError(try fixture.marac.agencies.get("probation-2"), "nothing registered")
         XCTAssertNil(try fixture.marac.agencies.get("health").certificate, "nothing replaced")
@@ -105,7 +105,7 @@ final class RegistryTests: XCTestCase {
         let validity = CertificateValidity(month, at: now)
         XCTAssertEqual(validity.daysLeft, 30)
         XCTAssertFalse(validity.needsRenewal)
-        XCTAssertEqual(validity.notAfterText, "2026-12-20 12:00:00 UTC")
+        XCTAssertEqual(validity.notAfterText, "2026-12-20T12:00:00Z")
         let later = CertificateValidity(month, at: now.addingTimeInterval(1))
         XCTAssertEqual(later.daysLeft, 29)
         XCTAssertTrue(later.needsRenewal)

@@ -213,10 +213,10 @@ public struct AgencyRegistry: Sendable {
             throw ExchangeError.invalidAgency(field: "certificate", reason: "\(other) keys are not accepted; use RSA 2048+ or EC P-256")
         }
         if now < certificate.notValidBefore {
-            throw ExchangeError.invalidAgency(field: "certificate", reason: "not valid until \(CertificateValidity.text(certificate.notValidBefore))")
+            throw ExchangeError.invalidAgency(field: "certificate", reason: "not valid until \(LogEntry.timestamp(certificate.notValidBefore))")
         }
         if now > certificate.notValidAfter {
-            throw ExchangeError.invalidAgency(field: "certificate", reason: "expired \(CertificateValidity.text(certificate.notValidAfter))")
+            throw ExchangeError.invalidAgency(field: "certificate", reason: "expired \(LogEntry.timestamp(certificate.notValidAfter))")
         }
         return certificate
     }
@@ -264,13 +264,6 @@ public struct CertificateValidity: Sendable, Equatable {
     /// Expired, or expiring within `warningDays`.
     public var needsRenewal: Bool { daysLeft < Self.warningDays }
 
-    /// `2027-01-02 15:10:28 UTC`.
-    static func text(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate, .withSpaceBetweenDateAndTime, .withTime, .withColonSeparatorInTime]
-        return formatter.string(from: date) + " UTC"
-    }
-
-    /// `notAfter` as `text` shows it.
-    public var notAfterText: String { Self.text(notAfter) }
+    /// `notAfter` as the log writes times (RFC 3339, UTC: `2027-01-02T15:10:28Z`).
+    public var notAfterText: String { LogEntry.timestamp(notAfter) }
 }

@@ -4,9 +4,9 @@ import Vault
 
 /// Takes files from the inboxes into the vault: claim each (a rename into the daemon's
 /// private processing directory), read, validate, store and log in one transaction per
-/// batch (group commit), sign the receipts; then, on the receipt stage's thread while the
-/// next batch is stored, the receipts and reports are written, the filesystem synced once,
-/// and only then the claimed files are removed from the processing directory
+/// batch (group commit); then, on the receipt stage's thread while the next batch is
+/// stored, the receipts are signed and written with the reports, the filesystem synced
+/// once, and only then the claimed files are removed from the processing directory
 /// (`ReceiptStage`). A crash at any point
 /// leaves each file stored or rejected exactly once, or in the inbox or the processing
 /// directory to be taken again (idempotently) on restart. Nothing is ever removed from an
@@ -196,8 +196,8 @@ final class IngestService {
         if let previous { store(previous) }
     }
 
-    /// Stores a validated batch in one transaction, signs its receipts, and hands it to
-    /// the receipt stage.
+    /// Stores a validated batch in one transaction, makes its receipts' and reports'
+    /// content, and hands them to the receipt stage (which signs and writes them).
     private func store(_ batch: Validation) {
         let started = ContinuousClock.now
         let taken = batch.taken
@@ -238,14 +238,14 @@ final class IngestService {
                 logger.error("outbox.write_failed", ["agency": item.agency, "file_id": item.logID, "error": "\(error)"])
             }
         }
-        let signed = ContinuousClock.now
+        let staged = ContinuousClock.now
         stage.hand(items)
         // Where a batch's time goes, for an operator tuning `ingest.maxBatchFiles`; the
         // receipt stage logs its part as `ingest.receipts`.
         logger.debug("ingest.batch", ["files": taken.count, "take_ms": Self.milliseconds(batch.takeTime),
                                       "validated_wait_ms": Self.milliseconds(read - started), "store_ms": Self.milliseconds(stored - read),
                                       "store_cpu_ms": Self.milliseconds(storeCPU),
-                                      "sign_ms": Self.milliseconds(signed - stored), "hand_wait_ms": Self.milliseconds(ContinuousClock.now - signed)])
+                                      "receipts_ms": Self.milliseconds(staged - stored), "hand_wait_ms": Self.milliseconds(ContinuousClock.now - staged)])
     }
 
     /// A batch taken from the processing directories and being validated on other

@@ -33,6 +33,8 @@ public enum ExchangeError: Error, Equatable, Sendable, CustomStringConvertible {
     case notPermitted(String)
     /// The request contradicts the current state (why).
     case conflict(String)
+    /// A pack cannot go to this agency: it has no certificate, or its certificate is not valid now.
+    case noRecipientCertificate(agency: String, reason: String)
 
     /// For operators and logs.
     public var description: String {
@@ -52,6 +54,7 @@ public enum ExchangeError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .unknownMeeting(id): return "no meeting \(id)"
         case let .notPermitted(why): return "not permitted: \(why)"
         case let .conflict(why): return why
+        case let .noRecipientCertificate(agency, reason): return "agency \(agency) \(reason): register a valid one with maracctl agency set-cert"
         }
     }
 }

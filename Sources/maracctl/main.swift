@@ -37,8 +37,11 @@ let usage = """
       status [--socket PATH | --state DIR] [--json]
                                           the running daemon, and who you are to it
       meeting create --date YYYY-MM-DD | list | show M | invite M AGENCY[,AGENCY] | add-case M CASE
-              | issue-agenda M | open M | close M | declare M [--for NAME --agency A] [--yes]
-                                          meetings (coordinator; the chair opens and closes)
+              | send-agenda M | open M | close M | declare M [--for NAME --agency A] [--yes] | send-packs M
+                                          meetings (coordinator; the chair opens and closes);
+                                          send-agenda writes a signed, encrypted agenda pack to
+                                          each invited agency, open and late declarations their
+                                          meeting packs, close the revocation notices
       case list [--meeting M] [--unscheduled] | case show CASE
                                           the cases, and their documents, you may see
       doc read DOC --basis CODE[,CODE] --reason TEXT

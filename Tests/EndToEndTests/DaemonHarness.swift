@@ -182,6 +182,22 @@ final class DaemonHarness {
 /// The shared form fixtures, read from the repository (the test bundle of another
 /// target is not at hand here).
 extension DaemonHarness {
+    /// Where `registerRecipients` keeps each agency's key and certificate (beside the
+    /// state directory, never in it).
+    var recipientKeys: URL { state.deletingLastPathComponent().appendingPathComponent("keys") }
+
+    /// Makes each agency a recipient key with `maracctl agency keygen` (`kind` ec or rsa)
+    /// and, unless `register` is false, registers its certificate offline (the daemon
+    /// stopped), as an agency's IT team and the key custodian would.
+    func registerRecipients(_ agencies: [String], kind: String = "ec", register: Bool = true) throws {
+        try FileManager.default.createDirectory(at: recipientKeys, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        for agency in agencies {
+            let directory = recipientKeys.appendingPathComponent(agency)
+            try Self.ctl(["agency", "keygen", "--out", directory.path, "--name", "\(agency) recipient", "--kind", kind])
+            if register { try ask(["agency", "set-cert", agency, "--cert", directory.appendingPathComponent("recipient.pem").path]) }
+        }
+    }
+
     /// Makes the test's uid a Marac-wide IG officer (and coordinator) and rewrites the config.
     /// Makes the tests' uid a key custodian as well as the coordinator: `agency add` and
     /// `set-cert` go through a running daemon, which takes them from key custodians only.

@@ -369,6 +369,7 @@ final class OutputHygieneTests: XCTestCase {
         let socket = socketDirectory.appendingPathComponent("maracd.sock").path
         try daemon.useMaracWideIGOfficer()
         try daemon.writeConfig(#""principalsFile": "\#(daemon.principalsPath.path)", "control": {"socketPath": "\#(socket)", "socketGroup": 4700}"#)
+        try daemon.registerRecipients(["police", "health", "idva"])
         try daemon.start()
         for name in try RepositoryFixtures.files("valid") + RepositoryFixtures.files("invalid") where !name.contains("research") {
             try daemon.drop(try RepositoryFixtures.bytes(name), as: (name as NSString).lastPathComponent, agency: RepositoryFixtures.agency(for: name))
@@ -380,7 +381,7 @@ final class OutputHygieneTests: XCTestCase {
         let number = try XCTUnwrap(cases?.first?["case"] as? String)
         let meeting = String(try Subprocess.run(maracctl, ["meeting", "create", "--date", "2026-12-10", "--socket", socket]).output.prefix { $0 != " " })
         for arguments in [["status"], ["meeting", "invite", meeting, "police,health,idva"], ["meeting", "add-case", meeting, number],
-                          ["meeting", "issue-agenda", meeting], ["meeting", "open", meeting], ["meeting", "declare", meeting, "--yes"],
+                          ["meeting", "send-agenda", meeting], ["meeting", "open", meeting], ["meeting", "declare", meeting, "--yes"],
                           ["meeting", "show", meeting], ["meeting", "list", "--json"], ["case", "list"], ["case", "show", number],
                           ["case", "show", number, "--json"], ["audit", "log"], ["audit", "log", "--json"], ["audit", "report"],
                           ["audit", "report", "--json"], ["audit", "checkpoint"], ["audit", "prove", "0"], ["audit", "verify"],

@@ -60,6 +60,7 @@ final class MeetingScenarioTests: XCTestCase {
     }
 
     func testHealthReadsPoliceResearchOnlyDeclaredAndInSession() throws {
+        try daemon.registerRecipients(["police", "health"])
         try daemon.start()
         let policeReferral = try RepositoryFixtures.bytes("valid/referral-police.json")
         let healthReferral = try RepositoryFixtures.bytes("valid/referral-health-professional-judgement-no-consent.json")
@@ -101,7 +102,7 @@ final class MeetingScenarioTests: XCTestCase {
         XCTAssertTrue(entry.contains(#""operation":"refusal""#) && entry.contains(researchID) && entry.contains(#""rule":"declaration-not-made""#), entry)
 
         // In session, declared: a disclosure to health under marac-isp.
-        _ = try ok(["meeting", "issue-agenda", meeting], as: Self.chair)
+        _ = try ok(["meeting", "send-agenda", meeting])
         _ = try ok(["meeting", "open", meeting], as: Self.chair)
         XCTAssertEqual(try ctl(["meeting", "declare", meeting], as: Self.health).status, 64, "confirmation needs a terminal or --yes")
         _ = try ok(["meeting", "declare", meeting, "--yes"], as: Self.health)

@@ -46,6 +46,14 @@ public final class MaracAccessPolicy: DocumentAccessPolicy, @unchecked Sendable 
             return .deny(reason: "no-facts", logEntry: entry.encoded())
         }
         let document = AccessPolicy.Document(record: record)
+        if let (decision, details) = try PackPolicy.decide(request, principal: principal, document: document, reading: tx) {
+            let entry = PackPolicy.entry(decision, details: details, principal: principal, document: document,
+                                         recipient: request.context[PackPolicy.Key.recipient] ?? "", time: time)
+            switch decision {
+            case .allow: return .allow(logEntry: entry.encoded())
+            case let .deny(rule): return .deny(reason: rule, logEntry: entry.encoded())
+            }
+        }
         let reader = try AccessPolicy.Reader.load(tx, principal)
         let meetings = try document.caseNumber.map { try MeetingBook.meetings(tx, with: $0) } ?? []
         let readRequest = AccessPolicy.Request(bases: request.bases, reason: request.reason)

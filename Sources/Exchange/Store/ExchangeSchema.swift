@@ -100,6 +100,21 @@ enum ExchangeSchema {
                 declared_at INTEGER NOT NULL,
                 PRIMARY KEY (meeting, agency, person)) WITHOUT ROWID;
             """),
+        // Agenda and meeting packs (docs/packs.md): recorded before their documents are
+        // read; the SHA-256 of the file once it is written; when a meeting pack's
+        // revocation notice was issued.
+        ApplicationMigration(name: "packs", sql: """
+            CREATE TABLE x_pack (
+                meeting TEXT NOT NULL REFERENCES x_meeting(id),
+                kind TEXT NOT NULL CHECK (kind IN ('agenda', 'meeting')),
+                agency TEXT NOT NULL REFERENCES x_agency(id),
+                version INTEGER NOT NULL CHECK (version >= 1),
+                issued_at INTEGER NOT NULL,
+                issued_by TEXT NOT NULL,
+                sha256 BLOB,
+                revoked_at INTEGER,
+                PRIMARY KEY (meeting, kind, agency, version)) WITHOUT ROWID;
+            """),
     ]
 }
 

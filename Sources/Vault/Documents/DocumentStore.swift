@@ -102,11 +102,17 @@ extension Vault {
                 }
             }
             if !entries.isEmpty { try write { for entry in entries { try appendLeaf(entry) } } }
+            // A document asked for more than once (a pack to each of 30 agencies) is
+            // decrypted once; every allowed request shares the one wiping buffer.
+            var opened: [String: Result<SecretBytes, any Error>] = [:]
             return decisions.map { decision in
                 decision.flatMap { document, verdict in
                     switch verdict {
                     case let .deny(reason, _): return .failure(VaultError.accessDenied(document: document.id, reason: reason))
-                    case let .allow(entry): return Result { (try decrypt(document), entry) }
+                    case let .allow(entry):
+                        let content = opened[document.id] ?? Result { try decrypt(document) }
+                        opened[document.id] = content
+                        return content.map { ($0, entry) }
                     }
                 }
             }

@@ -38,7 +38,7 @@ struct MeetingCommand {
     let arguments: [String]
 
     func run() throws {
-        guard let verb = arguments.first else { throw CommandError.usage("meeting takes create, list, show, invite, add-case, issue-agenda, open, close or declare") }
+        guard let verb = arguments.first else { throw CommandError.usage(Self.usage) }
         let rest = Array(arguments.dropFirst())
         var request: ControlRequest
         let parts: CommandLineParts
@@ -59,21 +59,34 @@ struct MeetingCommand {
         case "add-case":
             parts = try CommandLineParts(rest, valued: [], switches: [], positionals: 2)
             request = ControlRequest(verb: "meeting.add-case", args: JSONObject(["meeting": .string(parts.positionals[0]), "case": .string(parts.positionals[1])]))
-        case "issue-agenda", "open", "close":
+        case "send-agenda", "send-packs":
             parts = try CommandLineParts(rest, valued: [], switches: [], positionals: 1)
-            let to = ["issue-agenda": "agenda-issued", "open": "in-session", "close": "closed"][verb]!
+            request = ControlRequest(verb: "meeting." + verb, args: JSONObject(["meeting": .string(parts.positionals[0])]))
+        case "open", "close":
+            parts = try CommandLineParts(rest, valued: [], switches: [], positionals: 1)
+            let to = ["open": "in-session", "close": "closed"][verb]!
             request = ControlRequest(verb: "meeting.advance", args: JSONObject(["meeting": .string(parts.positionals[0]), "to": .string(to)]))
         case "declare":
             parts = try CommandLineParts(rest, valued: ["--for", "--agency"], switches: ["--yes"], positionals: 1)
             request = try declaration(parts)
         default:
-            throw CommandError.usage("meeting takes create, list, show, invite, add-case, issue-agenda, open, close or declare")
+            throw CommandError.usage(Self.usage)
         }
         let result = try ControlClient(options: parts.options).call(request)
+        if let warning = result["warning"]?.string { FileHandle.standardError.write(Data("maracctl: warning: \(warning)\n".utf8)) }
+        for skipped in result["skipped"]?.array ?? [] {
+            FileHandle.standardError.write(Data("maracctl: no meeting pack for \(skipped["agency"]?.string ?? "?"): \(skipped["reason"]?.string ?? "")\n".utf8))
+        }
         output(result, json: parts.options.has("--json")) { result in
-            if let meetings = result.array { meetings.forEach { print(meetingLine($0)) } } else { print(meetingLine(result)) }
+            if let meetings = result.array { meetings.forEach { print(meetingLine($0)) } } else if result["id"] != nil { print(meetingLine(result)) }
+            for pack in result["packs"]?.array ?? [] {
+                print("sent \(pack["file"]?.string ?? "?") (\(pack["documents"]?.integer ?? 0) documents)")
+            }
+            for notice in result["revocations"]?.array ?? [] { print("revocation notice \(notice["agency"]?.string ?? "?"): \(notice["file"]?.string ?? "?")") }
         }
     }
+
+    static let usage = "meeting takes create, list, show, invite, add-case, send-agenda, open, close, declare or send-packs"
 
     /// Shows the statement, asks for confirmation on a terminal (or takes `--yes`), and
     /// builds the request carrying the SHA-256 of the text shown.

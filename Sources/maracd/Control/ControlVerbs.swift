@@ -17,6 +17,10 @@ struct ControlVerbs: Sendable {
     let checkpointOrigin: String
     /// Where published checkpoints are kept.
     let witnessPath: String
+    /// Writes agenda and meeting packs and revocation notices.
+    let packs: PackWriter
+    /// Days before a meeting its agenda should go out; later draws a warning.
+    let agendaLeadDays: Int
 
     /// The verbs for the daemon's vault and Marac, with `config`'s statement and checkpoint settings.
     init(vault: Vault, marac: Marac, principals: PrincipalRegistry, startedAt: Date, logger: Logger, config: Configuration) {
@@ -28,12 +32,14 @@ struct ControlVerbs: Sendable {
         statement = config.marac.declarationStatement
         checkpointOrigin = config.audit.checkpointOrigin
         witnessPath = config.witnessPath
+        packs = PackWriter(vault: vault, marac: marac, config: config, logger: logger)
+        agendaLeadDays = config.marac.agendaLeadDays
     }
 
     /// Every verb of `docs/control-protocol.md`.
     static let verbs: Set<String> = [
         "status", "meeting.list", "meeting.show", "meeting.create", "meeting.invite", "meeting.add-case", "meeting.advance",
-        "meeting.statement", "meeting.declare", "case.list", "case.show", "doc.read",
+        "meeting.statement", "meeting.declare", "meeting.send-agenda", "meeting.send-packs", "case.list", "case.show", "doc.read",
         "audit.log", "audit.checkpoint", "audit.prove", "audit.report", "audit.verify",
         "agency.list", "agency.add", "agency.set-cert",
     ]

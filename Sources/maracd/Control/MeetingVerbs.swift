@@ -25,7 +25,9 @@ extension ControlVerbs {
                 result = Self.json(try marac.meetings.addCase(try args.label("meeting"), try args.caseNumber("case"), by: principal))
             case "meeting.advance":
                 guard let state = MeetingState(rawValue: try args.string("to")) else { throw ControlError(.badArgument, "to must be a meeting state") }
-                result = Self.json(try marac.meetings.advance(try args.label("meeting"), to: state, by: principal))
+                result = try advance(try args.label("meeting"), to: state, by: principal)
+            case "meeting.send-agenda": result = try sendAgenda(try args.label("meeting"), by: principal)
+            case "meeting.send-packs": result = try sendMeetingPacks(try args.label("meeting"), by: principal)
             case "meeting.statement":
                 result = .object(Self.object(["text": .string(statement), "sha256": .string(Hex.encode(SHA256.hash(Array(statement.utf8))))]))
             case "meeting.declare":
@@ -34,8 +36,7 @@ extension ControlVerbs {
                 }
                 let person = try args.optionalName("for") ?? principal.name
                 let agency = try args.optionalLabel("agency") ?? principal.agency
-                result = Self.json(try marac.meetings.declare(try args.label("meeting"), person: person, agency: agency,
-                                                              statement: Array(statement.utf8), by: principal))
+                result = try declare(try args.label("meeting"), person: person, agency: agency, by: principal)
             case "case.list": result = .array(try marac.visibleCases(to: principal, meeting: try args.optionalLabel("meeting"),
                                                                      unscheduled: try args.flag("unscheduled")).map(Self.json))
             case "case.show": result = Self.json(try marac.caseView(try args.caseNumber("case"), to: principal))
@@ -108,7 +109,7 @@ extension ControlVerbs {
     static func map(_ error: ExchangeError) -> ControlError {
         switch error {
         case .notPermitted: return ControlError(.notPermitted, error.description)
-        case .conflict, .agencyInactive, .idvaRequired, .secondIdva: return ControlError(.conflict, error.description)
+        case .conflict, .agencyInactive, .idvaRequired, .secondIdva, .noRecipientCertificate: return ControlError(.conflict, error.description)
         case .unknownMeeting, .unknownCase: return ControlError(.notFound, error.description)
         case .unknownAgency, .invalidAgency, .invalidCasePrefix, .duplicateAgency: return ControlError(.badArgument, error.description)
         case .tampered, .corruptRow, .caseNumbersExhausted: return ControlError(.unavailable, error.description)

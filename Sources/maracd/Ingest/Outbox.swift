@@ -5,13 +5,16 @@ import Vault
 
 /// `<state>/outbox/<agency>/`: signed receipts for stored forms (`receipts/`),
 /// rejection reports (`rejected/`), signed log checkpoints for an agency with an IG
-/// officer (`checkpoints/`, never pruned), and the daemon's signing certificates to verify
-/// receipts and checkpoints with (`signing-certificates.pem`).
+/// officer (`checkpoints/`, never pruned), agenda and meeting packs (`agenda/`, `meeting/`,
+/// never pruned: `docs/packs.md`), and the daemon's signing certificates to verify
+/// receipts, checkpoints and packs with (`signing-certificates.pem`).
 final class Outbox: Sendable {
     let agency: String
     let receipts: Directory
     let rejected: Directory
     let checkpoints: Directory
+    let agenda: Directory
+    let meeting: Directory
     let root: Directory
     let fileMode: mode_t
 
@@ -24,9 +27,11 @@ final class Outbox: Sendable {
         receipts = try Directory.ensure(root.path + "/receipts", mode: dirMode)
         rejected = try Directory.ensure(root.path + "/rejected", mode: dirMode)
         checkpoints = try Directory.ensure(root.path + "/checkpoints", mode: dirMode)
+        agenda = try Directory.ensure(root.path + "/agenda", mode: dirMode)
+        meeting = try Directory.ensure(root.path + "/meeting", mode: dirMode)
         // A crash between writing a temporary and renaming it leaves the temporary; the
         // file it was for is still in the inbox and will be written again.
-        for directory in [root, receipts, rejected, checkpoints] {
+        for directory in [root, receipts, rejected, checkpoints, agenda, meeting] {
             for name in try directory.names() where name.bytes.starts(with: Array(".tmp-".utf8)) { try directory.remove(name) }
         }
     }

@@ -1,0 +1,184 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// Agenda and meeting packs on the real binaries, opened with the stock `openssl`
+/// (`docs/packs.md`, issue 12 points 2 and 3): an RSA-OAEP recipient (police) and EC
+/// recipients (health, children, housing); each pack opens with its own agency's key only
+/// and verifies against the signing certificates the daemon publishes.
+final class PackEndToEndTests: XCTestCase {
+    var daemon: DaemonHarness!
+    var socketDirectory: URL!
+    var socket: String { socketDirectory.appendingPathComponent("maracd.sock").path }
+    static let group: UInt32 = 4_720
+    static let chair: UInt32 = 4_721, health: UInt32 = 4_722, police: UInt32 = 4_723
+
+    override func setUpWithError() throws {
+        try XCTSkipUnless(geteuid() == 0, "needs root to act as several uids")
+        daemon = try DaemonHarness()
+        socketDirectory = DaemonHarness.socketDirectory(group: Self.group)
+        try Data("""
+            {"version": 1, "principals": [
+              {"uid": 0, "name": "Coordinator", "agency": "idva", "roles": ["coordinator", "key-custodian"]},
+              {"uid": \(Self.chair), "name": "Chair", "agency": "police", "roles": ["chair"]},
+              {"uid": \(Self.health), "name": "Health representative", "agency": "health", "roles": ["representative"]},
+              {"uid": \(Self.police), "name": "Police representative", "agency": "police", "roles": ["representative"]}]}
+            """.utf8).write(to: daemon.principalsPath)
+        try daemon.writeConfig(#""principalsFile": "\#(daemon.principalsPath.path)", "control": {"socketPath": "\#(socket)", "socketGroup": \#(Self.group)}"#)
+        try daemon.registerRecipients(["police"], kind: "rsa")
+        try daemon.registerRecipients(["health", "children"])
+        try daemon.registerRecipients(["housing"], register: false)
+    }
+
+    override func tearDown() {
+        daemon?.cleanUp()
+        if let socketDirectory { try? FileManager.default.removeItem(at: socketDirectory) }
+    }
+
+    func keyDirectory(_ agency: String) -> URL { daemon.recipientKeys.appendingPathComponent(agency) }
+
+    func ctl(_ arguments: [String], as uid: UInt32 = 0) throws -> Subprocess {
+        try Subprocess.run(URL(fileURLWithPath: "/usr/bin/setpriv"), ["--reuid=\(uid)", "--regid=\(Self.group)", "--clear-groups",
+                                                                       CLITests.products.appendingPathComponent("maracctl").path]
+                           + arguments + ["--socket", socket])
+    }
+
+    @discardableResult
+    func ok(_ arguments: [String], as uid: UInt32 = 0, file: StaticString = #filePath, line: UInt = #line) throws -> Subprocess {
+        let result = try ctl(arguments, as: uid)
+        XCTAssertEqual(result.status, 0, "maracctl \(arguments.joined(separator: " ")): \(result.stderr)", file: file, line: line)
+        return result
+    }
+
+    func outbox(_ agency: String, _ kind: String) -> URL { daemon.state.appendingPathComponent("outbox/\(agency)/\(kind)") }
+
+    /// `openssl cms -decrypt` with `agency`'s key, then `cms -verify` against the published
+    /// signing certificates: the content, or nil with the failing step's status.
+    func openWithOpenSSL(_ pack: URL, as agency: String) throws -> (content: [String: Any]?, decryptStatus: Int32) {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("maracd-pack-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let openssl = URL(fileURLWithPath: "/usr/bin/openssl")
+        let signed = scratch.appendingPathComponent("signed.der").path, content = scratch.appendingPathComponent("content.json").path
+        let decrypt = try Subprocess.run(openssl, ["cms", "-decrypt", "-binary", "-inform", "DER", "-in", pack.path,
+                                                   "-recip", keyDirectory(agency).appendingPathComponent("recipient.pem").path,
+                                                   "-inkey", keyDirectory(agency).appendingPathComponent("recipient.key").path, "-out", signed])
+        guard decrypt.status == 0 else { return (nil, decrypt.status) }
+        let certificates = daemon.state.appendingPathComponent("outbox/\(agency)/signing-certificates.pem").path
+        let verify = try Subprocess.run(openssl, ["cms", "-verify", "-binary", "-inform", "DER", "-in", signed, "-CAfile", certificates,
+                                                  "-purpose", "any", "-out", content])
+        XCTAssertEqual(verify.status, 0, "openssl cms -verify: \(verify.stderr)")
+        return (try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: content))) as? [String: Any], 0)
+    }
+
+    func logEntries(_ operation: String) throws -> [String] {
+        let result = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/sqlite3"), [daemon.state.appendingPathComponent("vault.db").path,
+                                        "SELECT CAST(entry AS TEXT) FROM log_entry ORDER BY seq"])
+        return result.output.split(separator: "\n").map(String.init).filter { $0.contains(#""operation":"\#(operation)""#) }
+    }
+
+    func testAgendaAndMeetingPacksOpenWithStockOpenSSLForTheirAgencyOnly() throws {
+        try daemon.start()
+        let referral = try RepositoryFixtures.bytes("valid/referral-police.json")
+        try daemon.drop(referral, as: "referral.json", agency: "police")
+        try daemon.waitFor("the referral's receipt") { FileManager.default.fileExists(atPath: daemon.receipt(for: referral).path) }
+        let cases = try JSONSerialization.jsonObject(with: try ok(["case", "list", "--json"]).stdout) as? [[String: Any]]
+        let number = try XCTUnwrap(cases?.first?["case"] as? String)
+        let meeting = String(try ok(["meeting", "create", "--date", "2026-12-10"]).output.prefix { $0 != " " })
+        try ok(["meeting", "invite", meeting, "police,health,children,housing"])
+        try ok(["meeting", "add-case", meeting, number])
+
+        // Housing has no certificate: refused, naming it, and nothing written or logged.
+        let disclosuresBefore = try logEntries("disclosure").count
+        let refused = try ctl(["meeting", "send-agenda", meeting])
+        XCTAssertEqual(refused.status, 65)
+        XCTAssertEqual(refused.stderr, "maracctl: agency housing has no certificate: register a valid one with maracctl agency set-cert\n")
+        XCTAssertEqual(daemon.names(outbox("police", "agenda")), [])
+        XCTAssertEqual(try logEntries("disclosure").count, disclosuresBefore)
+        XCTAssertEqual(try ctl(["meeting", "send-agenda", meeting], as: Self.chair).status, 77, "the coordinator's verb")
+        XCTAssertEqual(try ctl(["meeting", "open", meeting], as: Self.chair).status, 65, "not before the agenda is sent")
+        try ok(["agency", "set-cert", "housing", "--cert", keyDirectory("housing").appendingPathComponent("recipient.pem").path])
+
+        // Sent: one pack per agency, late (the lead time is 8 days), the meeting issued.
+        let sent = try ok(["meeting", "send-agenda", meeting])
+        let today = ISO8601DateFormatter().string(from: Date()).prefix(10)
+        if today >= "2026-12-03" && today <= "2026-12-09" {
+            XCTAssertTrue(sent.stderr.hasPrefix("maracctl: warning: the agenda went out "), sent.stderr)
+        }
+        XCTAssertTrue(sent.output.contains("sent outbox/police/agenda/\(meeting)-v1.p7m (1 documents)"), sent.output)
+        XCTAssertTrue(sent.output.contains(" agenda-issued "), sent.output)
+        for agency in ["police", "health", "children", "housing"] {
+            XCTAssertEqual(daemon.names(outbox(agency, "agenda")), ["\(meeting)-v1.p7m"], agency)
+            let mode = try FileManager.default.attributesOfItem(atPath: outbox(agency, "agenda").appendingPathComponent("\(meeting)-v1.p7m").path)[.posixPermissions] as? Int
+            XCTAssertEqual(mode, 0o600)
+        }
+        XCTAssertEqual(daemon.names(outbox("probation", "agenda")), [], "not invited, no pack")
+        for agency in ["police", "health"] {  // RSA-OAEP, then ECDH
+            let opened = try openWithOpenSSL(outbox(agency, "agenda").appendingPathComponent("\(meeting)-v1.p7m"), as: agency)
+            let content = try XCTUnwrap(opened.content, agency)
+            XCTAssertEqual(content["type"] as? String, "agenda")
+            XCTAssertEqual(content["recipient"] as? String, agency)
+            let entry = try XCTUnwrap((content["cases"] as? [[String: Any]])?.first)
+            XCTAssertEqual(entry["case"] as? String, number)
+            XCTAssertNotNil((entry["victim"] as? [String: Any])?["name"] as? String)
+            XCTAssertNil(entry["dash"])
+        }
+        XCTAssertNotEqual(try openWithOpenSSL(outbox("police", "agenda").appendingPathComponent("\(meeting)-v1.p7m"), as: "health").decryptStatus, 0,
+                          "police's pack does not open with health's key")
+        let agendaDisclosures = try logEntries("disclosure").filter { $0.contains(#""rule":"agenda-pack""#) }
+        XCTAssertEqual(agendaDisclosures.count, 4, "one per agency for the one case")
+        XCTAssertTrue(agendaDisclosures.allSatisfy { $0.contains(#""case":"\#(number)""#) && $0.contains(#""bases":["marac-isp","consent"]"#) })
+
+        // A late case: a resend is version 2, version 1 stays.
+        let late = try RepositoryFixtures.bytes("valid/referral-health-professional-judgement-no-consent.json")
+        try daemon.drop(late, as: "late.json", agency: "health")
+        try daemon.waitFor("the late referral's receipt") { FileManager.default.fileExists(atPath: daemon.receipt(for: late, agency: "health").path) }
+        let all = try JSONSerialization.jsonObject(with: try ok(["case", "list", "--json"]).stdout) as? [[String: Any]]
+        let lateNumber = try XCTUnwrap(all?.compactMap { $0["case"] as? String }.first { $0 != number })
+        try ok(["meeting", "add-case", meeting, lateNumber])
+        try ok(["meeting", "send-agenda", meeting])
+        XCTAssertEqual(daemon.names(outbox("children", "agenda")).sorted(), ["\(meeting)-v1.p7m", "\(meeting)-v2.p7m"])
+        let second = try XCTUnwrap(try openWithOpenSSL(outbox("children", "agenda").appendingPathComponent("\(meeting)-v2.p7m"), as: "children").content)
+        XCTAssertEqual((second["cases"] as? [Any])?.count, 2)
+        XCTAssertEqual(second["version"] as? Int, 2)
+
+        // Health declares before the meeting; opening sends health, and only health, its pack.
+        let research = Array(String(decoding: try RepositoryFixtures.bytes("valid/research-health-for-first-case.json"), as: UTF8.self)
+            .replacingOccurrences(of: "M-2026-0001", with: number).utf8)
+        try daemon.drop(research, as: "research.json", agency: "health")
+        try daemon.waitFor("the research receipt") { FileManager.default.fileExists(atPath: daemon.receipt(for: research, agency: "health").path) }
+        try ok(["meeting", "declare", meeting, "--yes"], as: Self.health)
+        let opened = try ok(["meeting", "open", meeting], as: Self.chair)
+        XCTAssertTrue(opened.output.contains("sent outbox/health/meeting/\(meeting).p7m (3 documents)"), opened.output)
+        XCTAssertEqual(daemon.names(outbox("health", "meeting")), ["\(meeting).p7m"])
+        for agency in ["police", "children", "housing", "probation"] {
+            XCTAssertEqual(daemon.names(outbox(agency, "meeting")), [], "\(agency) has not declared: no pack")
+        }
+        let pack = try XCTUnwrap(try openWithOpenSSL(outbox("health", "meeting").appendingPathComponent("\(meeting).p7m"), as: "health").content)
+        let documents = try XCTUnwrap(pack["documents"] as? [[String: Any]])
+        XCTAssertEqual(documents.compactMap { $0["kind"] as? String }.sorted(), ["referral", "referral", "research"])
+        XCTAssertEqual(try logEntries("disclosure").filter { $0.contains(#""rule":"meeting-pack""#) }.count, 3, "one per document")
+
+        // Police declares late: its pack then.
+        let declared = try ok(["meeting", "declare", meeting, "--yes"], as: Self.police)
+        XCTAssertTrue(declared.output.contains("sent outbox/police/meeting/\(meeting).p7m"), declared.output)
+        XCTAssertNotNil(try openWithOpenSSL(outbox("police", "meeting").appendingPathComponent("\(meeting).p7m"), as: "police").content)
+
+        // Closing: a signed revocation notice to each holder, naming the pack's digest.
+        let closed = try ok(["meeting", "close", meeting], as: Self.chair)
+        XCTAssertTrue(closed.output.contains("revocation notice health: outbox/health/meeting/\(meeting).revoked.p7m"), closed.output)
+        for agency in ["health", "police"] {
+            let notice = outbox(agency, "meeting").appendingPathComponent("\(meeting).revoked.p7m")
+            let verified = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/openssl"), [
+                "cms", "-verify", "-binary", "-inform", "DER", "-in", notice.path, "-purpose", "any",
+                "-CAfile", daemon.state.appendingPathComponent("outbox/\(agency)/signing-certificates.pem").path])
+            XCTAssertEqual(verified.status, 0, verified.stderr)
+            let content = try XCTUnwrap(try JSONSerialization.jsonObject(with: verified.stdout) as? [String: Any])
+            XCTAssertEqual(content["type"] as? String, "revocation")
+            let packBytes = try Data(contentsOf: outbox(agency, "meeting").appendingPathComponent("\(meeting).p7m"))
+            let digest = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/sha256sum"), [outbox(agency, "meeting").appendingPathComponent("\(meeting).p7m").path])
+            XCTAssertEqual(content["packSHA256"] as? String, String(digest.output.prefix(64)), "\(packBytes.count) bytes")
+        }
+        XCTAssertEqual(try logEntries("meeting").filter { $0.contains(#""action":"revoke-pack""#) }.count, 2)
+    }
+}

@@ -59,6 +59,10 @@ let usage = """
                                           recompute the log, prove it consistent with every
                                           published checkpoint (default witness: DIR/witness),
                                           and check every document's and case's links
+      open PACK --key KEY --cert CERT [--signer CERT] [--agency ID] [--json]
+                                          decrypt and verify an agenda or meeting pack offline;
+                                          prints it (a table, or --json) only if the GCM tag,
+                                          the signature and the recipient all check; writes no file
       bench AREA [--json] [--seconds N] [--full]
                                           measure a performance area against a raw baseline
                                           (areas: \(BenchArea.allCases.map(\.rawValue).joined(separator: ", ")), all)
@@ -95,6 +99,8 @@ func run(_ arguments: [String]) throws {
         try DocCommand(arguments: Array(arguments.dropFirst())).run()
     case "audit":
         try AuditCommand(arguments: Array(arguments.dropFirst())).run()
+    case "open":
+        try OpenCommand(arguments: Array(arguments.dropFirst())).run()
     case "bench":
         try BenchCommand(arguments: Array(arguments.dropFirst())).run()
     default:

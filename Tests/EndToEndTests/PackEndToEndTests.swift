@@ -66,7 +66,7 @@ final class PackEndToEndTests: XCTestCase {
         guard decrypt.status == 0 else { return (nil, decrypt.status) }
         let certificates = daemon.state.appendingPathComponent("outbox/\(agency)/signing-certificates.pem").path
         let verify = try Subprocess.run(openssl, ["cms", "-verify", "-binary", "-inform", "DER", "-in", signed, "-CAfile", certificates,
-                                                  "-purpose", "any", "-out", content])
+                                                  "-out", content])
         XCTAssertEqual(verify.status, 0, "openssl cms -verify: \(verify.stderr)")
         return (try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: content))) as? [String: Any], 0)
     }
@@ -170,7 +170,7 @@ final class PackEndToEndTests: XCTestCase {
         for agency in ["health", "police"] {
             let notice = outbox(agency, "meeting").appendingPathComponent("\(meeting).revoked.p7m")
             let verified = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/openssl"), [
-                "cms", "-verify", "-binary", "-inform", "DER", "-in", notice.path, "-purpose", "any",
+                "cms", "-verify", "-binary", "-inform", "DER", "-in", notice.path,
                 "-CAfile", daemon.state.appendingPathComponent("outbox/\(agency)/signing-certificates.pem").path])
             XCTAssertEqual(verified.status, 0, verified.stderr)
             let content = try XCTUnwrap(try JSONSerialization.jsonObject(with: verified.stdout) as? [String: Any])
@@ -180,5 +180,97 @@ final class PackEndToEndTests: XCTestCase {
             XCTAssertEqual(content["packSHA256"] as? String, String(digest.output.prefix(64)), "\(packBytes.count) bytes")
         }
         XCTAssertEqual(try logEntries("meeting").filter { $0.contains(#""action":"revoke-pack""#) }.count, 2)
+    }
+
+    // MARK: - maracctl open
+
+    func maracctl(_ arguments: [String]) throws -> Subprocess {
+        try Subprocess.run(CLITests.products.appendingPathComponent("maracctl"), arguments)
+    }
+
+    func keyArguments(_ agency: String) -> [String] {
+        ["--key", keyDirectory(agency).appendingPathComponent("recipient.key").path,
+         "--cert", keyDirectory(agency).appendingPathComponent("recipient.pem").path]
+    }
+
+    func testMaracctlOpenPrintsAPackOnlyWhenTagSignatureAndRecipientAllCheck() throws {
+        try daemon.start()
+        let referral = try RepositoryFixtures.bytes("valid/referral-police.json")
+        try daemon.drop(referral, as: "referral.json", agency: "police")
+        try daemon.waitFor("the referral's receipt") { FileManager.default.fileExists(atPath: daemon.receipt(for: referral).path) }
+        let number = try XCTUnwrap((try JSONSerialization.jsonObject(with: try ok(["case", "list", "--json"]).stdout) as? [[String: Any]])?.first?["case"] as? String)
+        let meeting = String(try ok(["meeting", "create", "--date", "2026-12-30"]).output.prefix { $0 != " " })
+        try ok(["meeting", "invite", meeting, "police,health"])
+        try ok(["meeting", "add-case", meeting, number])
+        try ok(["meeting", "send-agenda", meeting])
+        let pack = outbox("police", "agenda").appendingPathComponent("\(meeting)-v1.p7m")
+
+        let opened = try maracctl(["open", pack.path] + keyArguments("police"))
+        XCTAssertEqual(opened.status, 0, opened.stderr)
+        XCTAssertTrue(opened.output.hasPrefix("agenda \(meeting) for police, issued "), opened.output)
+        XCTAssertTrue(opened.output.contains("\n\(number)\tpolice\tno\tvisible-high-risk\t"), opened.output)
+        let json = try maracctl(["open", pack.path, "--json"] + keyArguments("police"))
+        let content = try XCTUnwrap(try JSONSerialization.jsonObject(with: json.stdout) as? [String: Any])
+        XCTAssertEqual(content["recipient"] as? String, "police")
+        XCTAssertEqual(content["meeting"] as? String, meeting)
+
+        // Every refusal: nothing on standard output, the exact reason on standard error.
+        let scratch = daemon.state.deletingLastPathComponent().appendingPathComponent("scratch")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        let signers = daemon.state.appendingPathComponent("outbox/police/signing-certificates.pem").path
+        func refused(_ arguments: [String], status: Int32 = 65, _ message: String, file: StaticString = #filePath, line: UInt = #line) throws {
+            let result = try maracctl(["open"] + arguments)
+            XCTAssertEqual(result.status, status, result.stderr, file: file, line: line)
+            XCTAssertEqual(result.stdout, Data(), "nothing printed", file: file, line: line)
+            XCTAssertTrue(result.stderr.hasPrefix("maracctl: ") && result.stderr.contains(message), result.stderr, file: file, line: line)
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch.path).sorted(), try scratchNames(), "no file written", file: file, line: line)
+        }
+        var scratchFiles: [String] = []
+        func scratchNames() throws -> [String] { scratchFiles.sorted() }
+        func copy(_ bytes: [UInt8], _ name: String) throws -> String {
+            let url = scratch.appendingPathComponent(name)
+            try Data(bytes).write(to: url)
+            scratchFiles.append(name)
+            return url.path
+        }
+
+        try refused([pack.path] + keyArguments("health"), "not opened")
+        let original = [UInt8](try Data(contentsOf: pack))
+        for (name, offset) in [("tag.p7m", original.count - 3), ("ciphertext.p7m", original.count - 200)] {
+            var flipped = original
+            flipped[offset] ^= 0x01
+            let path = try copy(flipped, name)
+            try refused([path, "--agency", "police", "--signer", signers] + keyArguments("police"), "not opened")
+            let stock = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/openssl"), ["cms", "-decrypt", "-binary", "-inform", "DER", "-in", path,
+                "-recip", keyDirectory("police").appendingPathComponent("recipient.pem").path,
+                "-inkey", keyDirectory("police").appendingPathComponent("recipient.key").path])
+            XCTAssertNotEqual(stock.status, 0, "stock openssl refuses \(name) too")
+        }
+        let copied = try copy(original, "copied.p7m")
+        try refused([copied, "--signer", signers] + keyArguments("police"), status: 64, "name the agency it is for with --agency")
+        try refused([copied, "--agency", "health", "--signer", signers] + keyArguments("police"), "addressed to another agency than health")
+        try refused([copied, "--agency", "police", "--signer", keyDirectory("health").appendingPathComponent("recipient.pem").path]
+                    + keyArguments("police"), "the signature does not verify against the certificate in")
+
+        // A tag that verifies over a signature that does not: the content changed inside
+        // the signature, re-encrypted to police with stock openssl.
+        let openssl = URL(fileURLWithPath: "/usr/bin/openssl")
+        let signed = scratch.appendingPathComponent("signed.der").path
+        XCTAssertEqual(try Subprocess.run(openssl, ["cms", "-decrypt", "-binary", "-inform", "DER", "-in", pack.path, "-out", signed,
+            "-recip", keyDirectory("police").appendingPathComponent("recipient.pem").path,
+            "-inkey", keyDirectory("police").appendingPathComponent("recipient.key").path]).status, 0)
+        var inner = [UInt8](try Data(contentsOf: URL(fileURLWithPath: signed)))
+        try FileManager.default.removeItem(atPath: signed)
+        let needle = Array("\"agenda\"".utf8)
+        let at = try XCTUnwrap((0...(inner.count - needle.count)).first { Array(inner[$0..<$0 + needle.count]) == needle })
+        inner[at + 1] = UInt8(ascii: "A")
+        let forgedInner = try copy(inner, "forged-inner.der")
+        let forged = scratch.appendingPathComponent("forged.p7m").path
+        let encrypted = try Subprocess.run(openssl, ["cms", "-encrypt", "-binary", "-aes-256-gcm", "-outform", "DER", "-in", forgedInner, "-out", forged,
+            "-recip", keyDirectory("police").appendingPathComponent("recipient.pem").path,
+            "-keyopt", "rsa_padding_mode:oaep", "-keyopt", "rsa_oaep_md:sha256", "-keyopt", "rsa_mgf1_md:sha256"])
+        XCTAssertEqual(encrypted.status, 0, encrypted.stderr)
+        scratchFiles.append("forged.p7m")
+        try refused([forged, "--agency", "police", "--signer", signers] + keyArguments("police"), "the signature does not verify")
     }
 }

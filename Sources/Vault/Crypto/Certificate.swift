@@ -28,6 +28,19 @@ public final class Certificate: @unchecked Sendable {
         self.init(owning: pointer)
     }
 
+    /// Every certificate of a PEM text, in order (a bundle such as the daemon's
+    /// `signing-certificates.pem`); throws if it holds none.
+    public static func all<D: ContiguousBytes>(pemBundle pem: D) throws -> [Certificate] {
+        let bio = try MemoryBIO(copying: pem)
+        var certificates: [Certificate] = []
+        OpenSSLErrors.clear()
+        while let pointer = PEM_read_bio_X509(bio.pointer, nil, nil, nil) { certificates.append(Certificate(owning: pointer)) }
+        // The loop ends on "no start line" at the end of the text: expected, not an error.
+        let errors = OpenSSLErrors.drain()
+        guard !certificates.isEmpty else { throw CryptoError.decodingFailure(structure: "PEM certificate bundle", openSSL: errors) }
+        return certificates
+    }
+
     /// Loads a certificate file in PEM or DER.
     public convenience init(contentsOfFile path: String) throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))

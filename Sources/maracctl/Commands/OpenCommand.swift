@@ -1,0 +1,131 @@
+import Exchange
+import Foundation
+import Vault
+
+/// `maracctl open PACK --key KEY --cert CERT [--signer CERT] [--agency ID] [--json]`:
+/// opens an agenda or meeting pack offline, as an agency's representative would
+/// (`docs/packs.md`, "Opening a pack"). Every MUST-reject rule is checked before a byte of
+/// the content is printed; nothing is written to a file, and on any failure nothing
+/// reaches standard output.
+struct OpenCommand {
+    let arguments: [String]
+
+    /// The pack types this build knows.
+    static let types: Set<String> = ["agenda", "meeting-pack"]
+
+    func run() throws {
+        guard let path = arguments.first, !path.hasPrefix("--") else { throw CommandError.usage("open needs a pack file") }
+        let options = try Options(Array(arguments.dropFirst()), valued: ["--key", "--cert", "--signer", "--agency"], switches: ["--json"])
+        let message = try readInput(path, limit: 64 << 20)
+        let key: PrivateKey, certificate: Certificate
+        do {
+            key = try PrivateKey(contentsOfFile: try options.required("--key"))
+            certificate = try Certificate(contentsOfFile: try options.required("--cert"))
+        } catch let error as CommandError { throw error } catch {
+            throw CommandError(code: .dataError, message: "the key or certificate could not be read: \(error)")
+        }
+        guard let agency = options["--agency"] ?? Self.outboxAgency(of: path) else {
+            throw CommandError.usage("the pack is not in an agency outbox: name the agency it is for with --agency")
+        }
+        let trusted = try SignerTrust.certificates(pinned: options["--signer"], near: path)
+
+        // 1-2: AuthEnvelopedData to this certificate, the tag verified, into wiped memory.
+        let signed: SecretBytes
+        do { signed = try CMS.decrypt(message, key: key, certificate: certificate) } catch let error as CryptoError {
+            throw CommandError(code: .dataError, message: "\(path): not opened (\(error)); nothing was written")
+        }
+        // 3: SignedData by a signing certificate trusted here.
+        let verified: CMS.VerifiedContent
+        do { verified = try signed.withUnsafeBytes { try CMS.verify($0, trusting: trusted) } } catch let error as CryptoError {
+            throw CommandError(code: .dataError, message: "\(path): the signature does not verify against \(SignerTrust.describe(options["--signer"])) (\(error)); nothing was written")
+        }
+        // 4: content this build knows, addressed to this agency.
+        let content = try Self.content(verified.content, path: path, agency: agency)
+        // 5: only now, to standard output.
+        output(content, json: options.has("--json")) { Self.printTable($0, signer: verified.signer) }
+    }
+
+    /// The pack's content, parsed and checked: JSON, `v` 1, a known `type`, `recipient` the agency.
+    static func content(_ bytes: [UInt8], path: String, agency: String) throws -> JSONValue {
+        guard let value = try? JSONParser().parse(bytes).value, value.object != nil else {
+            throw CommandError(code: .dataError, message: "\(path): the content is not a JSON object; nothing was written")
+        }
+        guard value["v"]?.integer == 1 else { throw CommandError(code: .dataError, message: "\(path): content version is not 1; nothing was written") }
+        guard let type = value["type"]?.string, types.contains(type) else {
+            throw CommandError(code: .dataError, message: "\(path): not a pack type this maracctl knows; nothing was written")
+        }
+        guard value["recipient"]?.string == agency else {
+            throw CommandError(code: .dataError, message: "\(path): the pack is addressed to another agency than \(agency); nothing was written")
+        }
+        return value
+    }
+
+    /// The agency whose outbox holds `path` (`.../outbox/<agency>/agenda|meeting/<file>`).
+    static func outboxAgency(of path: String) -> String? {
+        let parts = URL(fileURLWithPath: path).standardizedFileURL.pathComponents
+        guard parts.count >= 4, ["agenda", "meeting"].contains(parts[parts.count - 2]), parts[parts.count - 4] == "outbox" else { return nil }
+        return parts[parts.count - 3]
+    }
+
+    // MARK: - Printing
+
+    static func printTable(_ pack: JSONValue, signer: Certificate) {
+        let header = "\(pack["type"]?.string ?? "?") \(pack["meeting"]?.string ?? "?") for \(pack["recipient"]?.string ?? "?"), issued "
+            + "\(pack["issuedAt"]?.string ?? "?"), signed by \(signer.subject)"
+        if pack["type"]?.string == "agenda" {
+            print(header + ", version \(pack["version"]?.integer ?? 0), meeting on \(pack["date"]?.string ?? "?")")
+            print(["CASE", "REFERRER", "REPEAT", "CRITERIA", "VICTIM", "DOB", "PERPETRATORS", "CHILDREN"].joined(separator: "\t"))
+            for entry in pack["cases"]?.array ?? [] {
+                func names(_ key: String) -> String {
+                    (entry[key]?.array ?? []).map { "\($0["name"]?.string ?? "?")\($0["dob"]?.string.map { " (\($0))" } ?? "")" }.joined(separator: "; ")
+                }
+                print([entry["case"]?.string ?? "?", entry["referringAgency"]?.string ?? "?", entry["repeat"]?.bool == true ? "yes" : "no",
+                       (entry["criteria"]?.array ?? []).compactMap(\.string).joined(separator: ","), entry["victim"]?["name"]?.string ?? "?",
+                       entry["victim"]?["dob"]?.string ?? "-", names("perpetrators"), names("children")].joined(separator: "\t"))
+            }
+        } else {
+            print(header)
+            print(["DOCUMENT", "CASE", "AGENCY", "KIND"].joined(separator: "\t"))
+            for document in pack["documents"]?.array ?? [] {
+                print(["document", "case", "agency", "kind"].map { document[$0]?.string ?? "?" }.joined(separator: "\t"))
+            }
+            print("(the forms themselves: --json)")
+        }
+    }
+}
+
+/// The certificates a pack's or an export's signature must chain to: the pinned file
+/// (`--signer`/`--cert`), else the `signing-certificates.pem` the daemon publishes in the
+/// agency's outbox, looked for beside the file and one directory up.
+enum SignerTrust {
+    static func certificates(pinned: String?, near path: String) throws -> [Certificate] {
+        if let pinned {
+            let bytes = try readInput(pinned, limit: 1 << 20)
+            do {
+                return bytes.starts(with: Array("-----".utf8)) ? try Certificate.all(pemBundle: bytes) : [try Certificate(derRepresentation: bytes)]
+            } catch {
+                throw CommandError(code: .dataError, message: "\(pinned): \(error)")
+            }
+        }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        for candidate in [directory, directory.deletingLastPathComponent()] {
+            let file = candidate.appendingPathComponent("signing-certificates.pem").path
+            guard FileManager.default.fileExists(atPath: file) else { continue }
+            do { return try Certificate.all(pemBundle: try readInput(file, limit: 1 << 20)) } catch let error as CryptoError {
+                throw CommandError(code: .dataError, message: "\(file): \(error)")
+            }
+        }
+        throw CommandError.usage("no signing-certificates.pem beside \(path): give the daemon's signing certificate with --signer")
+    }
+
+    static func describe(_ pinned: String?) -> String { pinned.map { "the certificate in \($0)" } ?? "the published signing certificates" }
+}
+
+/// The bytes of file `path`, at most `limit` (66 if it cannot be read, 65 if larger).
+func readInput(_ path: String, limit: Int) throws -> [UInt8] {
+    guard let handle = FileHandle(forReadingAtPath: path) else { throw CommandError(code: .noInput, message: "\(path): cannot be read") }
+    defer { try? handle.close() }
+    let data = (try? handle.read(upToCount: limit + 1)) ?? Data()
+    guard data.count <= limit else { throw CommandError(code: .dataError, message: "\(path): larger than \(limit) bytes") }
+    return [UInt8](data)
+}

@@ -7,23 +7,25 @@ import Foundation
 public enum ControlProtocol {
     /// The protocol version this build speaks.
     public static let version = 1
-    /// The largest body a frame may carry.
+    /// The largest body a request frame may carry.
     public static let maxBodyBytes = 1 << 20
+    /// The largest body a response frame may carry (an audit log, a signed export).
+    public static let maxResponseBytes = 64 << 20
     /// The deepest JSON nesting a request may have.
     public static let maxDepth = 16
 
-    /// `body` with its 4-byte big-endian length prefix.
-    public static func frame(_ body: [UInt8]) -> [UInt8] {
-        precondition(!body.isEmpty && body.count <= maxBodyBytes, "control frame of \(body.count) bytes")
+    /// `body` with its 4-byte big-endian length prefix; `limit` is the frame's kind's.
+    public static func frame(_ body: [UInt8], limit: Int = maxBodyBytes) -> [UInt8] {
+        precondition(!body.isEmpty && body.count <= limit, "control frame of \(body.count) bytes")
         let n = UInt32(body.count)
         return [UInt8(n >> 24), UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF)] + body
     }
 
-    /// The body length a 4-byte header announces, or nil if it is 0 or over the limit.
-    public static func bodyLength<C: Collection>(header: C) -> Int? where C.Element == UInt8 {
+    /// The body length a 4-byte header announces, or nil if it is 0 or over `limit`.
+    public static func bodyLength<C: Collection>(header: C, limit: Int = maxBodyBytes) -> Int? where C.Element == UInt8 {
         precondition(header.count == 4)
         let n = header.reduce(0) { $0 << 8 | Int($1) }
-        return n >= 1 && n <= maxBodyBytes ? n : nil
+        return n >= 1 && n <= limit ? n : nil
     }
 }
 
@@ -130,6 +132,19 @@ public enum ControlResponse: Equatable, Sendable {
             object.set("error", .object(detail))
         }
         return JSONValue.object(object).canonicalBytes
+    }
+
+    /// The response's frame: a result too large for one (`maxResponseBytes`) is replaced
+    /// by an `unavailable` refusal, never a frame the client would refuse or a crash.
+    public var frame: [UInt8] { frame(limit: ControlProtocol.maxResponseBytes) }
+
+    /// As `frame`, with another limit (for tests: 64 MiB of JSON is slow to make).
+    public func frame(limit: Int) -> [UInt8] {
+        let body = self.body
+        guard body.count > limit else { return ControlProtocol.frame(body, limit: limit) }
+        let refusal = ControlResponse.failure(ControlError(.unavailable, "the result is larger than a response may be "
+            + "(\(limit >> 20) MiB); narrow it (--since, --until, --case)"))
+        return ControlProtocol.frame(refusal.body, limit: limit)
     }
 
     /// Parses a response body (the client's side).

@@ -30,7 +30,7 @@ struct ControlClient {
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         try send(fd, ControlProtocol.frame(request.body))
         let header = try receive(fd, count: 4)
-        guard let length = ControlProtocol.bodyLength(header: header) else { throw Self.broken("a response frame of the wrong length") }
+        guard let length = ControlProtocol.bodyLength(header: header, limit: ControlProtocol.maxResponseBytes) else { throw Self.broken("a response frame of the wrong length") }
         let response: ControlResponse
         do { response = try ControlResponse.parse(try receive(fd, count: length)) } catch let error as ControlError {
             throw Self.broken(error.message)

@@ -47,7 +47,7 @@ final class Connection {
     }
 
     func respond(_ response: ControlResponse, deadline: Date) {
-        self.response = ControlProtocol.frame(response.body)
+        self.response = response.frame
         self.deadline = deadline
     }
 

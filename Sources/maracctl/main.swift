@@ -59,6 +59,16 @@ let usage = """
                                           recompute the log, prove it consistent with every
                                           published checkpoint (default witness: DIR/witness),
                                           and check every document's and case's links
+      export case CASE --out FILE --basis CODE[,CODE] --reason TEXT
+                                          a signed export of the case's documents you may read
+                                          and their log entries; another agency's documents
+                                          need its approval first (exit 75 names the request)
+      export approve REQUEST              your agency's approval of an export of its documents
+      export audit [--since T] [--until T] [--reason TEXT] --out FILE
+                                          a signed export of the log you may see, with an
+                                          inclusion proof per entry and a checkpoint (IG officer)
+      verify FILE [--cert FILE] [--json]  check an export offline: signature, signer, every
+                                          manifest hash (and, for the log, every proof)
       open PACK --key KEY --cert CERT [--signer CERT] [--agency ID] [--json]
                                           decrypt and verify an agenda or meeting pack offline;
                                           prints it (a table, or --json) only if the GCM tag,
@@ -99,6 +109,10 @@ func run(_ arguments: [String]) throws {
         try DocCommand(arguments: Array(arguments.dropFirst())).run()
     case "audit":
         try AuditCommand(arguments: Array(arguments.dropFirst())).run()
+    case "export":
+        try ExportCommand(arguments: Array(arguments.dropFirst())).run()
+    case "verify":
+        try VerifyCommand(arguments: Array(arguments.dropFirst())).run()
     case "open":
         try OpenCommand(arguments: Array(arguments.dropFirst())).run()
     case "bench":

@@ -1,9 +1,10 @@
 import Foundation
 import TestSupport
 import XCTest
+import Vault
 
-/// Agenda and meeting packs on the real binaries, opened with the stock `openssl`
-/// (`docs/packs.md`, issue 12 points 2 and 3): an RSA-OAEP recipient (police) and EC
+/// Agenda and meeting packs and signed exports on the real binaries, opened and checked
+/// with the stock `openssl` (`docs/packs.md`, issue 12 points 2 to 5): an RSA-OAEP recipient (police) and EC
 /// recipients (health, children, housing); each pack opens with its own agency's key only
 /// and verifies against the signing certificates the daemon publishes.
 final class PackEndToEndTests: XCTestCase {
@@ -11,7 +12,7 @@ final class PackEndToEndTests: XCTestCase {
     var socketDirectory: URL!
     var socket: String { socketDirectory.appendingPathComponent("maracd.sock").path }
     static let group: UInt32 = 4_720
-    static let chair: UInt32 = 4_721, health: UInt32 = 4_722, police: UInt32 = 4_723
+    static let chair: UInt32 = 4_721, health: UInt32 = 4_722, police: UInt32 = 4_723, ig: UInt32 = 4_724
 
     override func setUpWithError() throws {
         try XCTSkipUnless(geteuid() == 0, "needs root to act as several uids")
@@ -22,7 +23,8 @@ final class PackEndToEndTests: XCTestCase {
               {"uid": 0, "name": "Coordinator", "agency": "idva", "roles": ["coordinator", "key-custodian"]},
               {"uid": \(Self.chair), "name": "Chair", "agency": "police", "roles": ["chair"]},
               {"uid": \(Self.health), "name": "Health representative", "agency": "health", "roles": ["representative"]},
-              {"uid": \(Self.police), "name": "Police representative", "agency": "police", "roles": ["representative"]}]}
+              {"uid": \(Self.police), "name": "Police representative", "agency": "police", "roles": ["representative"]},
+              {"uid": \(Self.ig), "name": "Governance IG officer", "agency": "housing", "roles": ["ig-officer"], "scope": "marac"}]}
             """.utf8).write(to: daemon.principalsPath)
         try daemon.writeConfig(#""principalsFile": "\#(daemon.principalsPath.path)", "control": {"socketPath": "\#(socket)", "socketGroup": \#(Self.group)}"#)
         try daemon.registerRecipients(["police"], kind: "rsa")
@@ -272,5 +274,79 @@ final class PackEndToEndTests: XCTestCase {
         XCTAssertEqual(encrypted.status, 0, encrypted.stderr)
         scratchFiles.append("forged.p7m")
         try refused([forged, "--agency", "police", "--signer", signers] + keyArguments("police"), "the signature does not verify")
+    }
+
+    // MARK: - Signed exports
+
+    func testExportsVerifyWithStockOpenSSLAndMaracctlAndAnotherAgencysDocumentsNeedItsApproval() throws {
+        try daemon.start()
+        let referral = try RepositoryFixtures.bytes("valid/referral-police.json")
+        try daemon.drop(referral, as: "referral.json", agency: "police")
+        try daemon.waitFor("the referral's receipt") { FileManager.default.fileExists(atPath: daemon.receipt(for: referral).path) }
+        let number = try XCTUnwrap((try JSONSerialization.jsonObject(with: try ok(["case", "list", "--json"]).stdout) as? [[String: Any]])?.first?["case"] as? String)
+        // Somewhere each principal may write, outside the state directory.
+        let exports = daemon.state.deletingLastPathComponent().appendingPathComponent("exports")
+        try FileManager.default.createDirectory(at: exports, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o1777])
+        try FileManager.default.setAttributes([.posixPermissions: 0o711], ofItemAtPath: daemon.state.deletingLastPathComponent().path)
+        let signers = daemon.state.appendingPathComponent("outbox/police/signing-certificates.pem").path
+        let openssl = URL(fileURLWithPath: "/usr/bin/openssl")
+
+        // Police exports its own case.
+        let own = exports.appendingPathComponent("police-case.p7s").path
+        let exported = try ok(["export", "case", number, "--out", own, "--basis", "dpa-s1-p18", "--reason", "court order"], as: Self.police)
+        XCTAssertTrue(exported.output.hasPrefix("export of case \(number) (1 documents) written to \(own)"), exported.output)
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: own)[.posixPermissions] as? Int, 0o600)
+        let stock = try Subprocess.run(openssl, ["cms", "-verify", "-binary", "-inform", "DER", "-in", own, "-CAfile", signers])
+        XCTAssertEqual(stock.status, 0, stock.stderr)
+        let content = try XCTUnwrap(try JSONSerialization.jsonObject(with: stock.stdout) as? [String: Any])
+        XCTAssertEqual(content["type"] as? String, "export-case")
+        let encoded = try XCTUnwrap((content["files"] as? [String: String])?.first { $0.key.hasPrefix("documents/") }?.value)
+        XCTAssertEqual(Data(base64Encoded: encoded), Data(referral), "the form as police sent it")
+        let verified = try maracctl(["verify", own, "--cert", signers])
+        XCTAssertEqual(verified.status, 0, verified.stderr)
+        XCTAssertTrue(verified.output.hasPrefix("verified: export-case of case \(number), created "), verified.output)
+        XCTAssertEqual(try ctl(["export", "case", number, "--out", own, "--basis", "dpa-s1-p18", "--reason", "again"], as: Self.police).status, 69,
+                       "an export never replaces a file")
+
+        // A flipped byte anywhere: refused, nothing printed.
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: own)))
+        for offset in [bytes.count / 2, bytes.count - 2] {
+            bytes[offset] ^= 0x20
+            let flipped = exports.appendingPathComponent("flipped-\(offset).p7s")
+            try Data(bytes).write(to: flipped)
+            bytes[offset] ^= 0x20
+            let result = try maracctl(["verify", flipped.path, "--cert", signers])
+            XCTAssertEqual(result.status, 65, result.stderr)
+            XCTAssertEqual(result.stdout, Data())
+            XCTAssertNotEqual(try Subprocess.run(openssl, ["cms", "-verify", "-binary", "-inform", "DER", "-in", flipped.path, "-CAfile", signers]).status, 0)
+        }
+        let stranger = try Certificate.selfSigned(commonName: "not the daemon", key: try PrivateKey.generateP256())
+        let strangerFile = exports.appendingPathComponent("stranger.pem")
+        try Data(stranger.pemRepresentation.utf8).write(to: strangerFile)
+        XCTAssertEqual(try maracctl(["verify", own, "--cert", strangerFile.path]).status, 65, "another trust anchor")
+
+        // The coordinator's export holds police's referral: it waits for police's approval.
+        let theirs = exports.appendingPathComponent("coordinator-case.p7s").path
+        let waiting = try ctl(["export", "case", number, "--out", theirs, "--basis", "dpa-s1-p18", "--reason", "review"])
+        XCTAssertEqual(waiting.status, 75, waiting.stderr)
+        let request = try XCTUnwrap(waiting.stderr.range(of: #"exp_[0-9a-f]{16}"#, options: .regularExpression).map { String(waiting.stderr[$0]) })
+        XCTAssertEqual(waiting.stderr, "maracctl: the export holds other agencies' documents: request \(request) waits for the approval of police "
+                       + "(a principal of each runs: maracctl export approve \(request)); then run this again\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: theirs))
+        XCTAssertEqual(try ctl(["export", "approve", request], as: Self.health).status, 77, "health gave nothing to approve")
+        XCTAssertEqual(try ok(["export", "approve", request], as: Self.police).output, "export request \(request) approved; it may now be exported\n")
+        try ok(["export", "case", number, "--out", theirs, "--basis", "dpa-s1-p18", "--reason", "review"])
+        XCTAssertEqual(try maracctl(["verify", theirs, "--cert", signers]).status, 0)
+        XCTAssertEqual(try logEntries("consent").count, 2, "the request and police's approval")
+
+        // The IG officer's audit export: every entry proved in a signed checkpoint.
+        let audit = exports.appendingPathComponent("audit.p7s").path
+        try ok(["export", "audit", "--out", audit, "--reason", "quarterly review"], as: Self.ig)
+        let checked = try maracctl(["verify", audit, "--cert", signers, "--json"])
+        XCTAssertEqual(checked.status, 0, checked.stderr)
+        let summary = try XCTUnwrap(try JSONSerialization.jsonObject(with: checked.stdout) as? [String: Any])
+        XCTAssertEqual(summary["files"] as? [String], ["log/entries.jsonl", "log/proofs.json", "log/checkpoint.txt"])
+        XCTAssertEqual(try Subprocess.run(openssl, ["cms", "-verify", "-binary", "-inform", "DER", "-in", audit, "-CAfile", signers, "-out", "/dev/null"]).status, 0)
+        XCTAssertEqual(try ctl(["export", "audit", "--out", exports.appendingPathComponent("no.p7s").path], as: Self.police).status, 77)
     }
 }

@@ -66,6 +66,9 @@ public struct LogEntry: Codable, Equatable, Sendable {
         /// An agency registered, or its recipient certificate (what its packs are
         /// encrypted to) replaced: a key operation on the Marac's side.
         case registry
+        /// An agency's approval of an export holding its documents (and the request for it):
+        /// Marac information is not used elsewhere without reference to the agency that gave it.
+        case consent
     }
 
     /// A person and the agency they act for (the agency alone for automatic intake).

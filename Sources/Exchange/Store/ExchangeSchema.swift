@@ -115,6 +115,24 @@ enum ExchangeSchema {
                 revoked_at INTEGER,
                 PRIMARY KEY (meeting, kind, agency, version)) WITHOUT ROWID;
             """),
+        // Case exports waiting for, or given, the approval of the agencies whose documents
+        // they hold (docs/packs.md, "Signed export"); a request is used once.
+        ApplicationMigration(name: "exports", sql: """
+            CREATE TABLE x_export_request (
+                id TEXT PRIMARY KEY,
+                case_number TEXT NOT NULL REFERENCES x_case(number),
+                requester TEXT NOT NULL,
+                requester_uid INTEGER NOT NULL,
+                requester_agency TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                used_at INTEGER) WITHOUT ROWID;
+            CREATE TABLE x_export_approval (
+                request TEXT NOT NULL REFERENCES x_export_request(id),
+                agency TEXT NOT NULL REFERENCES x_agency(id),
+                approved_by TEXT,
+                approved_at INTEGER,
+                PRIMARY KEY (request, agency)) WITHOUT ROWID;
+            """),
     ]
 }
 

@@ -98,7 +98,7 @@ struct OpenCommand {
 /// (`--signer`/`--cert`), else the `signing-certificates.pem` the daemon publishes in the
 /// agency's outbox, looked for beside the file and one directory up.
 enum SignerTrust {
-    static func certificates(pinned: String?, near path: String) throws -> [Certificate] {
+    static func certificates(pinned: String?, near path: String, option: String = "--signer") throws -> [Certificate] {
         if let pinned {
             let bytes = try readInput(pinned, limit: 1 << 20)
             do {
@@ -115,7 +115,7 @@ enum SignerTrust {
                 throw CommandError(code: .dataError, message: "\(file): \(error)")
             }
         }
-        throw CommandError.usage("no signing-certificates.pem beside \(path): give the daemon's signing certificate with --signer")
+        throw CommandError.usage("no signing-certificates.pem beside \(path): give the daemon's signing certificate with \(option)")
     }
 
     static func describe(_ pinned: String?) -> String { pinned.map { "the certificate in \($0)" } ?? "the published signing certificates" }

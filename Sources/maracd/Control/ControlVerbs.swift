@@ -41,7 +41,7 @@ struct ControlVerbs: Sendable {
         "status", "meeting.list", "meeting.show", "meeting.create", "meeting.invite", "meeting.add-case", "meeting.advance",
         "meeting.statement", "meeting.declare", "meeting.send-agenda", "meeting.send-packs", "case.list", "case.show", "doc.read",
         "audit.log", "audit.checkpoint", "audit.prove", "audit.report", "audit.verify",
-        "agency.list", "agency.add", "agency.set-cert",
+        "agency.list", "agency.add", "agency.set-cert", "export.case", "export.approve", "export.audit",
     ]
 
     /// A request's verb as it may be logged or echoed: a verb of the protocol, or

@@ -1,0 +1,131 @@
+import Foundation
+import Vault
+
+/// What asking for a case export came to.
+public enum CaseExportOutcome: Sendable {
+    /// The export's content, ready to be signed (the reads and the export are logged).
+    case ready(content: [UInt8], documents: Int)
+    /// It holds other agencies' documents: request `request` waits for these agencies'
+    /// approval (`export approve`), which nothing has been read for yet.
+    case needsApproval(request: String, agencies: [String])
+}
+
+/// Case exports (`docs/packs.md`, "Signed export"). Information shared at a Marac is not
+/// used elsewhere without reference to the agency that gave it: an export with another
+/// agency's documents waits for that agency's approval, recorded by one of its principals
+/// and logged as its `consent`; an approved request is used once.
+extension Marac {
+    /// Exports case `number` as `principal` may read it now: every document some rule
+    /// admits them to, each read through the access policy with `bases` and `reason`,
+    /// and the log entries about those documents; the export itself is logged (a
+    /// `disclosure` to their agency if it holds another agency's documents, else a
+    /// `consultation`) before the content is returned.
+    public func exportCase(_ number: CaseNumber, by principal: Principal, bases: [String], reason: String) throws -> CaseExportOutcome {
+        let documents = try caseView(number, to: principal).documents
+        guard !documents.isEmpty else { throw ExchangeError.conflict("there is nothing in case \(number) you may read now") }
+        let owners = Set(documents.map(\.agency)).subtracting([principal.agency]).sorted()
+        var request: String?
+        if !owners.isEmpty {
+            switch try approval(number, owners: owners, by: principal) {
+            case let .approved(id): request = id
+            case let .pending(id, agencies): return .needsApproval(request: id, agencies: agencies)
+            }
+        }
+        let reads = try read(documents.map { ReadRequest(document: $0.id, principal: principal, bases: bases, reason: reason) })
+        var files: [ExportDocument.File] = []
+        var used: [String] = []
+        for (document, read) in zip(documents, reads) {
+            let content = try read.get().content
+            files.append(ExportDocument.File(name: "documents/\(document.id).json", bytes: content.withUnsafeBytes { Array($0) }))
+            used.append(document.id)
+        }
+        // The log entries about these documents, this export's reads among them.
+        let ids = Set(used)
+        var lines: [UInt8] = []
+        for (_, data) in try vault.logEntries(0..<vault.treeHead().size) {
+            guard let entry = try? LogEntry(decoding: data), !ids.isDisjoint(with: entry.records) else { continue }
+            lines += Array(data) + [0x0A]
+        }
+        files.append(ExportDocument.File(name: "log/entries.jsonl", bytes: lines))
+        return try vault.transaction { tx in
+            let time = LogEntry.timestamp(tx.now)
+            var fields = JSONObject(["type": "export-case", "createdAt": .string(time), "case": .string(number.description),
+                                     "by": .object(JSONObject(["person": .string(principal.name), "agency": .string(principal.agency)])),
+                                     "bases": .array(bases.map(JSONValue.string)), "reason": .string(reason)])
+            if let request { fields.set("request", .string(request)) }
+            let content = ExportDocument.content(fields, files: files)
+            if let request {
+                try tx.execute("UPDATE x_export_request SET used_at = ? WHERE id = ?", [.integer(Int64(tx.now.timeIntervalSince1970)), .text(request)])
+            }
+            try tx.appendLog(LogEntry(time: time, operation: owners.isEmpty ? .consultation : .disclosure,
+                                      actor: .init(person: principal.name, agency: principal.agency), records: used, case: number.description,
+                                      meeting: nil, recipients: owners.isEmpty ? [] : [principal.agency], bases: bases,
+                                      justification: AccessLog.justification(reason, rule: nil),
+                                      details: ["export": "case", "sha256": Hex.encode(SHA256.hash(content)),
+                                                "owners": owners.joined(separator: ","), "request": request ?? ""]).encoded())
+            return .ready(content: content, documents: used.count)
+        }
+    }
+
+    /// Records `principal`'s agency's approval of export request `id` (any principal of
+    /// an agency whose approval the request waits for), logged as its `consent`.
+    /// Returns the agencies still to approve.
+    public func approveExport(_ id: String, by principal: Principal) throws -> [String] {
+        try vault.transaction { tx in
+            guard let row = try tx.rows("SELECT case_number, requester, requester_agency, used_at FROM x_export_request WHERE id = ?", [.text(id)]).first else {
+                throw ExchangeError.conflict("no export request \(id)")
+            }
+            guard row[3].integer == nil else { throw ExchangeError.conflict("export request \(id) was used already") }
+            let pending = try tx.rows("SELECT approved_at FROM x_export_approval WHERE request = ? AND agency = ?", [.text(id), .text(principal.agency)])
+            guard let approval = pending.first else {
+                throw ExchangeError.notPermitted("export request \(id) does not wait for agency \(principal.agency)")
+            }
+            guard approval[0].integer == nil else { throw ExchangeError.conflict("agency \(principal.agency) approved export request \(id) already") }
+            try tx.execute("UPDATE x_export_approval SET approved_by = ?, approved_at = ? WHERE request = ? AND agency = ?",
+                           [.text(principal.name), .integer(Int64(tx.now.timeIntervalSince1970)), .text(id), .text(principal.agency)])
+            try tx.appendLog(LogEntry(time: LogEntry.timestamp(tx.now), operation: .consent,
+                                      actor: .init(person: principal.name, agency: principal.agency), records: [],
+                                      case: try row.text(0, "x_export_request"), meeting: nil, recipients: [try row.text(2, "x_export_request")],
+                                      bases: [], justification: "export of its documents approved",
+                                      details: ["request": id, "requester": try row.text(1, "x_export_request")]).encoded())
+            return try tx.rows("SELECT agency FROM x_export_approval WHERE request = ? AND approved_at IS NULL ORDER BY agency", [.text(id)])
+                .map { try $0.text(0, "x_export_approval") }
+        }
+    }
+
+    private enum Approval {
+        case approved(String)
+        case pending(String, [String])
+    }
+
+    /// The requester's unused request for this case: approved by every one of `owners`,
+    /// or still waiting (made now if there is none, and logged).
+    private func approval(_ number: CaseNumber, owners: [String], by principal: Principal) throws -> Approval {
+        try vault.transaction { tx in
+            let existing = try tx.rows("""
+                SELECT id FROM x_export_request WHERE case_number = ? AND requester_uid = ? AND used_at IS NULL ORDER BY created_at DESC LIMIT 1
+                """, [.text(number.description), .integer(Int64(principal.uid))]).first.map { try $0.text(0, "x_export_request") }
+            let id = try existing ?? "exp_" + Hex.encode(SecureRandom.bytes(8))
+            if existing == nil {
+                try tx.execute("INSERT INTO x_export_request (id, case_number, requester, requester_uid, requester_agency, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                               [.text(id), .text(number.description), .text(principal.name), .integer(Int64(principal.uid)),
+                                .text(principal.agency), .integer(Int64(tx.now.timeIntervalSince1970))])
+            }
+            for owner in owners {
+                try tx.execute("INSERT OR IGNORE INTO x_export_approval (request, agency) VALUES (?, ?)", [.text(id), .text(owner)])
+            }
+            let waiting = try tx.rows("SELECT agency FROM x_export_approval WHERE request = ? AND approved_at IS NULL ORDER BY agency", [.text(id)])
+                .map { try $0.text(0, "x_export_approval") }.filter(owners.contains)
+            guard waiting.isEmpty else {
+                if existing == nil {
+                    try tx.appendLog(LogEntry(time: LogEntry.timestamp(tx.now), operation: .consent,
+                                              actor: .init(person: principal.name, agency: principal.agency), records: [], case: number.description,
+                                              meeting: nil, recipients: waiting, bases: [], justification: "export approval requested",
+                                              details: ["request": id]).encoded())
+                }
+                return .pending(id, waiting)
+            }
+            return .approved(id)
+        }
+    }
+}

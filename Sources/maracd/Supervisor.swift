@@ -30,6 +30,8 @@ final class Supervisor {
     /// The vault's access policy: the one way to plaintext (`AccessPolicy`).
     private let accessPolicy: MaracAccessPolicy
     private let startedAt = Date()
+    /// Rewraps started by online agency key rotations.
+    private let rewraps = RewrapRunner()
     private var principals: PrincipalRegistry
     private var queue: [IngestService.Pending] = []
     private var queued = Set<IngestService.Pending>()
@@ -63,7 +65,8 @@ final class Supervisor {
             throw SystemError(call: "control.socketGroup: no group named \(name)", errno: ENOENT)
         }
         control = try ControlService(settings: config.controlSettings, verbs: ControlVerbs(
-            vault: vault, marac: marac, principals: principals, startedAt: startedAt, logger: logger, config: config), logger: logger)
+            vault: vault, marac: marac, principals: principals, startedAt: startedAt, logger: logger, config: config, rewraps: rewraps),
+            logger: logger)
         try refreshAgencies()
         logger.info("daemon.started", ["state": config.stateDirectory, "agencies": watcher.agencies.count,
                                         "principals": principals.byUID.count, "version": Product.version])
@@ -227,7 +230,8 @@ final class Supervisor {
             try checkpoints.reconfigure(fresh)
             accessPolicy.reload(settings.legalBases)
             control.reconfigure(fresh.controlSettings)
-            control.publish(ControlVerbs(vault: vault, marac: marac, principals: principals, startedAt: startedAt, logger: logger, config: fresh))
+            control.publish(ControlVerbs(vault: vault, marac: marac, principals: principals, startedAt: startedAt, logger: logger, config: fresh,
+                                         rewraps: rewraps))
             config = fresh
             self.principals = principals
             ingest.reconfigure(marac: marac, config: fresh)

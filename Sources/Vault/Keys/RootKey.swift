@@ -15,6 +15,15 @@ public final class RootKey: Sendable {
         self.secret = secret
     }
 
+    /// The key `bytes` hold (exactly 32: as a key file holds it).
+    public convenience init(bytes: SecretBytes) throws {
+        guard bytes.count == Self.byteCount else { throw CryptoError.invalidLength(bytes.count) }
+        self.init(secret: bytes)
+    }
+
+    /// The key's bytes, to hand to the daemon that will rotate to it (never logged).
+    public var bytes: SecretBytes { secret }
+
     /// A fresh key from the CSPRNG.
     public static func generate() throws -> RootKey {
         RootKey(secret: try SecretBytes(randomByteCount: byteCount))

@@ -14,6 +14,14 @@ public struct AgencyKeyStatus: Equatable, Sendable {
     public let rewrapPending: Bool
 }
 
+/// What became of the root key file in a rotation.
+public enum RootKeyFileOutcome: Sendable, Equatable {
+    /// The new key replaced the key file (through `<file>.next`).
+    case replaced
+    /// The key file is read-only (a credential): the new key must be installed in its place.
+    case keyFileNotWritten
+}
+
 /// Progress of a rewrap run.
 public struct RewrapProgress: Equatable, Sendable {
     /// DEKs rewrapped by this call.
@@ -54,13 +62,15 @@ extension Vault {
     /// keeps serving. When none is left, destroys the older versions in the same
     /// transaction as the last batch. Safe to interrupt at any point and call again.
     @discardableResult
-    public func rewrap(agency: String, batchSize: Int = 2_000, pause: TimeInterval = 0) throws -> RewrapProgress {
+    public func rewrap(agency: String, batchSize: Int = 2_000, pause: TimeInterval = 0,
+                       progress report: (RewrapProgress) -> Void = { _ in }) throws -> RewrapProgress {
         precondition(batchSize > 0)
         var progress = RewrapProgress()
         while !progress.completed {
             let count = try locked { try write { try rewrapBatch(agency: agency, limit: batchSize) } }
             progress.rewrapped += count.rewrapped
             progress.completed = count.completed
+            report(progress)
             if !progress.completed && pause > 0 { Thread.sleep(forTimeInterval: pause) }
         }
         return progress
@@ -150,7 +160,14 @@ extension Vault {
     /// Refused with `busy` while another process (the daemon) holds the daemon lock: its
     /// keys derived from the old root would go stale, and every write it made afterwards
     /// would fail. The rotation holds the lock itself, so the daemon cannot start meanwhile.
-    public func rotateRootKey() throws {
+    ///
+    /// The daemon rotates online with `to`, the key its key custodian generated (and keeps,
+    /// as the file to install and escrow). Where the daemon's key file cannot be written (a
+    /// systemd credential, read-only), the vault is re-sealed all the same and the result is
+    /// `.keyFileNotWritten`: the vault opens from then on with the new key only, which must
+    /// be installed as the credential before the daemon next starts.
+    @discardableResult
+    public func rotateRootKey(to given: RootKey? = nil) throws -> RootKeyFileOutcome {
         try locked {
             let lock: DaemonLock?
             if daemonLock == nil {
@@ -162,10 +179,15 @@ extension Vault {
                 lock = nil
             }
             defer { withExtendedLifetime(lock) {} }
-            let newRoot = try RootKey.generate()
+            let newRoot = try given ?? RootKey.generate()
             let next = RootKeyFile.nextPath(rootKeyPath)
             unlink(next)
-            try newRoot.write(to: next)
+            var outcome = RootKeyFileOutcome.replaced
+            do {
+                try newRoot.write(to: next)
+            } catch VaultError.io(_, let code) where given != nil && [EROFS, EACCES, EPERM].contains(code) {
+                outcome = .keyFileNotWritten
+            }
             let newKeys = try RootDerivedKeys(root: newRoot, vaultID: vaultID)
             try write {
                 shredding = true  // the KEKs sealed under the old root
@@ -176,7 +198,8 @@ extension Vault {
                 try appendLeaf(keyEvent("root-rotate", ["generation": generation]))
             }
             derived = newKeys
-            try RootKeyFile.commit(path: rootKeyPath)
+            if outcome == .replaced { try RootKeyFile.commit(path: rootKeyPath) }
+            return outcome
         }
     }
 

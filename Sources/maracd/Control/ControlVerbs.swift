@@ -21,9 +21,12 @@ struct ControlVerbs: Sendable {
     let packs: PackWriter
     /// Days before a meeting its agenda should go out; later draws a warning.
     let agendaLeadDays: Int
+    /// The rewraps agency key rotations start (one for the daemon's life, across reloads).
+    let rewraps: RewrapRunner
 
     /// The verbs for the daemon's vault and Marac, with `config`'s statement and checkpoint settings.
-    init(vault: Vault, marac: Marac, principals: PrincipalRegistry, startedAt: Date, logger: Logger, config: Configuration) {
+    init(vault: Vault, marac: Marac, principals: PrincipalRegistry, startedAt: Date, logger: Logger, config: Configuration,
+         rewraps: RewrapRunner) {
         self.vault = vault
         self.marac = marac
         self.principals = principals
@@ -34,6 +37,7 @@ struct ControlVerbs: Sendable {
         witnessPath = config.witnessPath
         packs = PackWriter(vault: vault, marac: marac, config: config, logger: logger)
         agendaLeadDays = config.marac.agendaLeadDays
+        self.rewraps = rewraps
     }
 
     /// Every verb of `docs/control-protocol.md`.
@@ -41,7 +45,7 @@ struct ControlVerbs: Sendable {
         "status", "meeting.list", "meeting.show", "meeting.create", "meeting.invite", "meeting.add-case", "meeting.advance",
         "meeting.statement", "meeting.declare", "meeting.send-agenda", "meeting.send-packs", "case.list", "case.show", "doc.read",
         "audit.log", "audit.checkpoint", "audit.prove", "audit.report", "audit.verify",
-        "agency.list", "agency.add", "agency.set-cert", "export.case", "export.approve", "export.audit",
+        "agency.list", "agency.add", "agency.set-cert", "export.case", "export.approve", "export.audit", "key.status", "key.rotate",
     ]
 
     /// A request's verb as it may be logged or echoed: a verb of the protocol, or

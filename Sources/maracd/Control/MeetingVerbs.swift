@@ -15,6 +15,7 @@ extension ControlVerbs {
             case "audit.log", "audit.checkpoint", "audit.prove", "audit.report", "audit.verify": result = try audit(principal, request)
             case "agency.list", "agency.add", "agency.set-cert": result = try agency(principal, request)
             case "export.case", "export.approve", "export.audit": result = try export(principal, request)
+            case "key.status", "key.rotate": result = try key(principal, request)
             case "meeting.list": result = .array(try marac.meetings.list().map(Self.json))
             case "meeting.show": result = Self.json(try marac.meetings.get(try args.label("meeting")))
             case "meeting.create":

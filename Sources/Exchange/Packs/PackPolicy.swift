@@ -57,22 +57,29 @@ enum PackPolicy {
             refused["rule"] = rule
             return (.deny(rule: rule), refused)
         }
-        let meeting = try MeetingBook.get(tx, meetingID)
-        let recorded = try tx.rows("SELECT 1 FROM x_pack WHERE meeting = ? AND kind = ? AND agency = ? AND version = ?",
-                                   [.text(meetingID), .text(kind.rawValue), .text(recipient), .integer(Int64(version))])
-        guard !recorded.isEmpty else { return deny("pack-not-recorded") }
-        guard meeting.invited.contains(recipient) else { return deny("pack-not-invited") }
-        guard let number = document.caseNumber, let parsed = CaseNumber(number), meeting.agenda.contains(parsed) else {
+        // One indexed lookup per fact (a pack reads thousands of documents in one snapshot).
+        func exists(_ sql: String, _ values: [SQLValue]) throws -> Bool { !(try tx.rows(sql, values)).isEmpty }
+        guard let stateText = try tx.rows("SELECT state FROM x_meeting WHERE id = ?", [.text(meetingID)]).first?.first?.text,
+              let state = MeetingState(rawValue: stateText) else { throw ExchangeError.unknownMeeting(meetingID) }
+        guard try exists("SELECT 1 FROM x_pack WHERE meeting = ? AND kind = ? AND agency = ? AND version = ?",
+                         [.text(meetingID), .text(kind.rawValue), .text(recipient), .integer(Int64(version))]) else { return deny("pack-not-recorded") }
+        guard try exists("SELECT 1 FROM x_invitation WHERE meeting = ? AND agency = ?", [.text(meetingID), .text(recipient)]) else {
+            return deny("pack-not-invited")
+        }
+        guard let number = document.caseNumber,
+              try exists("SELECT 1 FROM x_agenda WHERE meeting = ? AND case_number = ?", [.text(meetingID), .text(number)]) else {
             return deny("pack-not-on-agenda")
         }
         switch kind {
         case .agenda:
             guard principal.roles.contains(.coordinator) else { return deny("pack-not-coordinator") }
-            guard meeting.state == .agendaIssued || meeting.state == .inSession else { return deny("pack-meeting-state") }
+            guard state == .agendaIssued || state == .inSession else { return deny("pack-meeting-state") }
             guard document.kind == FormKind.referral.rawValue else { return deny("pack-document-kind") }
         case .meeting:
-            guard meeting.state == .inSession else { return deny("pack-meeting-state") }
-            guard meeting.declarations.contains(where: { $0.agency == recipient }) else { return deny("pack-not-declared") }
+            guard state == .inSession else { return deny("pack-meeting-state") }
+            guard try exists("SELECT 1 FROM x_declaration WHERE meeting = ? AND agency = ? LIMIT 1", [.text(meetingID), .text(recipient)]) else {
+                return deny("pack-not-declared")
+            }
             guard document.kind == FormKind.referral.rawValue || document.kind == FormKind.research.rawValue else {
                 return deny("pack-document-kind")
             }

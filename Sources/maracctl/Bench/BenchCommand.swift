@@ -8,6 +8,7 @@ enum BenchArea: String, CaseIterable {
     case forms
     case ingest
     case access
+    case agenda
 }
 
 /// One area's results: raw figures and ratios to a baseline measured in the same run.
@@ -86,6 +87,7 @@ struct BenchCommand {
             case .vault: report = try VaultBench(rewrapDocuments: full ? 1_000_000 : 100_000).run()
             case .forms: report = try FormsBench(seconds: seconds).run()
             case .ingest: report = try IngestBench(forms: full ? 50_000 : 10_000).run()
+            case .agenda: report = try AgendaBench(cases: 100, agencies: 30).run()
             case .access: report = try AccessBench(clients: 16, forms: ProcessInfo.processInfo.environment["MARACD_BENCH_FORMS"].flatMap(Int.init) ?? 5_000).run()
             }
             print(json ? report.json : report.table)

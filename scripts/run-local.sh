@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make run`: a local maracd on its embedded default (SQLite under ./var, or STATE=DIR).
-# On first run: a vault with a fresh root key, the six demo agencies, the current uid
-# mapped to a coordinator principal, and a configuration file; then the daemon runs in
+# On first run: a vault with a fresh root key, the six demo agencies (each with a recipient
+# key in <state>-recipient-keys/), the current uid mapped to the coordinator, chair and key
+# custodian, and a configuration file; then the daemon runs in
 # the foreground (Ctrl-C stops it cleanly).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,8 +13,13 @@ state=$(cd "$state" && pwd)
 
 if [ ! -f "$state/vault.db" ]; then
     "$bin/maracctl" init --state "$state" --name "maracd local" >/dev/null
+    # Each demo agency gets a recipient key beside the state directory (never in it), so
+    # agenda and meeting packs can be sent and opened: maracctl open PACK --key ... --cert ...
+    keys="$state-recipient-keys"
+    mkdir -p "$keys" && chmod 700 "$keys"
     while read -r id kind name; do
-        "$bin/maracctl" agency add "$id" --kind "$kind" --name "$name" --state "$state" >/dev/null
+        "$bin/maracctl" agency keygen --out "$keys/$id" --name "$name recipient" >/dev/null
+        "$bin/maracctl" agency add "$id" --kind "$kind" --name "$name" --cert "$keys/$id/recipient.pem" --state "$state" >/dev/null
     done <<'AGENCIES'
 police police Demo police
 health health Demo health
@@ -23,7 +29,7 @@ probation probation Demo probation
 idva idva Demo Idva service
 AGENCIES
     cat > "$state/principals.json" <<JSON
-{ "version": 1, "principals": [ { "uid": $(id -u), "name": "Local coordinator", "agency": "idva", "roles": ["coordinator", "key-custodian"] } ] }
+{ "version": 1, "principals": [ { "uid": $(id -u), "name": "Local coordinator", "agency": "idva", "roles": ["coordinator", "chair", "key-custodian"] } ] }
 JSON
     cat > "$state/maracd.json" <<JSON
 {
@@ -35,7 +41,7 @@ JSON
 }
 JSON
     chmod 600 "$state/principals.json" "$state/maracd.json"
-    echo "run: a new state directory in $state (root key: $state/master.key)" >&2
+    echo "run: a new state directory in $state (root key: $state/master.key; agencies' recipient keys: $keys)" >&2
 fi
 
 echo "run: drop a form into $state/inbox/<agency>/ (write it elsewhere, then mv it in);" >&2

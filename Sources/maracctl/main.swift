@@ -12,12 +12,17 @@ let usage = """
     Commands in this build:
       init --state DIR [--key FILE] [--name NAME] [--organization ORG]
                                           create a vault: root key, signing identity
-      key status --state DIR [--key FILE] [--json]
-                                          key versions and data keys per agency
-      key rotate --agency ID [--batch N] [--pause-ms N] | --root | --signing [--name NAME]
-                 --state DIR [--key FILE] rotate a key; an agency rotation rewraps its data keys
+      key status [--state DIR | --socket PATH] [--key FILE] [--json]
+                                          key versions, data keys per agency, rewrap progress,
+                                          the signing certificate's expiry
+      key rotate --agency ID [--wait] | --root NEWKEYFILE | --signing [--name NAME]
+                                          through the running daemon (key custodian) while it
+                                          takes forms; --wait shows the rewrap's progress;
+                                          --root writes the new root key to NEWKEYFILE
+      key rotate --agency ID [--batch N] [--pause-ms N] | --root | --signing --state DIR [--key FILE]
+                                          on the vault, the daemon stopped (refused, 75, while it holds it)
       key resume --state DIR [--key FILE] [--batch N] [--pause-ms N]
-                                          finish rotations interrupted by a crash
+                                          finish rotations interrupted by a crash (daemon stopped)
       agency add ID --name NAME --kind KIND [--cert FILE] --state DIR [--key FILE]
                                           register an agency (kinds: police, probation, health,
                                           childrens-services, housing, idva, mental-health,

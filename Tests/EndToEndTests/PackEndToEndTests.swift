@@ -107,7 +107,7 @@ final class PackEndToEndTests: XCTestCase {
         if today >= "2026-12-03" && today <= "2026-12-09" {
             XCTAssertTrue(sent.stderr.hasPrefix("maracctl: warning: the agenda went out "), sent.stderr)
         }
-        XCTAssertTrue(sent.output.contains("sent outbox/police/agenda/\(meeting)-v1.p7m (1 documents)"), sent.output)
+        XCTAssertTrue(sent.output.contains("sent outbox/police/agenda/\(meeting)-v1.p7m (1 document)"), sent.output)
         XCTAssertTrue(sent.output.contains(" agenda-issued "), sent.output)
         for agency in ["police", "health", "children", "housing"] {
             XCTAssertEqual(daemon.names(outbox(agency, "agenda")), ["\(meeting)-v1.p7m"], agency)
@@ -294,7 +294,7 @@ final class PackEndToEndTests: XCTestCase {
         // Police exports its own case.
         let own = exports.appendingPathComponent("police-case.p7s").path
         let exported = try ok(["export", "case", number, "--out", own, "--basis", "dpa-s1-p18", "--reason", "court order"], as: Self.police)
-        XCTAssertTrue(exported.output.hasPrefix("export of case \(number) (1 documents) written to \(own)"), exported.output)
+        XCTAssertTrue(exported.output.hasPrefix("export of case \(number) (1 document) written to \(own)"), exported.output)
         XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: own)[.posixPermissions] as? Int, 0o600)
         let stock = try Subprocess.run(openssl, ["cms", "-verify", "-binary", "-inform", "DER", "-in", own, "-CAfile", signers])
         XCTAssertEqual(stock.status, 0, stock.stderr)

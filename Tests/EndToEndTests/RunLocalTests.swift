@@ -40,6 +40,25 @@ final class RunLocalTests: XCTestCase {
             + DaemonHarness.outboxID(try RepositoryFixtures.bytes("valid/referral-police.json")) + ".receipt")
         try harness { FileManager.default.fileExists(atPath: receipt.path) }
 
+        // The demo agencies have recipient keys beside the state directory: an agenda goes
+        // out and opens with police's.
+        func ctl(_ arguments: [String]) throws -> Subprocess {
+            let result = try Subprocess.run(CLITests.products.appendingPathComponent("maracctl"), arguments + ["--state", state.path])
+            XCTAssertEqual(result.status, 0, "\(arguments.prefix(2)): \(result.stderr)")
+            return result
+        }
+        let cases = try JSONSerialization.jsonObject(with: try ctl(["case", "list", "--json"]).stdout) as? [[String: Any]]
+        let meeting = String(try ctl(["meeting", "create", "--date", "2027-01-05"]).output.prefix { $0 != " " })
+        _ = try ctl(["meeting", "invite", meeting, "police,health"])
+        _ = try ctl(["meeting", "add-case", meeting, try XCTUnwrap(cases?.first?["case"] as? String)])
+        _ = try ctl(["meeting", "send-agenda", meeting])
+        let keys = root.appendingPathComponent("var-recipient-keys/police")
+        let opened = try Subprocess.run(CLITests.products.appendingPathComponent("maracctl"), [
+            "open", state.appendingPathComponent("outbox/police/agenda/\(meeting)-v1.p7m").path,
+            "--key", keys.appendingPathComponent("recipient.key").path, "--cert", keys.appendingPathComponent("recipient.pem").path])
+        XCTAssertEqual(opened.status, 0, opened.stderr)
+        XCTAssertTrue(opened.output.hasPrefix("agenda \(meeting) for police"), opened.output)
+
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         XCTAssertEqual(process.terminationStatus, 0)

@@ -21,6 +21,9 @@ struct CommandLineParts {
     }
 }
 
+/// "1 document", "3 documents".
+func counted(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+
 /// Prints `result` as JSON, or with `human`.
 func output(_ result: JSONValue, json: Bool, human: (JSONValue) -> Void) {
     if json { print(String(decoding: result.canonicalBytes, as: UTF8.self)) } else { human(result) }
@@ -80,7 +83,7 @@ struct MeetingCommand {
         output(result, json: parts.options.has("--json")) { result in
             if let meetings = result.array { meetings.forEach { print(meetingLine($0)) } } else if result["id"] != nil { print(meetingLine(result)) }
             for pack in result["packs"]?.array ?? [] {
-                print("sent \(pack["file"]?.string ?? "?") (\(pack["documents"]?.integer ?? 0) documents)")
+                print("sent \(pack["file"]?.string ?? "?") (\(counted(pack["documents"]?.integer ?? 0, "document")))")
             }
             for notice in result["revocations"]?.array ?? [] { print("revocation notice \(notice["agency"]?.string ?? "?"): \(notice["file"]?.string ?? "?")") }
         }

@@ -25,7 +25,7 @@ struct ExportCommand {
                                    + "of \(agencies) (a principal of each runs: maracctl export approve \(request)); then run this again")
             }
             try write(result, to: out)
-            print("export of case \(parts.positionals[0]) (\(result["documents"]?.integer ?? 0) documents) written to \(out), "
+            print("export of case \(parts.positionals[0]) (\(counted(result["documents"]?.integer ?? 0, "document"))) written to \(out), "
                   + "SHA-256 of its content \(result["sha256"]?.string ?? "?"); check it with: maracctl verify \(out)")
         case "audit":
             let parts = try CommandLineParts(rest, valued: ["--out", "--since", "--until", "--reason"], switches: [], positionals: 0)

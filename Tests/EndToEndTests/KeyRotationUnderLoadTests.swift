@@ -135,6 +135,25 @@ final class KeyRotationUnderLoadTests: XCTestCase {
         XCTAssertEqual(verify.status, 0, verify.stderr)
     }
 
+    func testWaitDrawsAProgressBarOnATerminalAndASummaryEverywhere() throws {
+        try daemon.start()
+        try drop(600, from: 0, prefix: "p")
+        try daemon.waitFor("600 receipts", timeout: 120) { receipts() == 600 }
+        // On a terminal (util-linux script gives the command a pseudo-terminal).
+        let command = ([CLITests.products.appendingPathComponent("maracctl").path, "key", "rotate", "--agency", "police", "--wait",
+                        "--state", daemon.state.path]).joined(separator: " ")
+        let terminal = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/script"), ["-qec", command, "/dev/null"])
+        XCTAssertEqual(terminal.status, 0, terminal.output)
+        XCTAssertTrue(terminal.output.contains("\r[##############################] 600/600 data keys rewrapped"), terminal.output.debugDescription)
+        XCTAssertTrue(terminal.output.contains("agency police: rewrap done in "), terminal.output)
+        // Not on a terminal: the summary alone.
+        let piped = try ctl(["key", "rotate", "--agency", "police", "--wait"])
+        XCTAssertEqual(piped.status, 0, piped.stderr)
+        XCTAssertEqual(piped.stderr, "", "no progress bar into a pipe")
+        XCTAssertTrue(piped.output.contains("agency police: key version 3 active; rewrapping 600 data keys while the daemon runs\n"), piped.output)
+        XCTAssertTrue(piped.output.contains("agency police: rewrap done in "), piped.output)
+    }
+
     func testOfflineKeyVerbsRefuseWhileADaemonHoldsTheVault() throws {
         let socketDirectory = DaemonHarness.socketDirectory(group: 4_730)
         defer { try? FileManager.default.removeItem(at: socketDirectory) }

@@ -88,7 +88,7 @@ struct KeyCommand {
             let result = try daemon.call(ControlRequest(verb: "key.rotate", args: args))
             if let agency = result["agency"]?.string {
                 print("agency \(agency): key version \(result["version"]?.integer ?? 0) active; rewrapping \(result["dataKeysToRewrap"]?.integer ?? 0) data keys while the daemon runs")
-                if options.has("--wait") { try wait(for: agency, daemon) } else { print("follow it with: maracctl key status (or rotate with --wait)") }
+                if options.has("--wait") { try wait(for: agency, total: result["dataKeysToRewrap"]?.integer ?? 0, daemon) } else { print("follow it with: maracctl key status (or rotate with --wait)") }
             } else if result["root"] != nil {
                 print("root key rotated; the new key is in \(newRootFile ?? "?") (escrow it; replace every offline copy)")
                 if result["keyFile"]?.string == "not-written" {
@@ -112,10 +112,10 @@ struct KeyCommand {
     }
 
     /// Polls the daemon until `agency`'s rewrap is done, with a progress bar on a terminal.
-    private func wait(for agency: String, _ daemon: ControlClient) throws {
+    private func wait(for agency: String, total: Int, _ daemon: ControlClient) throws {
         let terminal = isatty(STDERR_FILENO) == 1
         let started = Date()
-        var total = 0
+        var total = total
         while true {
             let status = try daemon.call(ControlRequest(verb: "key.status"))
             guard let row = status["agencies"]?.array?.first(where: { $0["agency"]?.string == agency }) else { return }

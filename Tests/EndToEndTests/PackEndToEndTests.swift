@@ -172,7 +172,13 @@ final class PackEndToEndTests: XCTestCase {
         XCTAssertTrue(declared.output.contains("sent outbox/police/meeting/\(meeting).p7m"), declared.output)
         XCTAssertNotNil(try openWithOpenSSL(outbox("police", "meeting").appendingPathComponent("\(meeting).p7m"), as: "police").content)
 
-        // Closing: a signed revocation notice to each holder, naming the pack's digest.
+        // Closing: a signed revocation notice to each holder, naming the pack's digest; the
+        // packs themselves leave the outbox.
+        var digests: [String: String] = [:]
+        for agency in ["health", "police"] {
+            let digest = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/sha256sum"), [outbox(agency, "meeting").appendingPathComponent("\(meeting).p7m").path])
+            digests[agency] = String(digest.output.prefix(64))
+        }
         let closed = try ok(["meeting", "close", meeting], as: Self.chair)
         XCTAssertTrue(closed.output.contains("revocation notice health: outbox/health/meeting/\(meeting).revoked.p7m"), closed.output)
         for agency in ["health", "police"] {
@@ -183,9 +189,11 @@ final class PackEndToEndTests: XCTestCase {
             XCTAssertEqual(verified.status, 0, verified.stderr)
             let content = try XCTUnwrap(try JSONSerialization.jsonObject(with: verified.stdout) as? [String: Any])
             XCTAssertEqual(content["type"] as? String, "revocation")
-            let packBytes = try Data(contentsOf: outbox(agency, "meeting").appendingPathComponent("\(meeting).p7m"))
-            let digest = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/sha256sum"), [outbox(agency, "meeting").appendingPathComponent("\(meeting).p7m").path])
-            XCTAssertEqual(content["packSHA256"] as? String, String(digest.output.prefix(64)), "\(packBytes.count) bytes")
+            XCTAssertEqual(content["packSHA256"] as? String, digests[agency])
+            XCTAssertEqual(daemon.names(outbox(agency, "meeting")), ["\(meeting).revoked.p7m"], "the pack is removed, the notice stays")
+        }
+        for agency in ["police", "health", "children", "housing"] {
+            XCTAssertEqual(daemon.names(outbox(agency, "agenda")), [], "every agenda version removed at the close")
         }
         XCTAssertEqual(try logEntries("meeting").filter { $0.contains(#""action":"revoke-pack""#) }.count, 2)
     }

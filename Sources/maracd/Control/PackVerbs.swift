@@ -35,6 +35,7 @@ extension ControlVerbs {
         case .closed:
             let notices = try marac.revocations(id, by: principal)
             try packs.write(notices)
+            try packs.removePacks(of: id, agencies: meeting.invited)
             result.set("revocations", .array(notices.map { .object(JSONObject(["agency": .string($0.agency), "file": .string("outbox/\($0.agency)/meeting/\($0.fileName)")])) }))
         default: break
         }

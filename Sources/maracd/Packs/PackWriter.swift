@@ -46,6 +46,31 @@ struct PackWriter: Sendable {
         logger.info("packs.written", ["kind": packs[0].kind.rawValue, "meeting": packs[0].meeting, "packs": packs.count])
     }
 
+    /// Removes closed meeting `meeting`'s agenda packs (every version) and meeting packs
+    /// from `agencies`' outboxes: nothing more is disclosed under the meeting, and what an
+    /// agency has not fetched by then it no longer needs. The revocation notices stay.
+    func removePacks(of meeting: String, agencies: [String]) throws {
+        var removed = 0
+        var last: Outbox?
+        for agency in agencies {
+            let outbox = try Outbox(state: stateDirectory, agency: agency, groupAccess: groupAccess)
+            last = outbox
+            for name in try outbox.agenda.names() {
+                let text = String(decoding: name.bytes, as: UTF8.self)
+                guard text.hasPrefix(meeting + "-v"), text.hasSuffix(".p7m"),
+                      text.dropFirst(meeting.count + 2).dropLast(4).allSatisfy(\.isNumber) else { continue }
+                try outbox.agenda.remove(name)
+                removed += 1
+            }
+            if try outbox.meeting.status(FileName(meeting + ".p7m")) != nil {
+                try outbox.meeting.remove(FileName(meeting + ".p7m"))
+                removed += 1
+            }
+        }
+        try last?.root.syncFilesystem()
+        logger.info("packs.removed", ["meeting": meeting, "files": removed])
+    }
+
     /// Signs and writes each revocation notice next to the meeting pack it revokes.
     func write(_ notices: [RevocationNotice]) throws {
         guard !notices.isEmpty else { return }

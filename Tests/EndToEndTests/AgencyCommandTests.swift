@@ -232,7 +232,7 @@ final class AgencyCommandTests: XCTestCase {
         let refused = try maracctl(add + ["--state", daemon.state.path])
         XCTAssertEqual(refused.status, 75)
         XCTAssertEqual(refused.stderr, "maracctl: the daemon holds \(daemon.state.path) but is not listening at "
-                       + "\(daemon.state.path)/run/maracd.sock: give its socket with --socket\n")
+                       + "\(daemon.state.path)/run/maracd.sock: give its socket with --socket (agencies are changed through it while it runs)\n")
         let listed = try maracctl(["agency", "list", "--json", "--socket", socket])
         XCTAssertEqual(listed.status, 0, listed.stderr)
         XCTAssertFalse(listed.output.contains("education"), "nothing was registered")

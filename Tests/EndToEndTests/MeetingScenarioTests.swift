@@ -7,42 +7,16 @@ import XCTest
 /// research; before the meeting the health representative cannot read police research
 /// (refused, logged); declared and in session they can (a disclosure with its basis and
 /// recipient); after the close they cannot; an unknown uid is refused and logged.
-final class MeetingScenarioTests: XCTestCase {
-    var daemon: DaemonHarness!
-    var socketDirectory: URL!
-    var socket: String { socketDirectory.appendingPathComponent("maracd.sock").path }
-    static let group: UInt32 = 4_710
+final class MeetingScenarioTests: PrincipalsTestCase {
     static let chair: UInt32 = 4_711, health: UInt32 = 4_712, police: UInt32 = 4_713, stranger: UInt32 = 4_799
 
     override func setUpWithError() throws {
-        try XCTSkipUnless(geteuid() == 0, "needs root to act as several uids")
-        daemon = try DaemonHarness()
-        socketDirectory = DaemonHarness.socketDirectory(group: Self.group)
-        try Data("""
-            {"version": 1, "principals": [
-              {"uid": 0, "name": "Coordinator", "agency": "idva", "roles": ["coordinator"]},
-              {"uid": \(Self.chair), "name": "Chair", "agency": "police", "roles": ["chair"]},
-              {"uid": \(Self.health), "name": "Health representative", "agency": "health", "roles": ["representative"]},
-              {"uid": \(Self.police), "name": "Police representative", "agency": "police", "roles": ["representative"]}]}
-            """.utf8).write(to: daemon.principalsPath)
-        try daemon.writeConfig(#""principalsFile": "\#(daemon.principalsPath.path)", "control": {"socketPath": "\#(socket)", "socketGroup": \#(Self.group)}"#)
-    }
-
-    override func tearDown() {
-        daemon?.cleanUp()
-        if let socketDirectory { try? FileManager.default.removeItem(at: socketDirectory) }
-    }
-
-    func ctl(_ arguments: [String], as uid: UInt32 = 0) throws -> Subprocess {
-        try Subprocess.run(URL(fileURLWithPath: "/usr/bin/setpriv"), ["--reuid=\(uid)", "--regid=\(Self.group)", "--clear-groups",
-                                                                       CLITests.products.appendingPathComponent("maracctl").path]
-                           + arguments + ["--socket", socket])
-    }
-
-    func ok(_ arguments: [String], as uid: UInt32 = 0, file: StaticString = #filePath, line: UInt = #line) throws -> String {
-        let result = try ctl(arguments, as: uid)
-        XCTAssertEqual(result.status, 0, "maracctl \(arguments.joined(separator: " ")): \(result.stderr)", file: file, line: line)
-        return result.output
+        try setUpDaemon(group: 4_710, principals: """
+            {"uid": 0, "name": "Coordinator", "agency": "idva", "roles": ["coordinator"]},
+            {"uid": \(Self.chair), "name": "Chair", "agency": "police", "roles": ["chair"]},
+            {"uid": \(Self.health), "name": "Health representative", "agency": "health", "roles": ["representative"]},
+            {"uid": \(Self.police), "name": "Police representative", "agency": "police", "roles": ["representative"]}
+            """)
     }
 
     /// The audit log's last entry, as text.
@@ -70,13 +44,13 @@ final class MeetingScenarioTests: XCTestCase {
             FileManager.default.fileExists(atPath: daemon.receipt(for: policeReferral).path)
                 && FileManager.default.fileExists(atPath: daemon.receipt(for: healthReferral, agency: "health").path)
         }
-        let cases = try JSONSerialization.jsonObject(with: Data(try ok(["case", "list", "--json"]).utf8)) as? [[String: Any]] ?? []
+        let cases = try JSONSerialization.jsonObject(with: try ok(["case", "list", "--json"]).stdout) as? [[String: Any]] ?? []
         let numbers = cases.compactMap { $0["case"] as? String }
         XCTAssertEqual(numbers.count, 2)
         let policeCase = try XCTUnwrap(cases.first { $0["referringAgency"] as? String == "police" }?["case"] as? String)
 
         // The coordinator schedules both cases and invites both agencies.
-        let meeting = String(try ok(["meeting", "create", "--date", "2026-12-10"]).split(separator: " ")[0])
+        let meeting = String(try ok(["meeting", "create", "--date", Self.day(in: 20)]).output.split(separator: " ")[0])
         for number in numbers { _ = try ok(["meeting", "add-case", meeting, number]) }
         _ = try ok(["meeting", "invite", meeting, "police,health"])
         XCTAssertEqual(try ctl(["meeting", "open", meeting], as: Self.health).status, 77, "only the coordinator or chair moves a meeting")
@@ -86,10 +60,10 @@ final class MeetingScenarioTests: XCTestCase {
         try daemon.drop(policeResearch, as: "r1.json", agency: "police")
         try daemon.drop(try research(from: "health", for: policeCase), as: "r2.json", agency: "health")
         try daemon.waitFor("the research receipts") { FileManager.default.fileExists(atPath: daemon.receipt(for: policeResearch).path) }
-        let shown = try JSONSerialization.jsonObject(with: Data(try ok(["case", "show", policeCase, "--json"], as: Self.police).utf8)) as? [String: Any]
+        let shown = try JSONSerialization.jsonObject(with: try ok(["case", "show", policeCase, "--json"], as: Self.police).stdout) as? [String: Any]
         let documents = shown?["documents"] as? [[String: String]] ?? []
         let researchID = try XCTUnwrap(documents.first { $0["kind"] == "research" && $0["agency"] == "police" }?["document"])
-        let healthView = try JSONSerialization.jsonObject(with: Data(try ok(["case", "show", policeCase, "--json"], as: Self.health).utf8)) as? [String: Any]
+        let healthView = try JSONSerialization.jsonObject(with: try ok(["case", "show", policeCase, "--json"], as: Self.health).stdout) as? [String: Any]
         XCTAssertFalse((healthView?["documents"] as? [[String: String]] ?? []).contains { $0["document"] == researchID },
                        "health is not shown police research before the meeting sits")
 

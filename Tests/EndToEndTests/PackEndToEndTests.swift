@@ -7,58 +7,23 @@ import Vault
 /// with the stock `openssl` (`docs/packs.md`, issue 12 points 2 to 5): an RSA-OAEP recipient (police) and EC
 /// recipients (health, children, housing); each pack opens with its own agency's key only
 /// and verifies against the signing certificates the daemon publishes.
-final class PackEndToEndTests: XCTestCase {
-    var daemon: DaemonHarness!
-    var socketDirectory: URL!
-    var socket: String { socketDirectory.appendingPathComponent("maracd.sock").path }
-    static let group: UInt32 = 4_720
+final class PackEndToEndTests: PrincipalsTestCase {
     static let chair: UInt32 = 4_721, health: UInt32 = 4_722, police: UInt32 = 4_723, ig: UInt32 = 4_724
 
     override func setUpWithError() throws {
-        try XCTSkipUnless(geteuid() == 0, "needs root to act as several uids")
-        daemon = try DaemonHarness()
-        socketDirectory = DaemonHarness.socketDirectory(group: Self.group)
-        try Data("""
-            {"version": 1, "principals": [
-              {"uid": 0, "name": "Coordinator", "agency": "idva", "roles": ["coordinator", "key-custodian"]},
-              {"uid": \(Self.chair), "name": "Chair", "agency": "police", "roles": ["chair"]},
-              {"uid": \(Self.health), "name": "Health representative", "agency": "health", "roles": ["representative"]},
-              {"uid": \(Self.police), "name": "Police representative", "agency": "police", "roles": ["representative"]},
-              {"uid": \(Self.ig), "name": "Governance IG officer", "agency": "housing", "roles": ["ig-officer"], "scope": "marac"}]}
-            """.utf8).write(to: daemon.principalsPath)
-        try daemon.writeConfig(#""principalsFile": "\#(daemon.principalsPath.path)", "control": {"socketPath": "\#(socket)", "socketGroup": \#(Self.group)}"#)
+        try setUpDaemon(group: 4_720, principals: """
+            {"uid": 0, "name": "Coordinator", "agency": "idva", "roles": ["coordinator", "key-custodian"]},
+            {"uid": \(Self.chair), "name": "Chair", "agency": "police", "roles": ["chair"]},
+            {"uid": \(Self.health), "name": "Health representative", "agency": "health", "roles": ["representative"]},
+            {"uid": \(Self.police), "name": "Police representative", "agency": "police", "roles": ["representative"]},
+            {"uid": \(Self.ig), "name": "Governance IG officer", "agency": "housing", "roles": ["ig-officer"], "scope": "marac"}
+            """)
         try daemon.registerRecipients(["police"], kind: "rsa")
         try daemon.registerRecipients(["health", "children"])
         try daemon.registerRecipients(["housing"], register: false)
     }
 
-    override func tearDown() {
-        daemon?.cleanUp()
-        if let socketDirectory { try? FileManager.default.removeItem(at: socketDirectory) }
-    }
-
     func keyDirectory(_ agency: String) -> URL { daemon.recipientKeys.appendingPathComponent(agency) }
-
-    func ctl(_ arguments: [String], as uid: UInt32 = 0) throws -> Subprocess {
-        try Subprocess.run(URL(fileURLWithPath: "/usr/bin/setpriv"), ["--reuid=\(uid)", "--regid=\(Self.group)", "--clear-groups",
-                                                                       CLITests.products.appendingPathComponent("maracctl").path]
-                           + arguments + ["--socket", socket])
-    }
-
-    @discardableResult
-    func ok(_ arguments: [String], as uid: UInt32 = 0, file: StaticString = #filePath, line: UInt = #line) throws -> Subprocess {
-        let result = try ctl(arguments, as: uid)
-        XCTAssertEqual(result.status, 0, "maracctl \(arguments.joined(separator: " ")): \(result.stderr)", file: file, line: line)
-        return result
-    }
-
-    /// The UTC date `days` from today, `YYYY-MM-DD`.
-    static func day(in days: Int) -> String {
-        let formatter = DateFormatter()
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd"
-        return formatter.string(from: Date().addingTimeInterval(TimeInterval(days * 86_400)))
-    }
 
     func outbox(_ agency: String, _ kind: String) -> URL { daemon.state.appendingPathComponent("outbox/\(agency)/\(kind)") }
 
@@ -89,15 +54,9 @@ final class PackEndToEndTests: XCTestCase {
 
     func testAgendaAndMeetingPacksOpenWithStockOpenSSLForTheirAgencyOnly() throws {
         try daemon.start()
-        let referral = try RepositoryFixtures.bytes("valid/referral-police.json")
-        try daemon.drop(referral, as: "referral.json", agency: "police")
-        try daemon.waitFor("the referral's receipt") { FileManager.default.fileExists(atPath: daemon.receipt(for: referral).path) }
-        let cases = try JSONSerialization.jsonObject(with: try ok(["case", "list", "--json"]).stdout) as? [[String: Any]]
-        let number = try XCTUnwrap(cases?.first?["case"] as? String)
+        let number = try policeCase()
         // Seven days ahead: inside the 8-day lead time, so the agenda is late.
-        let meeting = String(try ok(["meeting", "create", "--date", Self.day(in: 7)]).output.prefix { $0 != " " })
-        try ok(["meeting", "invite", meeting, "police,health,children,housing"])
-        try ok(["meeting", "add-case", meeting, number])
+        let meeting = try meeting(in: 7, inviting: "police,health,children,housing", cases: [number])
 
         // Housing has no certificate: refused, naming it, and nothing written or logged.
         let disclosuresBefore = try logEntries("disclosure").count
@@ -211,13 +170,8 @@ final class PackEndToEndTests: XCTestCase {
 
     func testMaracctlOpenPrintsAPackOnlyWhenTagSignatureAndRecipientAllCheck() throws {
         try daemon.start()
-        let referral = try RepositoryFixtures.bytes("valid/referral-police.json")
-        try daemon.drop(referral, as: "referral.json", agency: "police")
-        try daemon.waitFor("the referral's receipt") { FileManager.default.fileExists(atPath: daemon.receipt(for: referral).path) }
-        let number = try XCTUnwrap((try JSONSerialization.jsonObject(with: try ok(["case", "list", "--json"]).stdout) as? [[String: Any]])?.first?["case"] as? String)
-        let meeting = String(try ok(["meeting", "create", "--date", Self.day(in: 30)]).output.prefix { $0 != " " })
-        try ok(["meeting", "invite", meeting, "police,health"])
-        try ok(["meeting", "add-case", meeting, number])
+        let number = try policeCase()
+        let meeting = try meeting(in: 30, inviting: "police,health", cases: [number])
         XCTAssertEqual(try ok(["meeting", "send-agenda", meeting]).stderr, "", "30 days ahead: no warning")
         let pack = outbox("police", "agenda").appendingPathComponent("\(meeting)-v1.p7m")
 
@@ -294,10 +248,7 @@ final class PackEndToEndTests: XCTestCase {
 
     func testExportsVerifyWithStockOpenSSLAndMaracctlAndAnotherAgencysDocumentsNeedItsApproval() throws {
         try daemon.start()
-        let referral = try RepositoryFixtures.bytes("valid/referral-police.json")
-        try daemon.drop(referral, as: "referral.json", agency: "police")
-        try daemon.waitFor("the referral's receipt") { FileManager.default.fileExists(atPath: daemon.receipt(for: referral).path) }
-        let number = try XCTUnwrap((try JSONSerialization.jsonObject(with: try ok(["case", "list", "--json"]).stdout) as? [[String: Any]])?.first?["case"] as? String)
+        let number = try policeCase()
         // Somewhere each principal may write, outside the state directory.
         let exports = daemon.state.deletingLastPathComponent().appendingPathComponent("exports")
         try FileManager.default.createDirectory(at: exports, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o1777])
@@ -315,7 +266,7 @@ final class PackEndToEndTests: XCTestCase {
         let content = try XCTUnwrap(try JSONSerialization.jsonObject(with: stock.stdout) as? [String: Any])
         XCTAssertEqual(content["type"] as? String, "export-case")
         let encoded = try XCTUnwrap((content["files"] as? [String: String])?.first { $0.key.hasPrefix("documents/") }?.value)
-        XCTAssertEqual(Data(base64Encoded: encoded), Data(referral), "the form as police sent it")
+        XCTAssertEqual(Data(base64Encoded: encoded), Data(try RepositoryFixtures.bytes("valid/referral-police.json")), "the form as police sent it")
         let verified = try maracctl(["verify", own, "--cert", signers])
         XCTAssertEqual(verified.status, 0, verified.stderr)
         XCTAssertTrue(verified.output.hasPrefix("verified: export-case of case \(number), created "), verified.output)

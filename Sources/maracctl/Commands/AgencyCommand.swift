@@ -149,16 +149,7 @@ struct AgencyCommand {
     /// not have its registry changed behind its back, and cannot start meanwhile.
     private func openMarac(_ options: Options, toChange: Bool = false) throws -> Marac {
         let vault = try openVault(options)
-        if toChange {
-            do {
-                try vault.holdDaemonLock()
-            } catch VaultError.busy {
-                throw CommandError(code: .tempFail, message: "the daemon holds \(vault.stateDirectory) but is not listening at "
-                                   + "\(vault.stateDirectory)/run/maracd.sock: give its socket with --socket")
-            } catch let error as VaultError {
-                throw CommandError(error)
-            }
-        }
+        if toChange { try holdDaemonLock(vault, what: "agencies are changed") }
         return try exchange { try Marac(vault: vault) }
     }
 

@@ -35,14 +35,7 @@ struct KeyCommand {
             throw CommandError(code: .unavailable, message: "--root FILE and --wait are the running daemon's; it is not running (rotate offline with --root alone)")
         }
         let vault = try openVault(options)
-        do {
-            try vault.holdDaemonLock()
-        } catch VaultError.busy {
-            throw CommandError(code: .tempFail, message: "the daemon holds \(vault.stateDirectory) but is not listening at "
-                               + "\(vault.stateDirectory)/run/maracd.sock: give its socket with --socket (keys are managed through it while it runs)")
-        } catch let error as VaultError {
-            throw CommandError(error)
-        }
+        try holdDaemonLock(vault, what: "keys are managed")
         do {
             switch verb {
             case "status": try printStatus(try Self.statusJSON(vault))

@@ -61,3 +61,17 @@ func openVault(_ options: Options) throws -> Vault {
         throw CommandError(error)
     }
 }
+
+/// Takes the daemon lock on `vault` for the rest of the command (a change made on the vault
+/// directly): refused, 75, while a daemon holds it, which `maracctl` did not reach at
+/// `<state>/run/maracd.sock` (it listens elsewhere); `what` says what goes through it.
+func holdDaemonLock(_ vault: Vault, what: String) throws {
+    do {
+        try vault.holdDaemonLock()
+    } catch VaultError.busy {
+        throw CommandError(code: .tempFail, message: "the daemon holds \(vault.stateDirectory) but is not listening at "
+                           + "\(vault.stateDirectory)/run/maracd.sock: give its socket with --socket (\(what) through it while it runs)")
+    } catch let error as VaultError {
+        throw CommandError(error)
+    }
+}

@@ -301,10 +301,13 @@ final class UnprivilegedDaemonTests: XCTestCase {
     }
 }
 
-/// Receipts keep verifying across a signing-key rotation done while the daemon runs.
+/// Receipts keep verifying across a signing-key rotation done through the running daemon.
 final class SigningRotationWhileRunningTests: XCTestCase {
     var daemon: DaemonHarness!
-    override func setUpWithError() throws { daemon = try DaemonHarness() }
+    override func setUpWithError() throws {
+        daemon = try DaemonHarness()
+        try daemon.useKeyCustodian()
+    }
     override func tearDown() { daemon.cleanUp() }
 
     func testReceiptsAfterARotationVerifyWithTheRepublishedCertificates() throws {

@@ -78,7 +78,7 @@ final class IngestService {
         let inbox = try Directory.ensure(config.stateDirectory + "/inbox/" + agency, mode: group ? 0o770 : 0o700)
         _ = try Directory.ensure(config.stateDirectory + "/processing", mode: 0o700)
         processing[agency] = try Directory.ensure(config.stateDirectory + "/processing/" + agency, mode: 0o700)
-        let outbox = try Outbox(state: config.stateDirectory, agency: agency, groupAccess: group)
+        let outbox = try Outbox(state: config.stateDirectory, agency: agency, groupAccess: group, sweep: true)
         if published.isEmpty { published = try marac.vault.signingCertificates() }
         try outbox.publish(certificates: published)
         inboxes[agency] = inbox

@@ -18,7 +18,11 @@ final class Outbox: Sendable {
     let root: Directory
     let fileMode: mode_t
 
-    init(state: String, agency: String, groupAccess: Bool) throws {
+    /// The outbox of `agency`, its directories made if missing. Only the ingest service,
+    /// which owns the outbox's writes, sweeps (`sweep`) the temporaries a crash left: a
+    /// second sweeper (the control thread writing a pack) could remove a temporary the
+    /// receipt stage is about to rename.
+    init(state: String, agency: String, groupAccess: Bool, sweep: Bool = false) throws {
         self.agency = agency
         let dirMode: mode_t = groupAccess ? 0o750 : 0o700
         fileMode = groupAccess ? 0o640 : 0o600
@@ -31,7 +35,7 @@ final class Outbox: Sendable {
         meeting = try Directory.ensure(root.path + "/meeting", mode: dirMode)
         // A crash between writing a temporary and renaming it leaves the temporary; the
         // file it was for is still in the inbox and will be written again.
-        for directory in [root, receipts, rejected, checkpoints, agenda, meeting] {
+        for directory in [root, receipts, rejected, checkpoints, agenda, meeting] where sweep {
             for name in try directory.names() where name.bytes.starts(with: Array(".tmp-".utf8)) { try directory.remove(name) }
         }
     }

@@ -49,6 +49,10 @@ let usage = """
                                           meeting packs, close the revocation notices
       case list [--meeting M] [--unscheduled] | case show CASE
                                           the cases, and their documents, you may see
+      case hold CASE --reason TEXT | case release CASE
+                                          a legal hold: retention keeps the case's documents
+      retention run [--dry-run]           erase the documents whose retention has ended, by case
+                                          and kind (IG officer or coordinator; daily by itself)
       doc read DOC --basis CODE[,CODE] --reason TEXT
                                           a form, to standard output only; logged with its basis
                                           and reason (kept for ever in the log: a purpose, never a name)
@@ -114,6 +118,8 @@ func run(_ arguments: [String]) throws {
         try DocCommand(arguments: Array(arguments.dropFirst())).run()
     case "audit":
         try AuditCommand(arguments: Array(arguments.dropFirst())).run()
+    case "retention":
+        try RetentionCommand(arguments: Array(arguments.dropFirst())).run()
     case "export":
         try ExportCommand(arguments: Array(arguments.dropFirst())).run()
     case "verify":

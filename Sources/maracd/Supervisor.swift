@@ -39,6 +39,7 @@ final class Supervisor {
     private var nextRescan = Date()
     private var nextSweep = Date()
     private var nextCertificateCheck = Date()
+    private var nextRetention = Date()
 
     /// Opens the vault and the services for `config`, whose registry files the caller
     /// has already loaded (`registries`) while checking it.
@@ -97,6 +98,17 @@ final class Supervisor {
 
     // MARK: - The loop
 
+    /// Crypto-shreds the case documents whose retention has ended (`docs/retention.md`),
+    /// at start and then daily; held cases are kept.
+    private func applyRetention() {
+        do {
+            let erased = try ingest.marac.applyRetention(config.retention)
+            if !erased.isEmpty { logger.info("retention.erased", ["documents": erased.count]) }
+        } catch {
+            logger.error("retention.failed", ["error": "\(error)"])
+        }
+    }
+
     /// Warns of each active agency whose recipient certificate has expired or expires within
     /// `CertificateValidity.warningDays` (packs are encrypted to it): at start, then daily.
     private func warnOfExpiringCertificates() {
@@ -122,7 +134,7 @@ final class Supervisor {
         var stopping = false
         while !stopping {
             let now = Date()
-            var wake = min(nextRescan, nextSweep, nextCertificateCheck)
+            var wake = min(nextRescan, nextSweep, nextCertificateCheck, nextRetention)
             if checkpoints.nextDue < wake, checkpoints.hasUnpublishedEntries { wake = checkpoints.nextDue }
             let timeout = queue.isEmpty ? max(0, wake.timeIntervalSince(now)) : 0
             var fds = [pollfd(fd: signals.fd, events: Int16(POLLIN), revents: 0),
@@ -186,6 +198,10 @@ final class Supervisor {
                     logger.error("quarantine.sweep_failed", ["error": "\(error)"])
                 }
                 nextSweep = Date().addingTimeInterval(3_600)
+            }
+            if Date() >= nextRetention {
+                applyRetention()
+                nextRetention = Date().addingTimeInterval(86_400)
             }
             if Date() >= nextCertificateCheck {
                 warnOfExpiringCertificates()

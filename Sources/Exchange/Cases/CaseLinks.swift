@@ -26,7 +26,8 @@ extension Marac {
             for row in try tx.rows("SELECT number, referral, referring_agency FROM x_case ORDER BY number") {
                 let number = try row.text(0, "x_case"), referral = try row.text(1, "x_case/\(try row.text(0, "x_case"))")
                 let record = try tx.record(referral)
-                guard record.kind == FormKind.referral.rawValue, record.metadata["case"] == number,
+                // An erased document's metadata went with it: its kind and agency still bind.
+                guard record.kind == FormKind.referral.rawValue, record.erasedAt != nil || record.metadata["case"] == number,
                       record.agency == (try row.text(2, "x_case/\(number)")) else {
                     throw ExchangeError.tampered("x_case/\(number).referral")
                 }
@@ -43,11 +44,12 @@ extension Marac {
 
 extension CaseBook {
     /// Throws `tampered` unless the `x_attachment` row (document, case_number, kind,
-    /// agency, ...) agrees with the document's bound record.
+    /// agency, ...) agrees with the document's bound record (for an erased document, whose
+    /// metadata was shredded with it, its kind and agency).
     static func checkAttachment(_ row: [SQLValue], _ tx: VaultTransaction) throws {
         let document = try row.text(0, "x_attachment")
         let record = try tx.record(document)
-        guard record.metadata["case"] == row[1].text, record.kind == row[2].text, record.agency == row[3].text else {
+        guard record.erasedAt != nil || record.metadata["case"] == row[1].text, record.kind == row[2].text, record.agency == row[3].text else {
             throw ExchangeError.tampered("x_attachment/\(document)")
         }
     }

@@ -133,6 +133,13 @@ enum ExchangeSchema {
                 approved_at INTEGER,
                 PRIMARY KEY (request, agency)) WITHOUT ROWID;
             """),
+        // Legal holds: a held case's documents are kept past their retention (docs/retention.md).
+        ApplicationMigration(name: "holds", sql: """
+            CREATE TABLE x_hold (
+                case_number TEXT PRIMARY KEY REFERENCES x_case(number),
+                held_by TEXT NOT NULL,
+                held_at INTEGER NOT NULL) WITHOUT ROWID;
+            """),
     ]
 }
 

@@ -120,7 +120,10 @@ struct CaseCommand {
     let arguments: [String]
 
     func run() throws {
-        guard let verb = arguments.first, ["list", "show"].contains(verb) else { throw CommandError.usage("case takes list or show") }
+        guard let verb = arguments.first, ["list", "show", "hold", "release"].contains(verb) else {
+            throw CommandError.usage("case takes list, show, hold or release")
+        }
+        if verb == "hold" || verb == "release" { return try hold(verb) }
         let parts: CommandLineParts
         let request: ControlRequest
         if verb == "list" {
@@ -147,6 +150,42 @@ struct CaseCommand {
                     }
                 }
             }
+        }
+    }
+}
+
+extension CaseCommand {
+    /// `case hold CASE --reason TEXT` and `case release CASE` (IG officer or coordinator).
+    private func hold(_ verb: String) throws {
+        let parts = try CommandLineParts(Array(arguments.dropFirst()), valued: verb == "hold" ? ["--reason"] : [], switches: [], positionals: 1)
+        var args = JSONObject(["case": .string(parts.positionals[0])])
+        if verb == "hold" { args.set("reason", .string(try parts.options.required("--reason"))) }
+        let result = try ControlClient(options: parts.options).call(ControlRequest(verb: "case." + verb, args: args))
+        output(result, json: parts.options.has("--json")) { _ in
+            print(verb == "hold" ? "case \(parts.positionals[0]) is on legal hold: retention erases none of its documents until it is released"
+                                 : "case \(parts.positionals[0]) released from legal hold")
+        }
+    }
+}
+
+/// `maracctl retention run [--dry-run]`: the documents whose retention has ended, by case
+/// number and kind, erased unless `--dry-run` (IG officer or coordinator).
+struct RetentionCommand {
+    let arguments: [String]
+
+    func run() throws {
+        guard arguments.first == "run" else { throw CommandError.usage("retention takes run") }
+        let parts = try CommandLineParts(Array(arguments.dropFirst()), valued: [], switches: ["--dry-run"], positionals: 0)
+        let dryRun = parts.options.has("--dry-run")
+        let result = try ControlClient(options: parts.options).call(ControlRequest(verb: "retention.run", args: JSONObject(["dryRun": .bool(dryRun)])))
+        output(result, json: parts.options.has("--json")) { result in
+            let documents = result["documents"]?.array ?? []
+            for item in documents {
+                print("\(item["case"]?.string ?? "(no case)")  \(item["kind"]?.string ?? "?")  \(item["document"]?.string ?? "?")  "
+                      + "from \(item["agency"]?.string ?? "?")  retention ended \(item["due"]?.string ?? "?")")
+            }
+            print(dryRun ? "\(counted(documents.count, "document")) would be erased (dry run: nothing changed)"
+                         : "\(counted(documents.count, "document")) erased (crypto-shredded, each logged under retention-policy)")
         }
     }
 }

@@ -26,6 +26,8 @@ struct Configuration: Equatable {
     var audit = Audit()
     /// The control socket.
     var control = Control()
+    /// How long case documents are kept after the case's latest meeting, per kind.
+    var retention = RetentionSchedule()
 
     struct Marac: Equatable {
         var name = "Marac"
@@ -153,7 +155,7 @@ private struct Reader {
 
     mutating func configuration(_ root: JSONValue) -> Configuration? {
         guard let object = members(root, "$", allowed: ["stateDirectory", "rootKeyPath", "legalBasesFile", "principalsFile",
-                                                         "marac", "inbox", "ingest", "log", "audit", "control"]) else { return nil }
+                                                         "marac", "inbox", "ingest", "log", "audit", "control", "retention"]) else { return nil }
         guard let state = path(object["stateDirectory"], "$.stateDirectory", required: true) else { return nil }
         var config = Configuration(stateDirectory: state)
         config.rootKeyPath = path(object["rootKeyPath"], "$.rootKeyPath")
@@ -190,6 +192,14 @@ private struct Reader {
             config.ingest.maxBatchFiles = integer(ingest["maxBatchFiles"], "$.ingest.maxBatchFiles", 256, 1...10_000)
             config.ingest.quarantineRetentionDays = integer(ingest["quarantineRetentionDays"], "$.ingest.quarantineRetentionDays", 30, 1...3_650)
             config.ingest.outboxRetentionDays = integer(ingest["outboxRetentionDays"], "$.ingest.outboxRetentionDays", 90, 1...3_650)
+        }
+        if let retention = members(object["retention"], "$.retention", allowed: ["caseDocumentDays"]),
+           let days = members(retention["caseDocumentDays"], "$.retention.caseDocumentDays", allowed: Set(FormKind.allCases.map(\.rawValue))) {
+            var schedule: [FormKind: Int] = [:]
+            for kind in FormKind.allCases {
+                schedule[kind] = integer(days[kind.rawValue], "$.retention.caseDocumentDays.\(kind.rawValue)", RetentionSchedule.defaultDays, 1...36_500)
+            }
+            config.retention = RetentionSchedule(days: schedule)
         }
         if let log = members(object["log"], "$.log", allowed: ["level", "format"]) {
             config.log.level = string(log["level"], "$.log.level", default: "info", rule: "debug, info, warning or error") {

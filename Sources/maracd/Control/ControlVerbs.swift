@@ -23,6 +23,8 @@ struct ControlVerbs: Sendable {
     let agendaLeadDays: Int
     /// The rewraps agency key rotations start (one for the daemon's life, across reloads).
     let rewraps: RewrapRunner
+    /// How long case documents are kept.
+    let retention: RetentionSchedule
 
     /// The verbs for the daemon's vault and Marac, with `config`'s statement and checkpoint settings.
     init(vault: Vault, marac: Marac, principals: PrincipalRegistry, startedAt: Date, logger: Logger, config: Configuration,
@@ -38,6 +40,7 @@ struct ControlVerbs: Sendable {
         packs = PackWriter(vault: vault, marac: marac, config: config, logger: logger)
         agendaLeadDays = config.marac.agendaLeadDays
         self.rewraps = rewraps
+        retention = config.retention
     }
 
     /// Every verb of `docs/control-protocol.md`.
@@ -46,6 +49,7 @@ struct ControlVerbs: Sendable {
         "meeting.statement", "meeting.declare", "meeting.send-agenda", "meeting.send-packs", "case.list", "case.show", "doc.read",
         "audit.log", "audit.checkpoint", "audit.prove", "audit.report", "audit.verify",
         "agency.list", "agency.add", "agency.set-cert", "export.case", "export.approve", "export.audit", "key.status", "key.rotate",
+        "retention.run", "case.hold", "case.release",
     ]
 
     /// A request's verb as it may be logged or echoed: a verb of the protocol, or

@@ -16,6 +16,20 @@ extension ControlVerbs {
             case "agency.list", "agency.add", "agency.set-cert": result = try agency(principal, request)
             case "export.case", "export.approve", "export.audit": result = try export(principal, request)
             case "key.status", "key.rotate": result = try key(principal, request)
+            case "retention.run":
+                try Self.requireGovernance(principal)
+                let dryRun = try args.flag("dryRun")
+                let items = dryRun ? try marac.retentionDue(retention) : try marac.applyRetention(retention)
+                result = .object(JSONObject(["dryRun": .bool(dryRun), "documents": .array(items.map { item in
+                    .object(JSONObject(["case": item.caseNumber.map(JSONValue.string) ?? .null, "kind": .string(item.kind.rawValue),
+                                        "document": .string(item.document), "agency": .string(item.agency), "due": .string(item.due.description)]))
+                })]))
+            case "case.hold":
+                try marac.hold(try args.caseNumber("case"), reason: try args.string("reason"), by: principal)
+                result = .object(JSONObject(["case": .string(try args.string("case")), "held": true]))
+            case "case.release":
+                try marac.release(try args.caseNumber("case"), by: principal)
+                result = .object(JSONObject(["case": .string(try args.string("case")), "held": false]))
             case "meeting.list": result = .array(try marac.meetings.list().map(Self.json))
             case "meeting.show": result = Self.json(try marac.meetings.get(try args.label("meeting")))
             case "meeting.create":
@@ -51,6 +65,13 @@ extension ControlVerbs {
             return .success(result)
         } catch {
             return failure(error, verb: request.verb)
+        }
+    }
+
+    /// Retention and legal holds are the IG officer's or the coordinator's.
+    static func requireGovernance(_ principal: Principal) throws {
+        guard principal.roles.contains(.igOfficer) || principal.roles.contains(.coordinator) else {
+            throw ControlError(.notPermitted, "only an IG officer or the coordinator runs retention")
         }
     }
 

@@ -1,0 +1,139 @@
+import Foundation
+import Vault
+
+/// How long case documents are kept (`docs/retention.md`): per form kind, whole days after
+/// the case's latest meeting (or, for a case no meeting heard and an iswc form on no case,
+/// after the day it was received). There is no national Marac retention period: the
+/// default of six years is a local decision each Marac's governance group confirms.
+public struct RetentionSchedule: Sendable, Equatable {
+    /// Six years (2,192 days, two leap days included).
+    public static let defaultDays = 2_192
+
+    /// Days per kind.
+    public var days: [FormKind: Int]
+
+    /// A schedule; kinds not given keep the default.
+    public init(days: [FormKind: Int] = [:]) {
+        self.days = Dictionary(uniqueKeysWithValues: FormKind.allCases.map { ($0, days[$0] ?? Self.defaultDays) })
+    }
+}
+
+/// A document whose retention has ended (or would, for a dry run).
+public struct RetentionItem: Sendable, Equatable {
+    /// The document.
+    public let document: String
+    /// Its kind.
+    public let kind: FormKind
+    /// The agency that sent it.
+    public let agency: String
+    /// Its case, if it is on one.
+    public let caseNumber: String?
+    /// The day its retention ended.
+    public let due: CalendarDate
+
+    /// An item with every field given.
+    public init(document: String, kind: FormKind, agency: String, caseNumber: String?, due: CalendarDate) {
+        self.document = document
+        self.kind = kind
+        self.agency = agency
+        self.caseNumber = caseNumber
+        self.due = due
+    }
+}
+
+extension Marac {
+    /// The documents whose retention under `schedule` has ended today, held cases left out,
+    /// by case number and kind.
+    public func retentionDue(_ schedule: RetentionSchedule) throws -> [RetentionItem] {
+        try vault.reading { tx in try Self.due(tx, schedule, today: CalendarDate(tx.now)) }
+    }
+
+    /// Crypto-shreds every document `retentionDue` names, in one transaction, each with an
+    /// `erasure` entry under `retention-policy` (metadata only: id, kind, case); returns them.
+    @discardableResult
+    public func applyRetention(_ schedule: RetentionSchedule) throws -> [RetentionItem] {
+        try vault.transaction { tx in
+            let items = try Self.due(tx, schedule, today: CalendarDate(tx.now))
+            try tx.erase(items.map { item in
+                (id: item.document, logEntry: LogEntry(
+                    time: LogEntry.timestamp(tx.now), operation: .erasure, actor: .init(person: nil, agency: item.agency),
+                    records: [item.document], case: item.caseNumber, meeting: nil, recipients: [], bases: ["retention-policy"],
+                    justification: "retention of \(schedule.days[item.kind] ?? 0) days for \(item.kind.rawValue) forms ended \(item.due)",
+                    details: ["kind": item.kind.rawValue]).encoded())
+            })
+            return items
+        }
+    }
+
+    static func due(_ tx: VaultTransaction, _ schedule: RetentionSchedule, today: CalendarDate) throws -> [RetentionItem] {
+        let held = Set(try tx.rows("SELECT case_number FROM x_hold").map { try $0.text(0, "x_hold") })
+        // Each case document with the day its clock starts: the case's latest meeting, else
+        // its receipt; an iswc on no case, its own receipt.
+        let rows = try tx.rows("""
+            SELECT c.referral, 'referral', c.referring_agency, c.number, COALESCE(c.latest_meeting, c.received_on) FROM x_case c
+            UNION ALL
+            SELECT a.document, a.kind, a.agency, a.case_number, COALESCE(c.latest_meeting, c.received_on, a.received_on)
+            FROM x_attachment a LEFT JOIN x_case c ON c.number = a.case_number
+            ORDER BY 4, 2, 1
+            """)
+        var items: [RetentionItem] = []
+        for row in rows {
+            let id = try row.text(0, "retention"), number = row.optionalText(3)
+            guard let kind = FormKind(rawValue: try row.text(1, "retention/\(id)")), let start = CalendarDate(try row.text(4, "retention/\(id)")) else {
+                throw ExchangeError.corruptRow("retention/\(id)")
+            }
+            if let number, held.contains(number) { continue }
+            let due = start.adding(days: schedule.days[kind] ?? RetentionSchedule.defaultDays)
+            guard due <= today, try tx.record(id).erasedAt == nil else { continue }
+            items.append(RetentionItem(document: id, kind: kind, agency: try row.text(2, "retention/\(id)"), caseNumber: number, due: due))
+        }
+        return items
+    }
+
+    // MARK: - Legal holds
+
+    /// Puts case `number` on legal hold (IG officer or coordinator): retention erases
+    /// none of its documents until it is released. Logged, with `reason`.
+    public func hold(_ number: CaseNumber, reason: String, by principal: Principal) throws {
+        try Self.requireGovernance(principal, "place a legal hold")
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty else { throw ExchangeError.conflict("a legal hold needs a reason") }
+        try vault.transaction { tx in
+            _ = try CaseBook.get(tx, number)
+            guard try tx.rows("SELECT 1 FROM x_hold WHERE case_number = ?", [.text(number.description)]).isEmpty else {
+                throw ExchangeError.conflict("case \(number) is already on hold")
+            }
+            try tx.execute("INSERT INTO x_hold (case_number, held_by, held_at) VALUES (?, ?, ?)",
+                           [.text(number.description), .text(principal.name), .integer(Int64(tx.now.timeIntervalSince1970))])
+            try Self.logHold(tx, number, principal, "legal hold placed: " + String(reason.prefix(500)), action: "hold")
+        }
+    }
+
+    /// Releases case `number`'s legal hold (IG officer or coordinator). Logged.
+    public func release(_ number: CaseNumber, by principal: Principal) throws {
+        try Self.requireGovernance(principal, "release a legal hold")
+        try vault.transaction { tx in
+            try tx.execute("DELETE FROM x_hold WHERE case_number = ?", [.text(number.description)])
+            guard tx.changes == 1 else { throw ExchangeError.conflict("case \(number) is not on hold") }
+            try Self.logHold(tx, number, principal, "legal hold released", action: "release")
+        }
+    }
+
+    /// The cases on legal hold.
+    public func holds() throws -> [String] {
+        try vault.reading { tx in try tx.rows("SELECT case_number FROM x_hold ORDER BY case_number").map { try $0.text(0, "x_hold") } }
+    }
+
+    static func requireGovernance(_ principal: Principal, _ what: String) throws {
+        guard principal.roles.contains(.igOfficer) || principal.roles.contains(.coordinator) else {
+            throw ExchangeError.notPermitted("only an IG officer or the coordinator may \(what)")
+        }
+    }
+
+    private static func logHold(_ tx: VaultTransaction, _ number: CaseNumber, _ principal: Principal, _ justification: String, action: String) throws {
+        try tx.appendLog(LogEntry(time: LogEntry.timestamp(tx.now), operation: .alteration,
+                                  actor: .init(person: principal.name, agency: principal.agency), records: [], case: number.description,
+                                  meeting: nil, recipients: [], bases: ["retention-policy"], justification: justification,
+                                  details: ["action": action]).encoded())
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// `maracctl retention run` and `case hold/release` through the real daemon: the
+/// coordinator's (or an IG officer's) verbs, each change logged. When documents go is
+/// tested with an injected clock in `RetentionTests`; the daemon's clock is the real one.
+final class RetentionCommandTests: XCTestCase {
+    var daemon: DaemonHarness!
+    override func setUpWithError() throws { daemon = try DaemonHarness() }
+    override func tearDown() { daemon?.cleanUp() }
+
+    func testHoldReleaseAndADryRunThroughTheDaemon() throws {
+        try daemon.writeConfig(#""retention": {"caseDocumentDays": {"referral": 2192, "research": 365, "iswc": 30}}"#)
+        try daemon.start()
+        let referral = try RepositoryFixtures.bytes("valid/referral-police.json")
+        try daemon.drop(referral, as: "r.json", agency: "police")
+        try daemon.waitFor("the receipt") { FileManager.default.fileExists(atPath: daemon.receipt(for: referral).path) }
+
+        let dry = try daemon.ask(["retention", "run", "--dry-run"])
+        XCTAssertEqual(dry.output, "0 documents would be erased (dry run: nothing changed)\n")
+        let held = try daemon.ask(["case", "hold", "M-2026-0001", "--reason", "civil claim"])
+        XCTAssertEqual(held.output, "case M-2026-0001 is on legal hold: retention erases none of its documents until it is released\n")
+        let again = try Subprocess.run(CLITests.products.appendingPathComponent("maracctl"),
+                                       ["case", "hold", "M-2026-0001", "--reason", "x", "--state", daemon.state.path])
+        XCTAssertEqual(again.status, 65)
+        XCTAssertEqual(again.stderr, "maracctl: case M-2026-0001 is already on hold\n")
+        XCTAssertEqual(try daemon.ask(["case", "release", "M-2026-0001"]).output, "case M-2026-0001 released from legal hold\n")
+        let entries = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/sqlite3"), [daemon.state.appendingPathComponent("vault.db").path,
+                                         "SELECT CAST(entry AS TEXT) FROM log_entry WHERE CAST(entry AS TEXT) LIKE '%legal hold%'"]).output
+        XCTAssertEqual(entries.split(separator: "\n").count, 2, entries)
+        XCTAssertTrue(entries.contains(#""justification":"legal hold placed: civil claim""#), entries)
+
+        let bad = try Subprocess.run(CLITests.products.appendingPathComponent("maracd"), ["--check-config", daemon.configPath.path])
+        XCTAssertEqual(bad.status, 0, bad.stderr)
+    }
+
+    func testAnUnknownKindInTheScheduleIsAConfigurationError() throws {
+        try daemon.writeConfig(#""retention": {"caseDocumentDays": {"referal": 30}}"#)
+        let checked = try Subprocess.run(CLITests.products.appendingPathComponent("maracd"), ["--check-config", daemon.configPath.path])
+        XCTAssertNotEqual(checked.status, 0)
+        XCTAssertTrue(checked.stderr.contains("$.retention.caseDocumentDays.referal: unknown key"), checked.stderr)
+    }
+}

@@ -51,6 +51,10 @@ let usage = """
                                           the cases, and their documents, you may see
       case hold CASE --reason TEXT | case release CASE
                                           a legal hold: retention keeps the case's documents
+      subject search|export [--subject-file FILE|-] [--basis audit[,CODE]] --reason TEXT [--out FILE]
+                                          the documents about a person, by the blind index (IG
+                                          officer): date of birth and names from the file or
+                                          prompts, never the command line; export signs them all
       retention run [--dry-run]           erase the documents whose retention has ended, by case
                                           and kind (IG officer or coordinator; daily by itself)
       doc read DOC --basis CODE[,CODE] --reason TEXT
@@ -118,6 +122,8 @@ func run(_ arguments: [String]) throws {
         try DocCommand(arguments: Array(arguments.dropFirst())).run()
     case "audit":
         try AuditCommand(arguments: Array(arguments.dropFirst())).run()
+    case "subject":
+        try SubjectCommand(arguments: Array(arguments.dropFirst())).run()
     case "retention":
         try RetentionCommand(arguments: Array(arguments.dropFirst())).run()
     case "export":

@@ -391,6 +391,18 @@ final class OutputHygieneTests: XCTestCase {
                           ["meeting", "close", meeting]] {
             try run(arguments + ["--socket", socket])
         }
+        // The governance verbs: the person searched for is in a file, never on the command
+        // line, and never in any output.
+        let person = daemon.state.deletingLastPathComponent().appendingPathComponent("person.txt")
+        try Data("1993-11-13\nTamsin Quinn\nNadia Yilmaz\n".utf8).write(to: person)
+        let export = daemon.state.deletingLastPathComponent().appendingPathComponent("subject.p7s").path
+        for arguments in [["subject", "search", "--subject-file", person.path, "--reason", "subject access request"],
+                          ["subject", "export", "--subject-file", person.path, "--reason", "subject access request", "--out", export],
+                          ["retention", "run", "--dry-run"], ["case", "hold", number, "--reason", "civil claim"], ["case", "release", number],
+                          ["export", "audit", "--out", export + ".audit", "--reason", "review"], ["key", "status"]] {
+            try run(arguments + ["--socket", socket])
+        }
+        try run(["verify", export, "--cert", daemon.state.appendingPathComponent("outbox/police/signing-certificates.pem").path])
         // A read: the form itself goes to standard output (that is the disclosure, which
         // proves the needles below would be found); everything else it prints is checked.
         let shown = try JSONSerialization.jsonObject(with: try Subprocess.run(maracctl, ["case", "show", number, "--json", "--socket", socket]).stdout) as? [String: Any]

@@ -31,39 +31,57 @@ extension Marac {
             case let .pending(id, agencies): return .needsApproval(request: id, agencies: agencies)
             }
         }
+        var fields = JSONObject(["type": "export-case", "case": .string(number.description)])
+        if let request { fields.set("request", .string(request)) }
+        let (content, used) = try exportDocuments(documents, fields: fields, by: principal, bases: bases, reason: reason,
+                                                  caseNumber: number.description, details: ["export": "case", "owners": owners.joined(separator: ","),
+                                                                                            "request": request ?? ""]) { tx in
+            if let request {
+                try tx.execute("UPDATE x_export_request SET used_at = ? WHERE id = ?", [.integer(Int64(tx.now.timeIntervalSince1970)), .text(request)])
+            }
+        }
+        return .ready(content: content, documents: used)
+    }
+
+    /// The export of `documents`: each read through the access policy with `bases` and
+    /// `reason` (a refusal refuses the export, and is logged), the log entries naming
+    /// them, and `fields` (`type` and its own) beside who, when, why. Logged (a
+    /// `disclosure` to the caller's agency if another agency's documents are in it, else a
+    /// `consultation`, with `details` and the content's SHA-256) in the transaction that
+    /// also runs `record`, before the content is returned. Returns it and the count.
+    func exportDocuments(_ documents: [DocumentRecord], fields: JSONObject, by principal: Principal, bases: [String], reason: String,
+                         caseNumber: String?, details: [String: String],
+                         record: (VaultTransaction) throws -> Void = { _ in }) throws -> (content: [UInt8], documents: Int) {
         let reads = try read(documents.map { ReadRequest(document: $0.id, principal: principal, bases: bases, reason: reason) })
         var files: [ExportDocument.File] = []
-        var used: [String] = []
         for (document, read) in zip(documents, reads) {
             let content = try read.get().content
             files.append(ExportDocument.File(name: "documents/\(document.id).json", bytes: content.withUnsafeBytes { Array($0) }))
-            used.append(document.id)
         }
         // The log entries about these documents, this export's reads among them.
-        let ids = Set(used)
+        let ids = Set(documents.map(\.id))
         var lines: [UInt8] = []
         for (_, data) in try vault.logEntries(0..<vault.treeHead().size) {
             guard let entry = try? LogEntry(decoding: data), !ids.isDisjoint(with: entry.records) else { continue }
             lines += Array(data) + [0x0A]
         }
         files.append(ExportDocument.File(name: "log/entries.jsonl", bytes: lines))
+        let others = documents.contains { $0.agency != principal.agency }
         return try vault.transaction { tx in
             let time = LogEntry.timestamp(tx.now)
-            var fields = JSONObject(["type": "export-case", "createdAt": .string(time), "case": .string(number.description),
-                                     "by": .object(JSONObject(["person": .string(principal.name), "agency": .string(principal.agency)])),
-                                     "bases": .array(bases.map(JSONValue.string)), "reason": .string(reason)])
-            if let request { fields.set("request", .string(request)) }
-            let content = ExportDocument.content(fields, files: files)
-            if let request {
-                try tx.execute("UPDATE x_export_request SET used_at = ? WHERE id = ?", [.integer(Int64(tx.now.timeIntervalSince1970)), .text(request)])
-            }
-            try tx.appendLog(LogEntry(time: time, operation: owners.isEmpty ? .consultation : .disclosure,
-                                      actor: .init(person: principal.name, agency: principal.agency), records: used, case: number.description,
-                                      meeting: nil, recipients: owners.isEmpty ? [] : [principal.agency], bases: bases,
+            var all = fields
+            all.set("createdAt", .string(time))
+            all.set("by", .object(JSONObject(["person": .string(principal.name), "agency": .string(principal.agency)])))
+            all.set("bases", .array(bases.map(JSONValue.string)))
+            all.set("reason", .string(reason))
+            let content = ExportDocument.content(all, files: files)
+            try record(tx)
+            try tx.appendLog(LogEntry(time: time, operation: others ? .disclosure : .consultation,
+                                      actor: .init(person: principal.name, agency: principal.agency), records: documents.map(\.id),
+                                      case: caseNumber, meeting: nil, recipients: others ? [principal.agency] : [], bases: bases,
                                       justification: AccessLog.justification(reason, rule: nil),
-                                      details: ["export": "case", "sha256": Hex.encode(SHA256.hash(content)),
-                                                "owners": owners.joined(separator: ","), "request": request ?? ""]).encoded())
-            return .ready(content: content, documents: used.count)
+                                      details: details.merging(["sha256": Hex.encode(SHA256.hash(content))]) { a, _ in a }).encoded())
+            return (content, documents.count)
         }
     }
 

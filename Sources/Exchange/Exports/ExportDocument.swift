@@ -6,7 +6,7 @@ import Vault
 /// the daemon, checked by `maracctl verify`: one definition of both sides.
 public enum ExportDocument {
     /// The export types this build makes and checks.
-    public static let types: Set<String> = ["export-case", "export-audit"]
+    public static let types: Set<String> = ["export-case", "export-audit", "export-subject"]
 
     /// A file of an export: its path inside the export and its bytes.
     public struct File: Sendable, Equatable {

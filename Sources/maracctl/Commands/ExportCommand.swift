@@ -24,7 +24,7 @@ struct ExportCommand {
                 throw CommandError(code: .tempFail, message: "the export holds other agencies' documents: request \(request) waits for the approval "
                                    + "of \(agencies) (a principal of each runs: maracctl export approve \(request)); then run this again")
             }
-            try write(result, to: out)
+            try writeExport(result, to: out)
             print("export of case \(parts.positionals[0]) (\(counted(result["documents"]?.integer ?? 0, "document"))) written to \(out), "
                   + "SHA-256 of its content \(result["sha256"]?.string ?? "?"); check it with: maracctl verify \(out)")
         case "audit":
@@ -34,7 +34,7 @@ struct ExportCommand {
             if let since = parts.options["--since"] { args.set("since", .string(since)) }
             if let until = parts.options["--until"] { args.set("until", .string(until)) }
             let result = try ControlClient(options: parts.options).call(ControlRequest(verb: "export.audit", args: args))
-            try write(result, to: out)
+            try writeExport(result, to: out)
             print("export of \(result["entries"]?.integer ?? 0) log entries (log size \(result["size"]?.integer ?? 0)) written to \(out); "
                   + "check it with: maracctl verify \(out)")
         case "approve":
@@ -45,29 +45,6 @@ struct ExportCommand {
             print("export request \(parts.positionals[0]) approved" + (waiting.isEmpty ? "; it may now be exported" : "; still waiting for \(waiting.joined(separator: ", "))"))
         default:
             throw CommandError.usage("export takes case, audit or approve")
-        }
-    }
-
-    /// Writes the signed export to `path`: a new file, 0600, never over an existing one.
-    private func write(_ result: JSONValue, to path: String) throws {
-        guard let encoded = result["export"]?.string, let bytes = Data(base64Encoded: encoded) else {
-            throw CommandError(code: .dataError, message: "the daemon's answer holds no export")
-        }
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { throw CommandError(code: .unavailable, message: "cannot create \(path): \(String(cString: strerror(errno))) (an export never replaces a file)") }
-        defer { close(fd) }
-        var offset = 0
-        let ok = bytes.withUnsafeBytes { buffer -> Bool in
-            while offset < buffer.count {
-                let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 { if errno == EINTR { continue }; return false }
-                offset += n
-            }
-            return fsync(fd) == 0
-        }
-        guard ok else {
-            unlink(path)
-            throw CommandError(code: .unavailable, message: "cannot write \(path): \(String(cString: strerror(errno)))")
         }
     }
 }
@@ -103,5 +80,28 @@ struct VerifyCommand {
                   + "\(content["createdAt"]?.string ?? "?"), signed by \(verified.signer.subject); every file matches the manifest")
             for file in files { print("  \(file.name)  \(file.bytes.count) bytes  sha256 \(Hex.encode(SHA256.hash(file.bytes)))") }
         }
+    }
+}
+
+/// Writes the signed export to `path`: a new file, 0600, never over an existing one.
+func writeExport(_ result: JSONValue, to path: String) throws {
+    guard let encoded = result["export"]?.string, let bytes = Data(base64Encoded: encoded) else {
+        throw CommandError(code: .dataError, message: "the daemon's answer holds no export")
+    }
+    let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+    guard fd >= 0 else { throw CommandError(code: .unavailable, message: "cannot create \(path): \(String(cString: strerror(errno))) (an export never replaces a file)") }
+    defer { close(fd) }
+    var offset = 0
+    let ok = bytes.withUnsafeBytes { buffer -> Bool in
+        while offset < buffer.count {
+            let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+            if n < 0 { if errno == EINTR { continue }; return false }
+            offset += n
+        }
+        return fsync(fd) == 0
+    }
+    guard ok else {
+        unlink(path)
+        throw CommandError(code: .unavailable, message: "cannot write \(path): \(String(cString: strerror(errno)))")
     }
 }

@@ -49,7 +49,7 @@ struct ControlVerbs: Sendable {
         "meeting.statement", "meeting.declare", "meeting.send-agenda", "meeting.send-packs", "case.list", "case.show", "doc.read",
         "audit.log", "audit.checkpoint", "audit.prove", "audit.report", "audit.verify",
         "agency.list", "agency.add", "agency.set-cert", "export.case", "export.approve", "export.audit", "key.status", "key.rotate",
-        "retention.run", "case.hold", "case.release",
+        "retention.run", "case.hold", "case.release", "subject.search", "subject.export",
     ]
 
     /// A request's verb as it may be logged or echoed: a verb of the protocol, or

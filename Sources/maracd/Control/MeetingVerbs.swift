@@ -16,6 +16,7 @@ extension ControlVerbs {
             case "agency.list", "agency.add", "agency.set-cert": result = try agency(principal, request)
             case "export.case", "export.approve", "export.audit": result = try export(principal, request)
             case "key.status", "key.rotate": result = try key(principal, request)
+            case "subject.search", "subject.export": result = try subject(principal, request)
             case "retention.run":
                 try Self.requireGovernance(principal)
                 let dryRun = try args.flag("dryRun")

@@ -2,10 +2,11 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// `maracctl retention run` and `case hold/release` through the real daemon: the
-/// coordinator's (or an IG officer's) verbs, each change logged. When documents go is
-/// tested with an injected clock in `RetentionTests`; the daemon's clock is the real one.
-final class RetentionCommandTests: XCTestCase {
+/// The governance verbs through the real daemon: `retention run` and `case hold/release`
+/// (the coordinator's or an IG officer's, each change logged; when documents go is tested
+/// with an injected clock in `RetentionTests`, the daemon's clock being the real one), and
+/// `subject search/export` (an IG officer's, the person read from a file).
+final class GovernanceCommandTests: XCTestCase {
     var daemon: DaemonHarness!
     override func setUpWithError() throws { daemon = try DaemonHarness() }
     override func tearDown() { daemon?.cleanUp() }
@@ -40,5 +41,27 @@ final class RetentionCommandTests: XCTestCase {
         let checked = try Subprocess.run(CLITests.products.appendingPathComponent("maracd"), ["--check-config", daemon.configPath.path])
         XCTAssertNotEqual(checked.status, 0)
         XCTAssertTrue(checked.stderr.contains("$.retention.caseDocumentDays.referal: unknown key"), checked.stderr)
+    }
+
+    func testSubjectSearchReadsThePersonFromAFileNeverTheCommandLine() throws {
+        try daemon.useMaracWideIGOfficer()
+        try daemon.start()
+        let referral = try RepositoryFixtures.bytes("valid/referral-police.json")
+        try daemon.drop(referral, as: "r.json", agency: "police")
+        try daemon.waitFor("the receipt") { FileManager.default.fileExists(atPath: daemon.receipt(for: referral).path) }
+        let person = daemon.state.deletingLastPathComponent().appendingPathComponent("person.txt")
+        try Data("1993-11-13\n  tamsin QUINN \n".utf8).write(to: person)
+        let found = try daemon.ask(["subject", "search", "--subject-file", person.path, "--reason", "subject access request"])
+        XCTAssertTrue(found.output.hasPrefix("M-2026-0001  referral  doc_"), found.output)
+        XCTAssertTrue(found.output.hasSuffix("1 document about this person (the search is logged, the names are not)\n"), found.output)
+        let export = daemon.state.deletingLastPathComponent().appendingPathComponent("subject.p7s").path
+        let exported = try daemon.ask(["subject", "export", "--subject-file", person.path, "--reason", "subject access request", "--out", export])
+        XCTAssertTrue(exported.output.hasPrefix("subject access export (1 document) written to \(export)"), exported.output)
+        XCTAssertEqual(try Subprocess.run(CLITests.products.appendingPathComponent("maracctl"), [
+            "verify", export, "--cert", daemon.state.appendingPathComponent("outbox/police/signing-certificates.pem").path]).status, 0)
+        let noFile = try Subprocess.run(CLITests.products.appendingPathComponent("maracctl"),
+                                        ["subject", "search", "--reason", "x", "--state", daemon.state.path])
+        XCTAssertEqual(noFile.status, 64, "no names on a command line, no prompt without a terminal")
+        XCTAssertTrue(noFile.stderr.hasPrefix("maracctl: give --subject-file FILE (or -), or run on a terminal to be asked\n"), noFile.stderr)
     }
 }

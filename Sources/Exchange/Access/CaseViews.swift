@@ -59,7 +59,12 @@ extension Marac {
         let reader = try AccessPolicy.Reader.load(tx, principal)
         let facts = AccessPolicy.Meeting.facts(meetings, for: principal)
         var documents: [DocumentRecord] = []
-        let ids = [record.referral] + (try tx.rows("SELECT document, case_number, kind, agency FROM x_attachment WHERE case_number = ? ORDER BY document",
+        // Readers see the latest version of a corrected form (the earlier: doc.read by its
+        // agency or an IG officer, for the audit trail).
+        let ids = [record.referral] + (try tx.rows("""
+            SELECT document, case_number, kind, agency FROM x_attachment WHERE case_number = ?
+            AND document NOT IN (SELECT old FROM x_supersession) ORDER BY document
+            """,
                                                    [.text(number.description)]).map { row -> String in
             try CaseBook.checkAttachment(row, tx)
             return try row.text(0, "x_attachment")

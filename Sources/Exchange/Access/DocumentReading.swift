@@ -54,6 +54,12 @@ public final class MaracAccessPolicy: DocumentAccessPolicy, @unchecked Sendable 
             case let .deny(rule): return .deny(reason: rule, logEntry: entry.encoded())
             }
         }
+        if principal.agency != document.agency, !principal.roles.contains(.igOfficer), try Supersession.isSuperseded(tx, document.id) {
+            // A corrected form's earlier version: its agency's and the IG officers', for the audit trail.
+            let entry = AccessLog.entry(.deny(rule: "superseded"), reader: principal, document: document,
+                                        request: AccessPolicy.Request(bases: request.bases, reason: request.reason), time: time)
+            return .deny(reason: "superseded", logEntry: entry.encoded())
+        }
         let reader = try AccessPolicy.Reader.load(tx, principal)
         let meetings = try document.caseNumber.map { try MeetingBook.meetings(tx, with: $0) } ?? []
         let readRequest = AccessPolicy.Request(bases: request.bases, reason: request.reason)

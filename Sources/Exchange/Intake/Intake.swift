@@ -151,11 +151,29 @@ extension Marac {
         case let .failure(rejection): return .rejected(rejection, nil)
         case let .success(form): validated = form
         }
+        // A rectification names the form it corrects: one of this agency's, of this kind,
+        // live and not superseded already. Every other id gets the same report.
+        var superseded: Supersession.Earlier?
+        if let id = validated.form.supersedes {
+            let caseNumber: CaseNumber?? = switch validated.form {
+            case .referral: .none  // a corrected referral stays on the earlier one's case
+            case let .research(form): .some(form.caseNumber)
+            case let .iswc(form): .some(form.caseNumber)
+            }
+            guard let earlier = try Supersession.earlier(tx, id, kind: validated.form.kind, agency: agency.id),
+                  caseNumber.map({ $0 == earlier.caseNumber }) ?? true else {
+                return .rejected(FormRejection(kind: validated.form.kind, problems: [
+                    FormProblem(JSONPath.root.appending("supersedes"), .unknownDocument, Supersession.noSuchDocument),
+                ]), nil)
+            }
+            superseded = earlier
+        }
         let stored: StoredForm
         switch validated.form {
         case let .referral(referral):
             try batch.requireIdva()
-            stored = try store(referral, score: validated.dashScore, submission, agency: agency, received: received, tx)
+            stored = try store(referral, score: validated.dashScore, submission, agency: agency, received: received,
+                               correcting: superseded?.caseNumber, tx)
         case let .research(research):
             // Research is taken only from an agency invited to a meeting (not yet closed)
             // with the case on its agenda. Every other case, existing or not, gets the same
@@ -184,6 +202,7 @@ extension Marac {
             stored = try attach(.iswc, submission, case: iswc.caseNumber, victim: iswc.victim, received: received,
                                 bases: protocolBasis + (iswc.legalAuthority.legalBases ?? []), tx)
         }
+        if let superseded { try Supersession.record(tx, superseded, by: stored.document, agency: agency.id) }
         try tx.execute("INSERT INTO x_submission (agency, digest, document, received_at) VALUES (?, ?, ?, ?)",
                        [.text(agency.id), .blob(keyed), .text(stored.document), .integer(Int64(tx.now.timeIntervalSince1970))])
         let entry = LogEntry(time: LogEntry.timestamp(tx.now), operation: .collection, actor: .init(person: nil, agency: agency.id),
@@ -209,9 +228,10 @@ extension Marac {
     /// A referral opens a case: numbered, linked to the victim's last case if that was
     /// referred within 12 months, with its equality facts sealed for the statistics.
     private func store(_ referral: Referral, score: DashScore?, _ submission: Submission, agency: Agency,
-                       received: CalendarDate, _ tx: VaultTransaction) throws -> StoredForm {
+                       received: CalendarDate, correcting: CaseNumber?, _ tx: VaultTransaction) throws -> StoredForm {
         let tokens = try RepeatDetection.tokens(tx, name: referral.victim.name, aliases: referral.victim.aliases ?? [],
                                                 dob: referral.victim.dob)
+        if let number = correcting { return try restore(referral, score: score, submission, agency: agency, tokens: tokens, case: number, tx) }
         let last = try RepeatDetection.lastCase(tx, tokens: tokens)
         let repeatOf = last.flatMap { RepeatDetection.isRepeat(last: $0.receivedOn, received: received) ? $0.number : nil }
         let number = try CaseBook.allocate(tx, prefix: settings.casePrefix, year: received.year)
@@ -232,6 +252,23 @@ extension Marac {
                   .integer(tokens.isEmpty ? 0 : 1), score.map { .integer(Int64($0.yesCount)) } ?? .null,
                   .blob(try ReferralFacts(referral, received: received).sealed(tx, for: number))])
         return StoredForm(document: document, caseNumber: number, repeatOf: repeatOf, bases: bases)
+    }
+
+    /// A corrected referral takes the earlier one's place on its case (number, receipt
+    /// date and repeat finding unchanged; its Dash count and equality facts from the
+    /// correction).
+    private func restore(_ referral: Referral, score: DashScore?, _ submission: Submission, agency: Agency, tokens: [BlindToken],
+                         case number: CaseNumber, _ tx: VaultTransaction) throws -> StoredForm {
+        let record = try CaseBook.get(tx, number)
+        let bases = referral.consentGiven ? ["consent"] : referral.sharingWithoutConsent?.legalBases ?? []
+        let document = try tx.put(NewDocument(content: SecretBytes(copying: submission.bytes), agency: agency.id,
+                                              kind: FormKind.referral.rawValue,
+                                              metadata: ["case": number.description, "bases": bases.joined(separator: ",")],
+                                              subjects: tokens))
+        try tx.execute("UPDATE x_case SET referral = ?, repeat_ticked = ?, dash_yes = ?, facts = ? WHERE number = ?",
+                       [.text(document), .integer(referral.reasons.repeat ? 1 : 0), score.map { .integer(Int64($0.yesCount)) } ?? .null,
+                        .blob(try ReferralFacts(referral, received: record.receivedOn).sealed(tx, for: number)), .text(number.description)])
+        return StoredForm(document: document, caseNumber: number, repeatOf: record.repeatOf, bases: bases)
     }
 
     /// A research or iswc form is stored and attached to its case.

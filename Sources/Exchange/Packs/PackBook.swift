@@ -135,7 +135,7 @@ extension Marac {
         let documents = try vault.reading { tx -> [(id: String, record: DocumentRecord)] in
             try meeting.agenda.flatMap { number -> [(id: String, record: DocumentRecord)] in
                 let record = try CaseBook.get(tx, number)
-                let research = try tx.rows("SELECT document FROM x_attachment WHERE case_number = ? AND kind = 'research' ORDER BY received_on, document",
+                let research = try tx.rows("SELECT document FROM x_attachment WHERE case_number = ? AND kind = 'research' AND document NOT IN (SELECT old FROM x_supersession) ORDER BY received_on, document",
                                            [.text(number.description)]).map { try $0.text(0, "x_attachment") }
                 return try ([record.referral] + research).map { ($0, try tx.record($0)) }.filter { $0.record.erasedAt == nil }
             }

@@ -74,6 +74,9 @@ extension Marac {
             UNION ALL
             SELECT a.document, a.kind, a.agency, a.case_number, COALESCE(c.latest_meeting, c.received_on, a.received_on)
             FROM x_attachment a LEFT JOIN x_case c ON c.number = a.case_number
+            UNION ALL
+            SELECT s.old, s.kind, s.agency, s.case_number, COALESCE(c.latest_meeting, c.received_on) FROM x_supersession s
+            JOIN x_case c ON c.number = s.case_number WHERE s.kind = 'referral'
             ORDER BY 4, 2, 1
             """)
         var items: [RetentionItem] = []

@@ -140,6 +140,17 @@ enum ExchangeSchema {
                 held_by TEXT NOT NULL,
                 held_at INTEGER NOT NULL) WITHOUT ROWID;
             """),
+        // Rectification: a corrected form supersedes an earlier one of the same agency, kind
+        // and case; the earlier is kept for the audit trail until its retention ends.
+        ApplicationMigration(name: "supersession", sql: """
+            CREATE TABLE x_supersession (
+                old TEXT PRIMARY KEY,
+                new TEXT NOT NULL UNIQUE,
+                kind TEXT NOT NULL CHECK (kind IN ('referral', 'research', 'iswc')),
+                agency TEXT NOT NULL REFERENCES x_agency(id),
+                case_number TEXT,
+                superseded_at INTEGER NOT NULL) WITHOUT ROWID;
+            """),
     ]
 }
 

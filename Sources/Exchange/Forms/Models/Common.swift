@@ -37,6 +37,15 @@ public enum Form: Equatable, Sendable {
     /// An information-sharing-without-consent form.
     case iswc(ISWC)
 
+    /// The document this form corrects, if it is a rectification.
+    public var supersedes: String? {
+        switch self {
+        case let .referral(form): return form.supersedes
+        case let .research(form): return form.supersedes
+        case let .iswc(form): return form.supersedes
+        }
+    }
+
     /// The form's kind.
     public var kind: FormKind {
         switch self {

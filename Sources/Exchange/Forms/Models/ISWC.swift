@@ -37,6 +37,8 @@ public struct ISWC: Codable, Equatable, Sendable {
     public var sharingRecord: [SharingRecord]?
     /// The caseworker's and the manager's signatures.
     public var signatures: Signatures
+    /// The document this form corrects (rectification), from the earlier form's receipt.
+    public var supersedes: String?
     /// Agency-specific fields, kept as written.
     public var extensions: JSONValue?
 

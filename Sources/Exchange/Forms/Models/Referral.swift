@@ -42,6 +42,8 @@ public struct Referral: Codable, Equatable, Sendable {
     public var previousMarac: PreviousMarac?
     /// The Dash risk checklist (absent only on professional judgement alone).
     public var dash: Dash?
+    /// The document this form corrects (rectification), from the earlier form's receipt.
+    public var supersedes: String?
     /// Agency-specific fields, kept as written.
     public var extensions: JSONValue?
 

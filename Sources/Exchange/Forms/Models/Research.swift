@@ -34,6 +34,8 @@ public struct Research: Codable, Equatable, Sendable {
     public var safeToTalkTo: String?
     /// Who it is not safe to talk to.
     public var notSafeToTalkTo: String?
+    /// The document this form corrects (rectification), from the earlier form's receipt.
+    public var supersedes: String?
     /// Agency-specific fields, kept as written.
     public var extensions: JSONValue?
 

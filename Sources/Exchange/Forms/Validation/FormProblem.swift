@@ -73,6 +73,9 @@ public enum FormRule: String, Sendable, CaseIterable {
     case dateOrder = "date-order"
     /// The case number names no open case.
     case unknownCase = "unknown-case"
+    /// `supersedes` names no live document of this agency and kind (on this case) that a
+    /// later form has not superseded already.
+    case unknownDocument = "unknown-document"
 
     /// Whether the published JSON Schemas can express this rule, so the cross-check
     /// can demand that they agree on it.
@@ -82,7 +85,7 @@ public enum FormRule: String, Sendable, CaseIterable {
              .format, .tooFewItems, .repeatedItem, .requiredWhen, .noneOfAlternatives:
             return true
         case .tooLarge, .syntax, .duplicateKey, .moreProblems, .notACalendarDate, .inTheFuture, .wrongAgency,
-             .unknownLegalBasis, .inconsistent, .dateOrder, .unknownCase:
+             .unknownLegalBasis, .inconsistent, .dateOrder, .unknownCase, .unknownDocument:
             return false
         }
     }

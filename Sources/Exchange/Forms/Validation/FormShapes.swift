@@ -59,6 +59,7 @@ enum FormShapes {
         optional("afraidOf", .long), optional("safeToTalkTo", .long), optional("notSafeToTalkTo", .long),
         optional("previousMarac", .object(Fields([required("referred", .boolean), optional("where", .short), optional("when", .short)]))),
         optional("dash", dash),
+        optional("supersedes", .documentID),
         optional("extensions", .anyObject),
     ]))
 
@@ -101,6 +102,7 @@ enum FormShapes {
     ] + Research.informationFields.map { optional($0, .long) } + [
         optional("victimPriorities", .long), optional("afraidOf", .long), optional("safeToTalkTo", .long),
         optional("notSafeToTalkTo", .long),
+        optional("supersedes", .documentID),
         optional("extensions", .anyObject),
     ]))
 
@@ -143,6 +145,7 @@ enum FormShapes {
             required("legalBases", legalBases),
         ])), min: 0, unique: false)),
         required("signatures", .object(Fields([required("caseworker", signature), required("manager", signature)]))),
+        optional("supersedes", .documentID),
         optional("extensions", .anyObject),
     ]))
 }

@@ -8,6 +8,8 @@ indirect enum Shape: Sendable {
     case label
     /// A Marac case number: `PREFIX-YYYY-NNNN`.
     case caseNumber
+    /// A vault document id: `doc_` and 32 lower-case hex digits.
+    case documentID
     /// A `YYYY-MM-DD` date.
     case date
     /// `true` or `false`.
@@ -90,6 +92,12 @@ extension Shape {
         case .caseNumber:
             guard case let .string(s) = value else { return problems.append(.init(path, .wrongType, "must be a string")) }
             if CaseNumber(s) == nil { problems.append(.init(path, .format, "must be a case number such as M-2026-0001")) }
+        case .documentID:
+            guard case let .string(s) = value else { return problems.append(.init(path, .wrongType, "must be a string")) }
+            let hex = s.utf8.dropFirst(4)
+            if !s.hasPrefix("doc_") || hex.count != 32 || !hex.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) {
+                problems.append(.init(path, .format, "must be a document id such as doc_0123456789abcdef0123456789abcdef"))
+            }
         case .date:
             guard case let .string(s) = value else { return problems.append(.init(path, .wrongType, "must be a string")) }
             guard let date = CalendarDate(pattern: s) else {

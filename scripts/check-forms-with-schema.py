@@ -4,6 +4,10 @@ agency's system can before it sends them.
 
     scripts/check-forms-with-schema.py FILE...         one line per file: accept | reject | unparseable
     scripts/check-forms-with-schema.py --dir DIR        every *.json in DIR, one line each: NAME<TAB>VERDICT
+    scripts/check-forms-with-schema.py --schemas SCHEMADIR ...
+                                                        against a deployment's schemas (the outbox's
+                                                        schemas/, or `maracctl schema export`), which
+                                                        also know its legal basis codes
 
 Exit status 0 when every file is accepted, 1 otherwise. The daemon checks more than a
 schema can (calendar dates, dates in the future, the submitting agency, legal basis codes
@@ -20,10 +24,10 @@ import jsonschema
 SCHEMAS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "config", "schemas")
 
 
-def load_validators():
+def load_validators(directory=SCHEMAS):
     validators = {}
     for kind in ("referral", "research", "iswc"):
-        with open(os.path.join(SCHEMAS, kind + ".schema.json"), encoding="utf-8") as f:
+        with open(os.path.join(directory, kind + ".schema.json"), encoding="utf-8") as f:
             schema = json.load(f)
         jsonschema.Draft202012Validator.check_schema(schema)
         validators[kind] = jsonschema.Draft202012Validator(schema)
@@ -51,7 +55,13 @@ def verdict(validators, data):
 
 
 def main(argv):
-    validators = load_validators()
+    # --schemas DIR first: a deployment's schemas (its outbox's schemas/, or
+    # `maracctl schema export`), which know its legal basis codes.
+    directory = SCHEMAS
+    if len(argv) > 2 and argv[1] == "--schemas":
+        directory = argv[2]
+        argv = argv[:1] + argv[3:]
+    validators = load_validators(directory)
     if len(argv) == 3 and argv[1] == "--dir":
         names = sorted(n for n in os.listdir(argv[2]) if n.endswith(".json"))
         paths = [(n, os.path.join(argv[2], n)) for n in names]

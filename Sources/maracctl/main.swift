@@ -51,6 +51,10 @@ let usage = """
                                           the cases, and their documents, you may see
       case hold CASE --reason TEXT | case release CASE
                                           a legal hold: retention keeps the case's documents
+      schema export --out DIR [--legal-bases FILE]
+                                          the three form schemas with this deployment's legal
+                                          basis codes as an enum (the daemon publishes the same
+                                          in every outbox's schemas/)
       subject search|export [--subject-file FILE|-] [--basis audit[,CODE]] --reason TEXT [--out FILE]
                                           the documents about a person, by the blind index (IG
                                           officer): date of birth and names from the file or
@@ -122,6 +126,8 @@ func run(_ arguments: [String]) throws {
         try DocCommand(arguments: Array(arguments.dropFirst())).run()
     case "audit":
         try AuditCommand(arguments: Array(arguments.dropFirst())).run()
+    case "schema":
+        try SchemaCommand(arguments: Array(arguments.dropFirst())).run()
     case "subject":
         try SubjectCommand(arguments: Array(arguments.dropFirst())).run()
     case "retention":

@@ -250,7 +250,7 @@ final class Supervisor {
                                          rewraps: rewraps))
             config = fresh
             self.principals = principals
-            ingest.reconfigure(marac: marac, config: fresh)
+            try ingest.reconfigure(marac: marac, config: fresh)
             logger.setLevel(LogLevel(name: fresh.log.level) ?? .info)
             try refreshAgencies()
             logger.info("config.reloaded", ["principals": principals.byUID.count, "agencies": watcher.agencies.count])

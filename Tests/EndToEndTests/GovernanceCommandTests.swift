@@ -64,4 +64,18 @@ final class GovernanceCommandTests: XCTestCase {
         XCTAssertEqual(noFile.status, 64, "no names on a command line, no prompt without a terminal")
         XCTAssertTrue(noFile.stderr.hasPrefix("maracctl: give --subject-file FILE (or -), or run on a terminal to be asked\n"), noFile.stderr)
     }
+
+    func testEveryOutboxHoldsTheDeploymentsSchemasAsSchemaExportWritesThem() throws {
+        try daemon.start()
+        let exported = daemon.state.deletingLastPathComponent().appendingPathComponent("schemas")
+        XCTAssertEqual(try DaemonHarness.ctl(["schema", "export", "--out", exported.path]).output,
+                       "referral, research and iswc schemas with 22 legal basis codes written to \(exported.path)\n")
+        for agency in ["police", "health"] {
+            let published = daemon.state.appendingPathComponent("outbox/\(agency)/schemas")
+            XCTAssertEqual(daemon.names(published), ["iswc.schema.json", "referral.schema.json", "research.schema.json"])
+            for name in daemon.names(published) {
+                XCTAssertEqual(try Data(contentsOf: published.appendingPathComponent(name)), try Data(contentsOf: exported.appendingPathComponent(name)), name)
+            }
+        }
+    }
 }

@@ -65,10 +65,13 @@ final class IngestService {
 
     /// Applies a reloaded configuration (thresholds, limits, batch size); a batch already
     /// validated under the old one is stored first.
-    func reconfigure(marac: Marac, config: Configuration) {
+    func reconfigure(marac: Marac, config: Configuration) throws {
         flush()
         self.marac = marac
         self.config = config
+        // The legal basis codes may have changed: every outbox gets the schemas anew.
+        let schemas = try DeploymentSchemas.files(for: marac.settings.legalBases)
+        for outbox in outboxes.values { try outbox.publish(schemas: schemas) }
     }
 
     /// Sets up an agency's inbox and outbox (created with the configured modes).
@@ -81,6 +84,7 @@ final class IngestService {
         let outbox = try Outbox(state: config.stateDirectory, agency: agency, groupAccess: group, sweep: true)
         if published.isEmpty { published = try marac.vault.signingCertificates() }
         try outbox.publish(certificates: published)
+        try outbox.publish(schemas: try DeploymentSchemas.files(for: marac.settings.legalBases))
         inboxes[agency] = inbox
         outboxes[agency] = outbox
         return inbox

@@ -6,7 +6,8 @@ import Vault
 /// `<state>/outbox/<agency>/`: signed receipts for stored forms (`receipts/`),
 /// rejection reports (`rejected/`), signed log checkpoints for an agency with an IG
 /// officer (`checkpoints/`, never pruned), agenda and meeting packs (`agenda/`, `meeting/`,
-/// never pruned: `docs/packs.md`), and the daemon's signing certificates to verify
+/// removed when their meeting closes: `docs/packs.md`), this deployment's form schemas
+/// (`schemas/`), and the daemon's signing certificates to verify
 /// receipts, checkpoints and packs with (`signing-certificates.pem`).
 final class Outbox: Sendable {
     let agency: String
@@ -15,6 +16,7 @@ final class Outbox: Sendable {
     let checkpoints: Directory
     let agenda: Directory
     let meeting: Directory
+    let schemas: Directory
     let root: Directory
     let fileMode: mode_t
 
@@ -33,9 +35,10 @@ final class Outbox: Sendable {
         checkpoints = try Directory.ensure(root.path + "/checkpoints", mode: dirMode)
         agenda = try Directory.ensure(root.path + "/agenda", mode: dirMode)
         meeting = try Directory.ensure(root.path + "/meeting", mode: dirMode)
+        schemas = try Directory.ensure(root.path + "/schemas", mode: dirMode)
         // A crash between writing a temporary and renaming it leaves the temporary; the
         // file it was for is still in the inbox and will be written again.
-        for directory in [root, receipts, rejected, checkpoints, agenda, meeting] where sweep {
+        for directory in [root, receipts, rejected, checkpoints, agenda, meeting, schemas] where sweep {
             for name in try directory.names() where name.bytes.starts(with: Array(".tmp-".utf8)) { try directory.remove(name) }
         }
     }
@@ -57,6 +60,12 @@ final class Outbox: Sendable {
     /// Publishes the certificates receipts are signed with (PEM, newest last).
     func publish(certificates: [Certificate]) throws {
         try root.writeAtomically("signing-certificates.pem", Array(certificates.map(\.pemRepresentation).joined().utf8), mode: fileMode)
+    }
+
+    /// Publishes this deployment's form schemas (`schemas/*.schema.json`): the agency's
+    /// pre-send check then knows the legal basis codes the daemon takes.
+    func publish(schemas files: [(name: String, bytes: [UInt8])]) throws {
+        for (name, bytes) in files { try schemas.writeAtomically(name, bytes, mode: fileMode) }
     }
 
     // MARK: - Names

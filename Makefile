@@ -6,7 +6,7 @@ AREA ?= all
 ARGS ?=
 SWIFT ?= swift
 
-.PHONY: deps build release run test bench clean
+.PHONY: deps build release run test bench fuzz clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -28,6 +28,11 @@ test: deps
 # The benchmark entry point, over a release build: make bench AREA=crypto ARGS=--json
 bench: release
 	./.build/release/maracctl bench $(AREA) $(ARGS)
+
+# libFuzzer over the parsers (docs/fuzzing.md): make fuzz FUZZ_SECONDS=60 (per target)
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	./scripts/fuzz.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf .build

@@ -48,8 +48,14 @@ final class Directory: Sendable {
         defer { closedir(stream) }
         rewinddir(stream)
         var names: [FileName] = []
+        // `d_name` is read in place, up to its NUL: a `dirent` from readdir is only as long
+        // as its record (`d_reclen`), so copying the whole 256-byte field (as
+        // `entry.pointee.d_name` would) reads past the end of the last record in the
+        // buffer. AddressSanitizer found it (heap-buffer-overflow, `swift test --sanitize=address`).
+        let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
         while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { FileName(bytes: $0.prefix(while: { $0 != 0 })) }
+            let raw = UnsafeRawPointer(entry) + nameOffset
+            let name = FileName(bytes: UnsafeRawBufferPointer(start: raw, count: strlen(raw.assumingMemoryBound(to: CChar.self))))
             if name != FileName(".") && name != FileName("..") { names.append(name) }
         }
         return names

@@ -11,6 +11,17 @@ public enum DatabaseError: Error, Equatable, Sendable {
     case corruptRow(table: String, column: String)
 }
 
+extension DatabaseError {
+    /// Whether the host, not the request, is at fault: the disk is full, an I/O error, the
+    /// file read-only or not openable, memory exhausted. The same write can succeed once
+    /// the fault clears; no form or request is to blame.
+    public var isEnvironmental: Bool {
+        guard case let .sqlite(code, _, _) = self else { return false }
+        // Primary result codes: PERM 3, READONLY 8, IOERR 10, FULL 13, CANTOPEN 14, NOMEM 7.
+        return [3, 7, 8, 10, 13, 14].contains(code & 0xff)
+    }
+}
+
 extension DatabaseError: CustomStringConvertible {
     /// A one-line explanation fit for a log.
     public var description: String {

@@ -102,6 +102,18 @@ final class IngestService {
     /// The certificates every open outbox holds.
     private var published: [Certificate] = []
 
+    /// Whether the last store failed for the host's sake (said once until it clears).
+    private var storeFailing = false
+
+    /// A failure of the host (disk, I/O, permissions), not of any form.
+    static func isEnvironmental(_ error: any Error) -> Bool {
+        switch error {
+        case let error as DatabaseError: return error.isEnvironmental
+        case let VaultError.io(_, code): return [ENOSPC, EIO, EROFS, EDQUOT].contains(code)
+        default: return false
+        }
+    }
+
     /// Removes receipts and reports older than the outbox retention; returns how many.
     func pruneOutboxes(now: Date = Date()) throws -> Int {
         let cutoff = now.addingTimeInterval(-Double(config.ingest.outboxRetentionDays) * 86_400)
@@ -212,6 +224,20 @@ final class IngestService {
         let outcomes: [SubmissionOutcome?]
         do {
             outcomes = try marac.submit(validated, quarantining: true)
+            if storeFailing {
+                storeFailing = false
+                logger.info("ingest.store_resumed", ["forms": taken.count])
+            }
+        } catch let error where Self.isEnvironmental(error) {
+            // The vault cannot write (a full disk, an I/O error, a read-only database):
+            // nothing of the batch is stored and every form stays held, to be taken on a
+            // rescan once the fault clears. Said once, not per form or per rescan.
+            if !storeFailing {
+                storeFailing = true
+                logger.error("ingest.store_failed", ["forms": taken.count, "error": "\(error)",
+                                                     "action": "holding every form; taking them again when the vault can write"])
+            }
+            outcomes = taken.map { _ in nil }
         } catch {
             // Something refuses the whole batch (a referral while no Idva is active, say):
             // one at a time, so the rest are not held up; the refused stay held.

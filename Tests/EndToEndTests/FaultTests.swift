@@ -1,0 +1,84 @@
+import Foundation
+import Glibc
+import TestSupport
+import XCTest
+
+/// Faults the host can throw at the daemon (issue 13, point 6), on the real binaries: what
+/// it does while the fault lasts, that nothing is lost or half-written, and that it
+/// recovers by itself once the fault clears.
+final class FaultTests: XCTestCase {
+    var daemon: DaemonHarness!
+    var mounted: URL?
+
+    override func setUpWithError() throws {
+        try XCTSkipUnless(geteuid() == 0, "needs root to mount a small filesystem")
+        daemon = try DaemonHarness()
+    }
+
+    override func tearDown() {
+        if let daemon, daemon.process?.isRunning == true { _ = daemon.stop() }
+        if let mounted { umount2(mounted.path, Int32(MNT_DETACH)) }
+        daemon?.cleanUp()
+    }
+
+    /// Moves the state directory onto a tmpfs of `megabytes`.
+    func moveStateOntoSmallFilesystem(megabytes: Int) throws {
+        let state = daemon.state, saved = state.deletingLastPathComponent().appendingPathComponent("state.saved")
+        try FileManager.default.moveItem(at: state, to: saved)
+        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: false)
+        let result = try Subprocess.run(URL(fileURLWithPath: "/bin/mount"), ["-t", "tmpfs", "-o", "size=\(megabytes)m,mode=0700", "tmpfs", state.path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        mounted = state
+        XCTAssertEqual(try Subprocess.run(URL(fileURLWithPath: "/bin/cp"), ["-a", saved.path + "/.", state.path]).status, 0)
+    }
+
+    /// Fills the filesystem, then frees `free` bytes; returns the filler's path.
+    func fill(leaving free: Int) throws -> URL {
+        let filler = daemon.state.appendingPathComponent("filler")
+        let fd = open(filler.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while chunk.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) > 0 {}
+        var info = stat()
+        fstat(fd, &info)
+        XCTAssertEqual(ftruncate(fd, max(0, info.st_size - off_t(free))), 0)
+        close(fd)
+        return filler
+    }
+
+    func testAFullDiskHoldsEveryFormUntilThereIsRoomAndLosesNothing() throws {
+        try moveStateOntoSmallFilesystem(megabytes: 24)
+        try daemon.start()
+        let template = String(decoding: try RepositoryFixtures.bytes("valid/referral-police.json"), as: UTF8.self)
+        let forms = (0..<20).map { Array(template.replacingOccurrences(of: "Tamsin Quinn", with: "Full Disk \($0)").utf8) }
+        // The forms arrive while the daemon is paused; then the disk fills.
+        let pid = try XCTUnwrap(daemon.process?.processIdentifier)
+        kill(pid, SIGSTOP)
+        for (i, form) in forms.enumerated() { try daemon.drop(form, as: "f\(i).json", agency: "police") }
+        let filler = try fill(leaving: 16 << 10)
+        kill(pid, SIGCONT)
+        do { try daemon.waitFor("the daemon to say the disk is full", timeout: 30) { daemon.log.contains("ingest.store_failed") } } catch {
+            XCTFail(daemon.log.split(separator: "\n").filter { !$0.contains("ingest.accepted") }.suffix(30).joined(separator: "\n"))
+            throw error
+        }
+        Thread.sleep(forTimeInterval: 2)  // several rescans while full
+        let failures = daemon.log.split(separator: "\n").filter { $0.contains("ingest.store_failed") }
+        XCTAssertEqual(failures.count, 1, "one line while the fault lasts, not one per form or per rescan:\n\(failures.joined(separator: "\n"))")
+        XCTAssertTrue(failures.first?.contains("error ingest.store_failed") == true, String(failures.first ?? ""))
+        XCTAssertEqual(daemon.process?.isRunning, true, "the daemon keeps running")
+        let held = daemon.names(daemon.inbox("police")).count
+            + daemon.names(daemon.state.appendingPathComponent("processing/police")).count
+        XCTAssertEqual(held, 20 - daemon.names(daemon.receipts("police")).count, "every form not receipted is still held")
+
+        // Room again: every form is taken, once.
+        try FileManager.default.removeItem(at: filler)
+        try daemon.waitFor("every receipt", timeout: 60) { daemon.names(daemon.receipts("police")).count == 20 }
+        XCTAssertTrue(daemon.log.contains("ingest.store_resumed"), "the recovery is said too")
+        XCTAssertEqual(daemon.stop(), 0)
+        for form in forms { XCTAssertTrue(FileManager.default.fileExists(atPath: daemon.receipt(for: form).path)) }
+        let count = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/sqlite3"), [daemon.state.appendingPathComponent("vault.db").path,
+                                       "SELECT count(*) FROM document WHERE kind = 'referral'"])
+        XCTAssertEqual(count.output, "20\n", "one document per form: none lost, none twice")
+        let verify = try Subprocess.run(CLITests.products.appendingPathComponent("maracctl"), ["audit", "verify", "--state", daemon.state.path])
+        XCTAssertEqual(verify.status, 0, verify.stderr)
+    }
+}

@@ -81,4 +81,34 @@ final class FaultTests: XCTestCase {
         let verify = try Subprocess.run(CLITests.products.appendingPathComponent("maracctl"), ["audit", "verify", "--state", daemon.state.path])
         XCTAssertEqual(verify.status, 0, verify.stderr)
     }
+
+    func testAnUnreadableSigningKeyStopsTheDaemonAtStartWithOneLineAndKeepsTheInbox() throws {
+        let database = daemon.state.appendingPathComponent("vault.db").path
+        func sql(_ query: String) throws -> String {
+            let result = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/sqlite3"), [database, query])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let good = try sql("SELECT hex(wrapped_key) FROM signing_key WHERE state = 'active'")
+        var bad = Array(good)
+        bad[bad.count / 2] = bad[bad.count / 2] == "0" ? "1" : "0"
+        _ = try sql("UPDATE signing_key SET wrapped_key = x'\(String(bad))' WHERE state = 'active'")
+        let form = try RepositoryFixtures.bytes("valid/referral-police.json")
+        try FileManager.default.createDirectory(at: daemon.inbox("police"), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try daemon.drop(form, as: "held.json", agency: "police")
+
+        // Without its signing key the daemon could not sign a receipt: it does not start.
+        let maracd = try Subprocess.run(CLITests.products.appendingPathComponent("maracd"), ["--config", daemon.configPath.path, "--allow-root"])
+        XCTAssertNotEqual(maracd.status, 0)
+        let lines = maracd.stderr.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, maracd.stderr)
+        XCTAssertTrue(maracd.stderr.contains("signing"), maracd.stderr)
+        XCTAssertEqual(daemon.names(daemon.inbox("police")), ["held.json"], "the form waits in the inbox")
+
+        // The key restored (from a backup of the row, here): the form is taken.
+        _ = try sql("UPDATE signing_key SET wrapped_key = x'\(good)' WHERE state = 'active'")
+        try daemon.start()
+        try daemon.waitFor("the held form's receipt") { FileManager.default.fileExists(atPath: daemon.receipt(for: form).path) }
+        XCTAssertEqual(daemon.stop(), 0)
+    }
 }

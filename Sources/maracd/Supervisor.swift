@@ -36,10 +36,10 @@ final class Supervisor {
     private var queue: [IngestService.Pending] = []
     private var queued = Set<IngestService.Pending>()
     private var waiting = Set<IngestService.Pending>()
-    private var nextRescan = Date()
-    private var nextSweep = Date()
-    private var nextCertificateCheck = Date()
-    private var nextRetention = Date()
+    private var nextRescan = Monotonic.now()
+    private var nextSweep = Monotonic.now()
+    private var nextCertificateCheck = Monotonic.now()
+    private var nextRetention = Monotonic.now()
 
     /// Opens the vault and the services for `config`, whose registry files the caller
     /// has already loaded (`registries`) while checking it.
@@ -133,7 +133,7 @@ final class Supervisor {
         ServiceManager.notify("READY=1")
         var stopping = false
         while !stopping {
-            let now = Date()
+            let now = Monotonic.now()
             var wake = min(nextRescan, nextSweep, nextCertificateCheck, nextRetention)
             if checkpoints.nextDue < wake, checkpoints.hasUnpublishedEntries { wake = checkpoints.nextDue }
             let timeout = queue.isEmpty ? max(0, wake.timeIntervalSince(now)) : 0
@@ -181,14 +181,14 @@ final class Supervisor {
             // Nothing more to take now: store the batch still being validated.
             if queue.isEmpty { ingest.flush() }
             checkpoints.publishIfDue(recipients: igOutboxes)
-            if Date() >= nextRescan {
+            if Monotonic.now() >= nextRescan {
                 do { try refreshAgencies() } catch { logger.error("agencies.refresh_failed", ["error": "\(error)"]) }
                 let found = ingest.scan()
                 waiting.formUnion(found.filter { !queued.contains($0) })
                 enqueue(found)
-                nextRescan = Date().addingTimeInterval(config.inbox.rescanIntervalSeconds)
+                nextRescan = Monotonic.now().addingTimeInterval(config.inbox.rescanIntervalSeconds)
             }
-            if Date() >= nextSweep {
+            if Monotonic.now() >= nextSweep {
                 do {
                     let shredded = try ingest.marac.shredQuarantine(olderThan: config.ingest.quarantineRetentionDays)
                     if shredded > 0 { logger.info("quarantine.shredded", ["count": shredded]) }
@@ -197,15 +197,15 @@ final class Supervisor {
                 } catch {
                     logger.error("quarantine.sweep_failed", ["error": "\(error)"])
                 }
-                nextSweep = Date().addingTimeInterval(3_600)
+                nextSweep = Monotonic.now().addingTimeInterval(3_600)
             }
-            if Date() >= nextRetention {
+            if Monotonic.now() >= nextRetention {
                 applyRetention()
-                nextRetention = Date().addingTimeInterval(86_400)
+                nextRetention = Monotonic.now().addingTimeInterval(86_400)
             }
-            if Date() >= nextCertificateCheck {
+            if Monotonic.now() >= nextCertificateCheck {
                 warnOfExpiringCertificates()
-                nextCertificateCheck = Date().addingTimeInterval(86_400)
+                nextCertificateCheck = Monotonic.now().addingTimeInterval(86_400)
             }
         }
         // Stop in reverse order of start: the watcher takes no more events; ingest stores

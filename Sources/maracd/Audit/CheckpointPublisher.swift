@@ -17,7 +17,7 @@ final class CheckpointPublisher {
     /// The size of the newest checkpoint published.
     private(set) var publishedSize: Int
     /// When the next checkpoint may be issued.
-    private(set) var nextDue = Date()
+    private(set) var nextDue = Monotonic.now()
 
     /// Opens (creating) the witness directory and republishes the newest stored
     /// checkpoint if a crash came between storing and publishing it.
@@ -49,7 +49,7 @@ final class CheckpointPublisher {
 
     /// Issues and publishes a checkpoint if the log has grown and the interval has passed
     /// (or `force`, at shutdown). `recipients` are the IG officers' agency outboxes.
-    func publishIfDue(now: Date = Date(), force: Bool = false, recipients: @autoclosure () -> [Outbox]) {
+    func publishIfDue(now: Date = Monotonic.now(), force: Bool = false, recipients: @autoclosure () -> [Outbox]) {
         guard force || now >= nextDue, hasUnpublishedEntries else { return }
         let recipients = recipients()  // looked up only when a checkpoint is due
         do {

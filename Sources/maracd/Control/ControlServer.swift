@@ -116,7 +116,7 @@ final class ControlServer {
 
     /// Serves what `ready` (the polled descriptors, with `revents`) reports, then
     /// expires connections past their deadline.
-    func service(_ ready: ArraySlice<pollfd>, now: Date = Date(), handler: Handler) {
+    func service(_ ready: ArraySlice<pollfd>, now: Date = Monotonic.now(), handler: Handler) {
         var complete: [(Connection, ControlRequest)] = []
         for item in ready where item.revents != 0 {
             if item.fd == listener {
@@ -128,7 +128,7 @@ final class ControlServer {
         if !complete.isEmpty {
             let responses = handler(complete.map { (uid: $0.0.uid, request: $0.1) })
             precondition(responses.count == complete.count, "one response per request")
-            let deadline = Date().addingTimeInterval(settings.timeout)
+            let deadline = Monotonic.now().addingTimeInterval(settings.timeout)
             for ((connection, _), response) in zip(complete, responses) {
                 connection.respond(response, deadline: deadline)
                 write(connection)
@@ -193,7 +193,7 @@ final class ControlServer {
                 switch request {
                 case let .failure(error):
                     logger.debug("control.bad_request", ["uid": connection.uid, "code": error.code.rawValue])
-                    connection.respond(.failure(error), deadline: Date().addingTimeInterval(settings.timeout))
+                    connection.respond(.failure(error), deadline: Monotonic.now().addingTimeInterval(settings.timeout))
                     write(connection)
                 case let .success(request):
                     connection.answering = true

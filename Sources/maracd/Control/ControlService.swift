@@ -65,7 +65,7 @@ final class ControlService: @unchecked Sendable {
     /// Whether a request arrived within the last second (ingest then takes small batches).
     var isServing: Bool {
         lock.lock(); defer { lock.unlock() }
-        return Date().timeIntervalSince(lastRequest) < 1
+        return Monotonic.now().timeIntervalSince(lastRequest) < 1
     }
 
     /// Stops the loop, closes every connection and removes the socket; returns when done.
@@ -96,7 +96,7 @@ final class ControlService: @unchecked Sendable {
             if let settings { server.reconfigure(settings) }
 
             var fds = [pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)] + server.pollDescriptors
-            let timeout = server.nextDeadline.map { max(0, $0.timeIntervalSinceNow) } ?? 60
+            let timeout = server.nextDeadline.map { max(0, $0.timeIntervalSince(Monotonic.now())) } ?? 60
             let ready = poll(&fds, nfds_t(fds.count), Int32(min(timeout, 60) * 1000) + 1)
             if ready < 0 && errno != EINTR {
                 logger.error("control.poll_failed", ["errno": errno])
@@ -107,7 +107,7 @@ final class ControlService: @unchecked Sendable {
                 while Glibc.read(wake.read, &drained, drained.count) > 0 {}
             }
             server.service(fds[1...]) { requests in
-                lock.lock(); lastRequest = Date(); lock.unlock()
+                lock.lock(); lastRequest = Monotonic.now(); lock.unlock()
                 return verbs.handle(requests)
             }
         }

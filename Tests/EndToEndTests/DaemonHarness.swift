@@ -57,8 +57,12 @@ final class DaemonHarness {
 
     /// Starts the daemon: as root (tests run as root, hence `--allow-root`), or as `uid`
     /// through `setpriv`, with no supplementary groups and no `--allow-root`.
+    /// Variables added to the daemon's environment (a fault-injection library, say).
+    var environment: [String: String] = [:]
+
     func start(asUser uid: Int? = nil) throws {
         let process = Process()
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let maracd = CLITests.products.appendingPathComponent("maracd")
         if let uid {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")

@@ -111,4 +111,74 @@ final class FaultTests: XCTestCase {
         try daemon.waitFor("the held form's receipt") { FileManager.default.fileExists(atPath: daemon.receipt(for: form).path) }
         XCTAssertEqual(daemon.stop(), 0)
     }
+
+    /// A library the daemon loads first (`LD_PRELOAD`) whose `pwrite64` fails with `code`
+    /// (EIO, EROFS) on `vault.db` while the file `trigger` exists: the disk's answer, as
+    /// SQLite sees it.
+    func faultLibrary(_ code: String, trigger: URL) throws -> URL {
+        let directory = daemon.state.deletingLastPathComponent()
+        let source = directory.appendingPathComponent("fault-\(code).c"), library = directory.appendingPathComponent("fault-\(code).so")
+        try Data("""
+            #define _GNU_SOURCE
+            #include <dlfcn.h>
+            #include <errno.h>
+            #include <stdio.h>
+            #include <string.h>
+            #include <sys/types.h>
+            #include <unistd.h>
+            ssize_t pwrite64(int fd, const void *buf, size_t count, off_t offset) {
+                static ssize_t (*real)(int, const void *, size_t, off_t);
+                if (!real) real = dlsym(RTLD_NEXT, "pwrite64");
+                char link[64], path[4096];
+                snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+                ssize_t n = readlink(link, path, sizeof path - 1);
+                if (n > 0 && access("\(trigger.path)", F_OK) == 0) {
+                    path[n] = 0;
+                    if (strstr(path, "/vault.db")) { errno = \(code); return -1; }
+                }
+                return real(fd, buf, count, offset);
+            }
+            """.utf8).write(to: source)
+        let built = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/env"), ["clang", "-shared", "-fPIC", "-O2", "-o", library.path, source.path, "-ldl"])
+        XCTAssertEqual(built.status, 0, built.stderr)
+        return library
+    }
+
+    func testEIOFromTheDatabaseHoldsEveryFormAndRecoversWhenItClears() throws {
+        try writeFailureHoldsEveryFormAndRecovers("EIO")
+    }
+
+    /// The filesystem turning read-only under the open database (the kernel does so on
+    /// errors): its writes fail with EROFS, which SQLite reports as a disk I/O error too.
+    func testADatabaseThatTurnsReadOnlyHoldsEveryFormAndRecovers() throws {
+        try writeFailureHoldsEveryFormAndRecovers("EROFS")
+    }
+
+    func writeFailureHoldsEveryFormAndRecovers(_ code: String) throws {
+        let trigger = daemon.state.deletingLastPathComponent().appendingPathComponent("fault-on")
+        daemon.environment = ["LD_PRELOAD": try faultLibrary(code, trigger: trigger).path]
+        try daemon.start()
+        let template = String(decoding: try RepositoryFixtures.bytes("valid/referral-police.json"), as: UTF8.self)
+        let forms = (0..<10).map { Array(template.replacingOccurrences(of: "Tamsin Quinn", with: "Disk Error \(code) \($0)").utf8) }
+        FileManager.default.createFile(atPath: trigger.path, contents: nil)
+        for (i, form) in forms.enumerated() { try daemon.drop(form, as: "e\(i).json", agency: "police") }
+        try daemon.waitFor("the daemon to say it cannot store", timeout: 30) { daemon.log.contains("ingest.store_failed") }
+        Thread.sleep(forTimeInterval: 2)
+        let failures = daemon.log.split(separator: "\n").filter { $0.contains("Z error ") || $0.contains("Z warning ") }
+        XCTAssertEqual(failures.count, 1, failures.joined(separator: "\n"))
+        XCTAssertTrue(failures.first?.contains("ingest.store_failed") == true && failures.first?.contains("disk I/O error") == true,
+                      String(failures.first ?? ""))
+        XCTAssertEqual(daemon.names(daemon.receipts("police")), [], "nothing receipted while the disk fails")
+        XCTAssertEqual(daemon.process?.isRunning, true)
+
+        try FileManager.default.removeItem(at: trigger)
+        try daemon.waitFor("every receipt", timeout: 60) { daemon.names(daemon.receipts("police")).count == 10 }
+        XCTAssertTrue(daemon.log.contains("ingest.store_resumed"))
+        XCTAssertEqual(daemon.stop(), 0)
+        let count = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/sqlite3"), [daemon.state.appendingPathComponent("vault.db").path,
+                                       "SELECT count(*) FROM document WHERE kind = 'referral'"])
+        XCTAssertEqual(count.output, "10\n", "one document per form")
+        let verify = try Subprocess.run(CLITests.products.appendingPathComponent("maracctl"), ["audit", "verify", "--state", daemon.state.path])
+        XCTAssertEqual(verify.status, 0, verify.stderr)
+    }
 }

@@ -33,7 +33,9 @@ final class ClaimRaceTests: XCTestCase {
         let inbox = daemon.inbox("police")
         let target = inbox.appendingPathComponent("referral.json").path
         let tally = Tally()
+        let finished = DispatchSemaphore(value: 0)  // the writer's end, seen by this thread (ThreadSanitizer)
         let writer = Thread {
+            defer { finished.signal() }
             for (i, form) in forms.enumerated() {
                 let temporary = inbox.appendingPathComponent(".w-\(i)").path
                 _ = FileManager.default.createFile(atPath: temporary, contents: Data(form.bytes))
@@ -52,7 +54,7 @@ final class ClaimRaceTests: XCTestCase {
             }
         }
         writer.start()
-        try daemon.waitFor("the writer", timeout: 120) { writer.isFinished }
+        XCTAssertEqual(finished.wait(timeout: .now() + 120), .success, "the writer finishes")
         let processing = daemon.state.appendingPathComponent("processing/police")
         try daemon.waitFor("the inbox and processing directory to empty", timeout: 60) {
             daemon.names(inbox).isEmpty && daemon.names(processing).isEmpty

@@ -10,7 +10,7 @@ let fuzzerOnly: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
 let package = Package(
     name: "maracd-fuzzing",
     dependencies: [.package(name: "maracd", path: "..")],
-    targets: [.target(name: "FuzzDriver")] + ["FuzzJSON", "FuzzForms", "FuzzControl", "FuzzExport", "FuzzCheckpoint", "FuzzPack"].map { name in
+    targets: [.target(name: "FuzzDriver")] + ["FuzzJSON", "FuzzForms", "FuzzControl", "FuzzExport", "FuzzCheckpoint", "FuzzPack", "FuzzVaultRow"].map { name in
         .executableTarget(name: name, dependencies: ["FuzzDriver", .product(name: "Exchange", package: "maracd"), .product(name: "Vault", package: "maracd")],
                           swiftSettings: fuzzerOnly)
     },

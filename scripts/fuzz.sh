@@ -12,7 +12,7 @@ bin=$(swift build -c release --package-path Fuzzing --scratch-path "$scratch" -X
 mkdir -p Fuzzing/crashes
 export LSAN_OPTIONS="suppressions=$PWD/Fuzzing/lsan.supp"
 forms=$(find Tests/ExchangeTests/Fixtures/forms -name '*.json')
-for target in FuzzJSON FuzzForms FuzzControl FuzzExport FuzzCheckpoint FuzzPack; do
+for target in FuzzJSON FuzzForms FuzzControl FuzzExport FuzzCheckpoint FuzzPack FuzzVaultRow; do
     corpus="$scratch/corpus/$target"
     mkdir -p "$corpus"
     case $target in
@@ -21,6 +21,7 @@ for target in FuzzJSON FuzzForms FuzzControl FuzzExport FuzzCheckpoint FuzzPack;
         FuzzExport) cp Fuzzing/seeds/export/* "$corpus/" ;;
         FuzzCheckpoint) cp Fuzzing/seeds/checkpoint/* "$corpus/" ;;
         FuzzPack) cp Fuzzing/seeds/pack/* "$corpus/" ;;
+        FuzzVaultRow) cp Fuzzing/seeds/vault/* "$corpus/" ;;
     esac
     echo "fuzz: $target for ${seconds}s"
     log="$scratch/$target.log"

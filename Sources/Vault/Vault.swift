@@ -80,28 +80,45 @@ public final class Vault: @unchecked Sendable {
             root = try RootKey.generate()
             try root.write(to: keyPath)
         }
-        try FileSecurity.createExclusive(dbPath)
+        // The database is made whole under a temporary name and renamed into place: a
+        // create killed half-way (SIGKILL, a power cut) leaves no `vault.db` that would
+        // refuse the next attempt, only a temporary the next attempt removes.
+        let creating = dbPath + ".creating"
+        for suffix in ["", "-wal", "-shm"] { unlink(creating + suffix) }
+        try FileSecurity.createExclusive(creating)
         do {
-            let db = try Database(path: dbPath, create: false)
-            try Migrator.vault.migrate(db)
-            let vaultID = try SecureRandom.bytes(16)
-            let derived = try RootDerivedKeys(root: root, vaultID: vaultID)
-            let vault = try Vault(stateDirectory: stateDirectory, rootKeyPath: keyPath, db: db, vaultID: vaultID,
-                              derived: derived, policy: policy, clock: clock)
-            try vault.write {
-                try db.run("""
-                    INSERT INTO vault_meta (singleton, format_version, vault_id, key_check, root_generation, created_at)
-                    VALUES (1, ?, ?, ?, 1, ?)
-                    """, [.integer(Int64(formatVersion)), .blob(vaultID), .blob(derived.keyCheck.nonSecretCopy), vault.now])
-                try vault.createSecret(name: BlindIndex.secretName)
-                try vault.createSigningKey(version: 1, name: signingName, organization: organization)
+            try build(at: creating, stateDirectory: stateDirectory, keyPath: keyPath, root: root, signingName: signingName,
+                      organization: organization, clock: clock)
+            for suffix in ["-wal", "-shm"] where FileManager.default.fileExists(atPath: creating + suffix) {
+                throw VaultError.io(path: creating + suffix, errno: EBUSY)  // still open: the rename would strand it
             }
-            try vault.loadState()
-            return vault
+            guard rename(creating, dbPath) == 0 else { throw VaultError.io(path: dbPath, errno: errno) }
+            try FileSecurity.syncDirectory(stateDirectory)
         } catch {
-            for suffix in ["", "-wal", "-shm"] { unlink(dbPath + suffix) }
+            for suffix in ["", "-wal", "-shm"] { unlink(creating + suffix) }
             throw error
         }
+        return try open(stateDirectory: stateDirectory, rootKeyPath: keyPath, policy: policy, clock: clock)
+    }
+
+    /// Writes a new vault's contents into the empty database at `path`, then closes it.
+    private static func build(at path: String, stateDirectory: String, keyPath: String, root: RootKey, signingName: String,
+                              organization: String?, clock: @escaping @Sendable () -> Date) throws {
+        let db = try Database(path: path, create: false)
+        try Migrator.vault.migrate(db)
+        let vaultID = try SecureRandom.bytes(16)
+        let derived = try RootDerivedKeys(root: root, vaultID: vaultID)
+        let vault = try Vault(stateDirectory: stateDirectory, rootKeyPath: keyPath, db: db, vaultID: vaultID,
+                              derived: derived, policy: DenyAllPolicy(), clock: clock)
+        try vault.write {
+            try db.run("""
+                INSERT INTO vault_meta (singleton, format_version, vault_id, key_check, root_generation, created_at)
+                VALUES (1, ?, ?, ?, 1, ?)
+                """, [.integer(Int64(formatVersion)), .blob(vaultID), .blob(derived.keyCheck.nonSecretCopy), vault.now])
+            try vault.createSecret(name: BlindIndex.secretName)
+            try vault.createSigningKey(version: 1, name: signingName, organization: organization)
+        }
+        try db.checkpointTruncate()
     }
 
     /// Opens the vault in `stateDirectory` with the root key at `rootKeyPath` (default:

@@ -72,4 +72,21 @@ final class MaracctlKillTests: XCTestCase {
         try daemon.waitFor("a receipt after the kills") { FileManager.default.fileExists(atPath: daemon.receipt(for: more).path) }
         XCTAssertEqual(daemon.stop(), 0)
     }
+
+    /// `init` killed part-way leaves no half-made `vault.db` to refuse the next attempt: run
+    /// again, it makes the vault (or says one exists, when the first finished), and the
+    /// vault verifies.
+    func testInitKilledAtAnyMomentCanSimplyBeRunAgain() throws {
+        let root = daemon.state.deletingLastPathComponent()
+        for (i, delay) in [0.0, 0.005, 0.01, 0.02, 0.04, 0.08, 0.15].enumerated() {
+            let state = root.appendingPathComponent("init-\(i)").path
+            try kill(["init", "--state", state, "--name", "kill test"], after: delay)
+            let again = try maracctl(["init", "--state", state, "--name", "kill test"])
+            XCTAssertTrue(again.status == 0 || again.stderr == "maracctl: a vault already exists at \(state)/vault.db\n",
+                          "killed after \(delay) s, then: \(again.stderr)")
+            let verified = try maracctl(["audit", "verify", "--state", state])
+            XCTAssertEqual(verified.status, 0, "killed after \(delay) s: \(verified.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: state + "/vault.db.creating"), "no temporary left")
+        }
+    }
 }

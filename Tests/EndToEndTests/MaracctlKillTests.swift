@@ -71,6 +71,9 @@ final class MaracctlKillTests: XCTestCase {
         try daemon.drop(more, as: "after.json", agency: "police")
         try daemon.waitFor("a receipt after the kills") { FileManager.default.fileExists(atPath: daemon.receipt(for: more).path) }
         XCTAssertEqual(daemon.stop(), 0)
+        let count = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/sqlite3"), [daemon.state.appendingPathComponent("vault.db").path,
+                                       "SELECT count(*) FROM document WHERE kind = 'referral' AND erased_at IS NULL"])
+        XCTAssertEqual(count.output, "201\n", "every form accounted for: the 200 before the kills and the one after")
     }
 
     /// `init` killed part-way leaves no half-made `vault.db` to refuse the next attempt: run

@@ -115,7 +115,11 @@ final class FaultTests: XCTestCase {
     /// A library the daemon loads first (`LD_PRELOAD`) whose `pwrite64` fails with `code`
     /// (EIO, EROFS) on `vault.db` while the file `trigger` exists: the disk's answer, as
     /// SQLite sees it.
-    func faultLibrary(_ code: String, trigger: URL) throws -> URL {
+    ///
+    /// With `clockOffset`, `clock_gettime(CLOCK_REALTIME)` and `gettimeofday` also add the
+    /// seconds that file holds (read at each call): the wall clock steps when it changes,
+    /// the monotonic clock never does.
+    func faultLibrary(_ code: String, trigger: URL, clockOffset: URL? = nil) throws -> URL {
         let directory = daemon.state.deletingLastPathComponent()
         let source = directory.appendingPathComponent("fault-\(code).c"), library = directory.appendingPathComponent("fault-\(code).so")
         try Data("""
@@ -137,6 +141,34 @@ final class FaultTests: XCTestCase {
                     if (strstr(path, "/vault.db")) { errno = \(code); return -1; }
                 }
                 return real(fd, buf, count, offset);
+            }
+            #include <fcntl.h>
+            #include <stdlib.h>
+            #include <sys/time.h>
+            #include <time.h>
+            static long offset_seconds(void) {
+                const char *path = "\(clockOffset?.path ?? "")";
+                if (!*path) return 0;
+                int fd = open(path, O_RDONLY | O_CLOEXEC);
+                if (fd < 0) return 0;
+                char text[32] = {0};
+                ssize_t n = read(fd, text, sizeof text - 1);
+                close(fd);
+                return n > 0 ? strtol(text, NULL, 10) : 0;
+            }
+            int clock_gettime(clockid_t clock, struct timespec *time) {
+                static int (*real)(clockid_t, struct timespec *);
+                if (!real) real = dlsym(RTLD_NEXT, "clock_gettime");
+                int result = real(clock, time);
+                if (result == 0 && (clock == CLOCK_REALTIME || clock == CLOCK_REALTIME_COARSE)) time->tv_sec += offset_seconds();
+                return result;
+            }
+            int gettimeofday(struct timeval *restrict time, void *restrict zone) {
+                static int (*real)(struct timeval *restrict, void *restrict);
+                if (!real) real = dlsym(RTLD_NEXT, "gettimeofday");
+                int result = real(time, zone);
+                if (result == 0 && time) time->tv_sec += offset_seconds();
+                return result;
             }
             """.utf8).write(to: source)
         let built = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/env"), ["clang", "-shared", "-fPIC", "-O2", "-o", library.path, source.path, "-ldl"])
@@ -180,5 +212,34 @@ final class FaultTests: XCTestCase {
         XCTAssertEqual(count.output, "10\n", "one document per form")
         let verify = try Subprocess.run(CLITests.products.appendingPathComponent("maracctl"), ["audit", "verify", "--state", daemon.state.path])
         XCTAssertEqual(verify.status, 0, verify.stderr)
+    }
+
+    /// The wall clock set back a day while forms are held: the daemon's rescans run on the
+    /// monotonic clock, so the held forms are taken as soon as the store succeeds again,
+    /// not a day later; forms arriving after the step are taken too. (With its timers on
+    /// the wall clock, the next rescan was due a day after the step.)
+    func testTheClockSetBackADayDelaysNothing() throws {
+        let trigger = daemon.state.deletingLastPathComponent().appendingPathComponent("fault-on")
+        let offset = daemon.state.deletingLastPathComponent().appendingPathComponent("clock-offset")
+        try Data("0".utf8).write(to: offset)
+        daemon.environment = ["LD_PRELOAD": try faultLibrary("EIO", trigger: trigger, clockOffset: offset).path]
+        try daemon.start()
+        let template = String(decoding: try RepositoryFixtures.bytes("valid/referral-police.json"), as: UTF8.self)
+        let forms = (0..<6).map { Array(template.replacingOccurrences(of: "Tamsin Quinn", with: "Clock Step \($0)").utf8) }
+        FileManager.default.createFile(atPath: trigger.path, contents: nil)
+        for (i, form) in forms.prefix(5).enumerated() { try daemon.drop(form, as: "c\(i).json", agency: "police") }
+        try daemon.waitFor("the forms to be held", timeout: 30) { daemon.log.contains("ingest.store_failed") }
+
+        try Data("-86400".utf8).write(to: offset)  // the wall clock steps back a day
+        Thread.sleep(forTimeInterval: 1)
+        try FileManager.default.removeItem(at: trigger)
+        try daemon.waitFor("the held forms, taken by a rescan", timeout: 20) { daemon.names(daemon.receipts("police")).count == 5 }
+        try daemon.drop(forms[5], as: "c5.json", agency: "police")
+        try daemon.waitFor("a form arriving after the step") { FileManager.default.fileExists(atPath: daemon.receipt(for: forms[5]).path) }
+        XCTAssertEqual(daemon.stop(), 0)
+        let count = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/sqlite3"), [daemon.state.appendingPathComponent("vault.db").path,
+                                       "SELECT count(*) FROM document WHERE kind = 'referral'"])
+        XCTAssertEqual(count.output, "6\n", "every form accounted for, once")
+        XCTAssertEqual(try Subprocess.run(CLITests.products.appendingPathComponent("maracctl"), ["audit", "verify", "--state", daemon.state.path]).status, 0)
     }
 }

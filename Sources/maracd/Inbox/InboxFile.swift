@@ -103,14 +103,21 @@ extension Directory {
     /// (a link, a directory, a FIFO) is claimed too, to be refused from `processing`.
     /// The held name is the SHA-256 of the inbox name and a random suffix, so the receipt
     /// can still name the file by its hash after a restart.
+    /// Whether a file is still being written: modified less than `settle` seconds before
+    /// `now`. A modification time more than a minute after `now` means the clock was set
+    /// back since it was written (an NTP step, a wrong RTC): it was not written just now,
+    /// and it is not left waiting for the clock to catch up.
+    static func stillBeingWritten(_ info: stat, settle: Double, now: Date) -> Bool {
+        let modified = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+        let age = now.timeIntervalSince1970 - modified
+        return age < settle && age > -60
+    }
+
     func claim(_ name: FileName, into processing: Directory, limit: Int, settle: Double?, now: Date = Date()) throws -> Claim {
         if name.isIgnored { return .ignored }
         guard let info = try status(name) else { return .gone }
         if info.st_mode & S_IFMT == S_IFREG {
-            if Int(info.st_size) <= limit, let settle {
-                let modified = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
-                if modified > now.timeIntervalSince1970 - settle { return .notYet }
-            }
+            if Int(info.st_size) <= limit, let settle, Self.stillBeingWritten(info, settle: settle, now: now) { return .notYet }
             if name.withCString({ faccessat(fd, $0, R_OK, AT_EACCESS | AT_SYMLINK_NOFOLLOW) }) != 0 {
                 if errno == ENOENT { return .gone }
                 if errno == EACCES { return .unreadable(FileIdentity(info)) }
@@ -149,10 +156,7 @@ extension Directory {
         if info.st_nlink > 1 { return .refused(.hardLink) }
         let size = Int(info.st_size)
         if size > hardCap { return .refused(.overHardCap(size: size)) }
-        if size <= limit, let settle {
-            let modified = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
-            if modified > now.timeIntervalSince1970 - settle { return .notYet }
-        }
+        if size <= limit, let settle, Self.stillBeingWritten(info, settle: settle, now: now) { return .notYet }
 
         // Pin the inode with an O_PATH descriptor (which opens nothing: no device driver,
         // no FIFO), check what it is, and only then open it for reading through

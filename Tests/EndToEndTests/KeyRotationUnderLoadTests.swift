@@ -117,7 +117,11 @@ final class KeyRotationUnderLoadTests: XCTestCase {
 
         // After a restart on the new root key, every document opens.
         XCTAssertEqual(daemon.stop(), 0)
-        let errors = daemon.log.split(separator: "\n").filter { $0.contains("Z error ") || $0.contains("Z warning ") }
+        // An inotify queue overflow (thousands of files at once on a slow machine, as under
+        // ThreadSanitizer) is a warning the daemon answers with a rescan; nothing else may be.
+        let errors = daemon.log.split(separator: "\n").filter {
+            $0.contains("Z error ") || ($0.contains("Z warning ") && !$0.contains("Z warning inbox.overflow"))
+        }
         XCTAssertEqual(errors, [], "no ingest error or warning")
         XCTAssertEqual(daemon.names(daemon.rejected("police")), [], "no form refused")
         XCTAssertEqual(try residue(oldKEK + oldDEKs + sealedUnderOldRoot + oldSigning), [], "destroyed keys left on disk")

@@ -32,6 +32,16 @@ final class FaultTests: XCTestCase {
         XCTAssertEqual(try Subprocess.run(URL(fileURLWithPath: "/bin/cp"), ["-a", saved.path + "/.", state.path]).status, 0)
     }
 
+    /// After the daemon stopped: `forms` referrals in the vault (none lost, none twice), and
+    /// the log and links verify.
+    func assertEveryFormAccountedFor(_ forms: Int, file: StaticString = #filePath, line: UInt = #line) throws {
+        let count = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/sqlite3"), [daemon.state.appendingPathComponent("vault.db").path,
+                                       "SELECT count(*) FROM document WHERE kind = 'referral'"])
+        XCTAssertEqual(count.output, "\(forms)\n", "one document per form", file: file, line: line)
+        let verify = try Subprocess.run(CLITests.products.appendingPathComponent("maracctl"), ["audit", "verify", "--state", daemon.state.path])
+        XCTAssertEqual(verify.status, 0, verify.stderr, file: file, line: line)
+    }
+
     /// Fills the filesystem, then frees `free` bytes; returns the filler's path.
     func fill(leaving free: Int) throws -> URL {
         let filler = daemon.state.appendingPathComponent("filler")
@@ -75,11 +85,7 @@ final class FaultTests: XCTestCase {
         XCTAssertTrue(daemon.log.contains("ingest.store_resumed"), "the recovery is said too")
         XCTAssertEqual(daemon.stop(), 0)
         for form in forms { XCTAssertTrue(FileManager.default.fileExists(atPath: daemon.receipt(for: form).path)) }
-        let count = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/sqlite3"), [daemon.state.appendingPathComponent("vault.db").path,
-                                       "SELECT count(*) FROM document WHERE kind = 'referral'"])
-        XCTAssertEqual(count.output, "20\n", "one document per form: none lost, none twice")
-        let verify = try Subprocess.run(CLITests.products.appendingPathComponent("maracctl"), ["audit", "verify", "--state", daemon.state.path])
-        XCTAssertEqual(verify.status, 0, verify.stderr)
+        try assertEveryFormAccountedFor(20)
     }
 
     func testAnUnreadableSigningKeyStopsTheDaemonAtStartWithOneLineAndKeepsTheInbox() throws {
@@ -207,11 +213,7 @@ final class FaultTests: XCTestCase {
         try daemon.waitFor("every receipt", timeout: 60) { daemon.names(daemon.receipts("police")).count == 10 }
         XCTAssertTrue(daemon.log.contains("ingest.store_resumed"))
         XCTAssertEqual(daemon.stop(), 0)
-        let count = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/sqlite3"), [daemon.state.appendingPathComponent("vault.db").path,
-                                       "SELECT count(*) FROM document WHERE kind = 'referral'"])
-        XCTAssertEqual(count.output, "10\n", "one document per form")
-        let verify = try Subprocess.run(CLITests.products.appendingPathComponent("maracctl"), ["audit", "verify", "--state", daemon.state.path])
-        XCTAssertEqual(verify.status, 0, verify.stderr)
+        try assertEveryFormAccountedFor(10)
     }
 
     /// The wall clock set back a day while forms are held: the daemon's rescans run on the
@@ -237,9 +239,6 @@ final class FaultTests: XCTestCase {
         try daemon.drop(forms[5], as: "c5.json", agency: "police")
         try daemon.waitFor("a form arriving after the step") { FileManager.default.fileExists(atPath: daemon.receipt(for: forms[5]).path) }
         XCTAssertEqual(daemon.stop(), 0)
-        let count = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/sqlite3"), [daemon.state.appendingPathComponent("vault.db").path,
-                                       "SELECT count(*) FROM document WHERE kind = 'referral'"])
-        XCTAssertEqual(count.output, "6\n", "every form accounted for, once")
-        XCTAssertEqual(try Subprocess.run(CLITests.products.appendingPathComponent("maracctl"), ["audit", "verify", "--state", daemon.state.path]).status, 0)
+        try assertEveryFormAccountedFor(6)
     }
 }

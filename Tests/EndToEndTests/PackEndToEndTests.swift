@@ -179,6 +179,7 @@ final class PackEndToEndTests: PrincipalsTestCase {
         XCTAssertEqual(opened.status, 0, opened.stderr)
         XCTAssertTrue(opened.output.hasPrefix("agenda \(meeting) for police, issued "), opened.output)
         XCTAssertTrue(opened.output.contains("\n\(number)\tpolice\tno\tvisible-high-risk\t"), opened.output)
+        XCTAssertEqual(opened.stderr, "", "the pack's content on standard output only")
         let json = try maracctl(["open", pack.path, "--json"] + keyArguments("police"))
         let content = try XCTUnwrap(try JSONSerialization.jsonObject(with: json.stdout) as? [String: Any])
         XCTAssertEqual(content["recipient"] as? String, "police")
@@ -193,6 +194,7 @@ final class PackEndToEndTests: PrincipalsTestCase {
             XCTAssertEqual(result.status, status, result.stderr, file: file, line: line)
             XCTAssertEqual(result.stdout, Data(), "nothing printed", file: file, line: line)
             XCTAssertTrue(result.stderr.hasPrefix("maracctl: ") && result.stderr.contains(message), result.stderr, file: file, line: line)
+            XCTAssertFalse(result.stderr.contains("Quinn"), "no name in a refusal", file: file, line: line)
             XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch.path).sorted(), try scratchNames(), "no file written", file: file, line: line)
         }
         var scratchFiles: [String] = []

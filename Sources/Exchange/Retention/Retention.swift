@@ -127,7 +127,9 @@ extension Marac {
         try vault.reading { tx in try tx.rows("SELECT case_number FROM x_hold ORDER BY case_number").map { try $0.text(0, "x_hold") } }
     }
 
-    static func requireGovernance(_ principal: Principal, _ what: String) throws {
+    /// Refuses `principal` unless an IG officer or the coordinator: retention, its dry
+    /// run and legal holds are theirs.
+    public static func requireGovernance(_ principal: Principal, _ what: String) throws {
         guard principal.roles.contains(.igOfficer) || principal.roles.contains(.coordinator) else {
             throw ExchangeError.notPermitted("only an IG officer or the coordinator may \(what)")
         }

@@ -69,6 +69,10 @@ struct OpenCommand {
 
     // MARK: - Printing
 
+    /// The pack on standard output, the one place its personal data goes: it is the
+    /// disclosure the recipient opened the pack for (as `doc read` writes the form there).
+    /// Nothing of it reaches standard error, a file or a message: every refusal above names
+    /// the file and the check, never a value.
     static func printTable(_ pack: JSONValue, signer: Certificate) {
         let header = "\(pack["type"]?.string ?? "?") \(pack["meeting"]?.string ?? "?") for \(pack["recipient"]?.string ?? "?"), issued "
             + "\(pack["issuedAt"]?.string ?? "?"), signed by \(signer.subject)"

@@ -18,7 +18,7 @@ extension ControlVerbs {
             case "key.status", "key.rotate": result = try key(principal, request)
             case "subject.search", "subject.export": result = try subject(principal, request)
             case "retention.run":
-                try Self.requireGovernance(principal)
+                try Marac.requireGovernance(principal, "run retention")
                 let dryRun = try args.flag("dryRun")
                 let items = dryRun ? try marac.retentionDue(retention) : try marac.applyRetention(retention)
                 result = .object(JSONObject(["dryRun": .bool(dryRun), "documents": .array(items.map { item in
@@ -66,13 +66,6 @@ extension ControlVerbs {
             return .success(result)
         } catch {
             return failure(error, verb: request.verb)
-        }
-    }
-
-    /// Retention and legal holds are the IG officer's or the coordinator's.
-    static func requireGovernance(_ principal: Principal) throws {
-        guard principal.roles.contains(.igOfficer) || principal.roles.contains(.coordinator) else {
-            throw ControlError(.notPermitted, "only an IG officer or the coordinator runs retention")
         }
     }
 

@@ -70,8 +70,8 @@ final class IngestService {
         self.marac = marac
         self.config = config
         // The legal basis codes may have changed: every outbox gets the schemas anew.
-        let schemas = try DeploymentSchemas.files(for: marac.settings.legalBases)
-        for outbox in outboxes.values { try outbox.publish(schemas: schemas) }
+        schemas = try DeploymentSchemas.files(for: marac.settings.legalBases)
+        for outbox in outboxes.values { try outbox.publish(schemas: schemas!) }
     }
 
     /// Sets up an agency's inbox and outbox (created with the configured modes).
@@ -84,7 +84,8 @@ final class IngestService {
         let outbox = try Outbox(state: config.stateDirectory, agency: agency, groupAccess: group, sweep: true)
         if published.isEmpty { published = try marac.vault.signingCertificates() }
         try outbox.publish(certificates: published)
-        try outbox.publish(schemas: try DeploymentSchemas.files(for: marac.settings.legalBases))
+        if schemas == nil { schemas = try DeploymentSchemas.files(for: marac.settings.legalBases) }
+        try outbox.publish(schemas: schemas!)
         inboxes[agency] = inbox
         outboxes[agency] = outbox
         return inbox
@@ -101,6 +102,10 @@ final class IngestService {
 
     /// The certificates every open outbox holds.
     private var published: [Certificate] = []
+
+    /// This deployment's form schemas, made once (not once per agency at start) and again
+    /// on reload.
+    private var schemas: [(name: String, bytes: [UInt8])]?
 
     /// Whether the last store failed for the host's sake (said once until it clears).
     private var storeFailing = false

@@ -184,6 +184,8 @@ final class Supervisor {
             if Monotonic.now() >= nextRescan {
                 do { try refreshAgencies() } catch { logger.error("agencies.refresh_failed", ["error": "\(error)"]) }
                 let found = ingest.scan()
+                // A test waits for rescans by this line, never by a fixed sleep.
+                logger.debug("inbox.rescan", ["files": found.count])
                 waiting.formUnion(found.filter { !queued.contains($0) })
                 enqueue(found)
                 nextRescan = Monotonic.now().addingTimeInterval(config.inbox.rescanIntervalSeconds)

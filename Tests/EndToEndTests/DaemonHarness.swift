@@ -38,8 +38,10 @@ final class DaemonHarness {
                 .write(to: principalsPath)
         }
         let principals = extra.contains("principalsFile") ? "" : #", "principalsFile": "\#(principalsPath.path)""#
+        // Debug lines, so a test can wait for the events it means (`inbox.rescan`).
+        let log = extra.contains("\"log\"") ? "" : #", "log": {"level": "debug"}"#
         let text = """
-            {"stateDirectory": "\(state.path)"\(inbox)\(principals)\(extra.isEmpty ? "" : ", " + extra)}
+            {"stateDirectory": "\(state.path)"\(inbox)\(principals)\(log)\(extra.isEmpty ? "" : ", " + extra)}
             """
         try Data(text.utf8).write(to: configPath)
     }
@@ -99,6 +101,17 @@ final class DaemonHarness {
     }
 
     var log: String { (try? String(contentsOf: logPath, encoding: .utf8)) ?? "" }
+
+    /// How many periodic rescans the daemon has logged (`inbox.rescan`, a debug line).
+    var rescans: Int { log.components(separatedBy: " inbox.rescan ").count - 1 }
+
+    /// Waits until the daemon has run `count` more rescans (each takes what it finds
+    /// before the next starts): the event a "nothing more happened" check waits for,
+    /// instead of a fixed sleep.
+    func waitForRescans(_ count: Int, timeout: TimeInterval = 30) throws {
+        let target = rescans + count
+        try waitFor("\(count) rescans", timeout: timeout) { rescans >= target }
+    }
 
     /// How many times a daemon has logged that it started, in this harness's log.
     var starts: Int { log.components(separatedBy: "daemon.started").count - 1 }

@@ -259,7 +259,7 @@ final class UnprivilegedDaemonTests: XCTestCase {
         let report = try XCTUnwrap(try daemon.report(aboutFileNamed: Array("locked.json".utf8)))
         XCTAssertEqual((report["problems"] as? [[String: String]])?.map { $0["rule"] }, ["unreadable"])
         XCTAssertEqual(report["disposition"] as? String, "left in the inbox")
-        Thread.sleep(forTimeInterval: 2)  // four rescans
+        try daemon.waitForRescans(4)
         XCTAssertEqual(daemon.names(daemon.rejected("police")).count, 1, "reported once, not at every rescan")
         XCTAssertEqual(daemon.log.components(separatedBy: "inbox.unreadable").count - 1, 1)
         XCTAssertEqual(daemon.names(daemon.inbox("police")), ["locked.json"], "left where the agency put it, unread")

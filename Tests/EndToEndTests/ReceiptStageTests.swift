@@ -52,7 +52,7 @@ final class ReceiptStageTests: XCTestCase {
             try dropAll(Array(forms[(round * 150)..<((round + 1) * 150)]))
             try daemon.waitFor("round \(round)'s receipts", timeout: 120) { daemon.names(daemon.receipts("police")).count == (round + 1) * 150 }
         }
-        Thread.sleep(forTimeInterval: 0.5)  // rescans after the last batch
+        try daemon.waitForRescans(3)  // rescans after the last batch: none may take a file again
         XCTAssertEqual(daemon.stop(), 0)
         try assertEachReceiptedOnce(forms)
     }

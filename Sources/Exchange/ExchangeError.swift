@@ -27,6 +27,9 @@ public enum ExchangeError: Error, Equatable, Sendable, CustomStringConvertible {
     /// An application row disagrees with the document it points at (which table and key):
     /// re-pointed by someone writing the database.
     case tampered(String)
+    /// An authenticated fact (`table/key`) disagrees with the log's record of it, or a
+    /// pack disclosure names a certificate the registry did not hold then: why, in words.
+    case factMismatch(fact: String, why: String)
     /// No meeting has this id.
     case unknownMeeting(String)
     /// The principal's roles or agency do not allow this (what, without personal data).
@@ -51,6 +54,7 @@ public enum ExchangeError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .caseNumbersExhausted(year): return "the case numbers for \(year) are used up"
         case let .corruptRow(what): return "stored row \(what) is not in this build's format"
         case let .tampered(what): return "integrity check failed for \(what): it disagrees with the document's bound links"
+        case let .factMismatch(fact, why): return "integrity check failed for \(fact): \(why)"
         case let .unknownMeeting(id): return "no meeting \(id)"
         case let .notPermitted(why): return "not permitted: \(why)"
         case let .conflict(why): return why

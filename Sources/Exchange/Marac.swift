@@ -38,7 +38,16 @@ public final class Marac: Sendable {
     /// Opens the Marac's exchange on `vault`, creating or migrating its tables.
     public init(vault: Vault, settings: MaracSettings = MaracSettings()) throws {
         guard CaseNumber.isPrefix(settings.casePrefix) else { throw ExchangeError.invalidCasePrefix }
-        try vault.migrate(namespace: ExchangeSchema.namespace, ExchangeSchema.migrations)
+        let applied = try vault.migrate(namespace: ExchangeSchema.namespace, ExchangeSchema.migrations)
+        // The open that added the facts' MACs certifies the rows already there, in one
+        // logged entry (trust on first use, once); every open then checks them all.
+        try vault.authenticateFacts(ExchangeSchema.facts, certifying: applied.contains("fact-macs") ? { changes in
+            var entry = LogEntry(time: LogEntry.timestamp(vault.currentTime), operation: .alteration, actor: .localOperator,
+                                 records: [], case: nil, meeting: nil, recipients: [], bases: [],
+                                 justification: "facts certified on upgrade to authenticated facts", details: ["action": "certify-facts"])
+            entry.facts = changes.map(LogEntry.Fact.init)
+            return entry.encoded()
+        } : nil)
         self.vault = vault
         self.settings = settings
         self.agencies = AgencyRegistry(vault: vault)

@@ -42,6 +42,17 @@ public final class Vault: @unchecked Sendable {
     var shredCheckpointPending = false
     /// One context for every per-document key, re-keyed per document (see `AESGCM.rekey`).
     let documentCipher: AESGCM
+    /// The application tables whose rows are authenticated facts (`authenticateFacts`).
+    var factTables: [FactTable] = []
+    /// The fact digest and the log size it is bound to, as this transaction leaves them.
+    var facts = FactDigest()
+    /// Changed facts no log entry in this transaction records yet.
+    var pendingFacts: [FactChange] = []
+    /// Why the facts failed their check at the last load, refused to every transaction
+    /// until the database is put right; nil while they verify.
+    var factProblem: VaultError?
+    /// The fact HMAC, once derived (reset with the caches).
+    var factKey: HMACSHA256?
 
     private init(stateDirectory: String, rootKeyPath: String, db: Database, vaultID: [UInt8],
                  derived: RootDerivedKeys, policy: any DocumentAccessPolicy, clock: @escaping @Sendable () -> Date) throws {
@@ -151,6 +162,10 @@ public final class Vault: @unchecked Sendable {
         let upgraded = try Migrator.vault.migrate(db)
         let vault = try Vault(stateDirectory: stateDirectory, rootKeyPath: keyPath, db: db, vaultID: meta.1,
                               derived: derived, policy: policy, clock: clock)
+        if upgraded.contains("facts") {
+            // The fact digest starts (first: every later write checks it) from the log as it is.
+            try vault.locked { try vault.write(checkingFacts: false) { try vault.startFactDigest() } }
+        }
         if upgraded.contains("log-integrity") {
             // A vault made before certificates carried MACs: its existing certificates are
             // certified now, once, by the open that applies the migration (never later).
@@ -183,12 +198,20 @@ public final class Vault: @unchecked Sendable {
     ///   checkpointed and truncated after the commit, so no earlier page image survives in
     ///   `-wal`. If that cannot happen now (another process is reading), it is retried
     ///   after every later commit and when the vault closes.
-    func write<T>(_ body: () throws -> T) throws -> T {
+    ///
+    /// - Unless `checkingFacts` is false (the vault's own upgrade steps), it throws the
+    ///   facts' failed check instead of running `body`; before the commit, every changed
+    ///   fact must be recorded by a log entry, and the fact digest is bound to the log's new
+    ///   size (`docs/vault-format.md`, "Authenticated facts").
+    func write<T>(checkingFacts: Bool = true, _ body: () throws -> T) throws -> T {
         let result: T
         do {
             result = try db.transaction {
                 try refreshIfChangedElsewhere()
-                return try body()
+                if checkingFacts, let factProblem { throw factProblem }
+                let result = try body()
+                try commitFacts()
+                return result
             }
         } catch {
             shredding = false
@@ -202,9 +225,11 @@ public final class Vault: @unchecked Sendable {
     }
 
     /// Runs `body` in a read transaction on caches as fresh as the database (callers hold the lock).
-    func snapshot<T>(_ body: () throws -> T) throws -> T {
+    /// Refuses, like `write`, while the facts fail their check.
+    func snapshot<T>(checkingFacts: Bool = true, _ body: () throws -> T) throws -> T {
         try db.transaction(immediate: false) {
             try refreshIfChangedElsewhere()
+            if checkingFacts, let factProblem { throw factProblem }
             return try body()
         }
     }
@@ -222,7 +247,14 @@ public final class Vault: @unchecked Sendable {
         recordKey = nil
         contentDigestKey = nil
         bindingKey = nil
+        factKey = nil
+        pendingFacts = []
+        // A check that fails is kept (and refused to every transaction), not thrown: the
+        // verifier must still open the vault to name what was changed. The data version is
+        // taken first, so a write that lands during the check is checked at the next load.
         loadedDataVersion = try db.scalarInt("PRAGMA data_version")
+        factProblem = nil
+        do { try loadFacts() } catch let error as VaultError { factProblem = error }
     }
 
     /// The vault's clock (injected in tests), for callers that date what they store.

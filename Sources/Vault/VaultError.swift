@@ -52,6 +52,9 @@ public enum VaultError: Error, Equatable, Sendable {
     case noSigningKey
     /// Another process holds the state directory (a running daemon); says which.
     case busy(String)
+    /// A transaction changed an authenticated fact (`table/key`) that no log entry in it
+    /// records: a programming error, rolled back (`docs/vault-format.md`, "Authenticated facts").
+    case unloggedFact(String)
 }
 
 /// Which stored element failed its check.
@@ -71,6 +74,10 @@ public enum TamperedPart: String, Sendable {
     /// A document's links outside its AAD (time, case metadata, subject tokens) differ
     /// from what its binding MAC covers: re-pointed by someone writing the database.
     case links
+    /// An authenticated application fact (a registry, meeting or pack row, ...), or the
+    /// digest of them all, differs from what the vault wrote: inserted, changed, deleted
+    /// or put back as it was by someone writing the database.
+    case fact
 }
 
 extension VaultError: CustomStringConvertible {
@@ -100,6 +107,7 @@ extension VaultError: CustomStringConvertible {
         case let .rotationRefused(why): return "rotation refused: \(why)"
         case .noSigningKey: return "the vault has no active signing key"
         case let .busy(why): return why
+        case let .unloggedFact(fact): return "fact \(fact) changed without a log entry recording it"
         }
     }
 }

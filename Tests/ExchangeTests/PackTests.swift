@@ -1,4 +1,4 @@
-import Exchange
+@testable import Exchange
 import Foundation
 import Vault
 import XCTest
@@ -96,8 +96,14 @@ final class PackTests: XCTestCase {
     }
 
     func testAnInvitedAgencyWithoutAValidCertificateStopsTheAgendaAndNothingIsRecorded() throws {
+        // As if children had never registered one: written as the registry writes, an
+        // authenticated fact recorded by its entry (a raw UPDATE would be refused as tampering).
+        try fixture.vault.transaction { tx in
+            try tx.changeFact("x_agency", [.text("children")], "UPDATE x_agency SET certificate = NULL WHERE id = 'children'", [])
+            try tx.append(LogEntry(time: LogEntry.timestamp(tx.now), operation: .registry, actor: .localOperator, records: [], case: nil,
+                                   meeting: nil, recipients: [], bases: [], justification: "test: certificate removed", details: [:]))
+        }
         let before = logSize
-        try fixture.vault.transaction { tx in try tx.execute("UPDATE x_agency SET certificate = NULL WHERE id = 'children'") }
         XCTAssertThrowsError(try fixture.marac.sendAgenda(meeting.id, by: coordinator)) {
             XCTAssertEqual($0 as? ExchangeError, .noRecipientCertificate(agency: "children", reason: "has no certificate"))
         }
@@ -134,7 +140,11 @@ final class PackTests: XCTestCase {
         XCTAssertEqual(documents.compactMap { $0["document"]?.string }, [first.document, research.document])
         XCTAssertFalse(String(decoding: opened.packs[0].content, as: UTF8.self).contains(iswc.document), "never an iswc form")
         XCTAssertEqual(documents[1]["form"]?["agency"], "health")
-        let logged = try entries(since: start)
+        let recorded = try entries(since: start)
+        XCTAssertEqual(recorded.first?.details["action"], "record-packs", "recorded before any read, naming the certificate")
+        XCTAssertEqual(recorded.first?.details["certificates"]?.hasPrefix("health="), true)
+        XCTAssertEqual(recorded.first?.facts?.map(\.table), ["x_pack"])
+        let logged = Array(recorded.dropFirst())
         XCTAssertEqual(logged.map(\.operation), [.disclosure, .disclosure])
         XCTAssertEqual(logged.map(\.records), [[first.document], [research.document]])
         XCTAssertEqual(logged.map(\.bases), [["marac-isp"], ["marac-isp"]])

@@ -37,7 +37,8 @@ extension Marac {
                                                   caseNumber: number.description, details: ["export": "case", "owners": owners.joined(separator: ","),
                                                                                             "request": request ?? ""]) { tx in
             if let request {
-                try tx.execute("UPDATE x_export_request SET used_at = ? WHERE id = ?", [.integer(Int64(tx.now.timeIntervalSince1970)), .text(request)])
+                try tx.changeFact("x_export_request", [.text(request)], "UPDATE x_export_request SET used_at = ? WHERE id = ?",
+                                  [.integer(Int64(tx.now.timeIntervalSince1970)), .text(request)])
             }
         }
         return .ready(content: content, documents: used)
@@ -79,11 +80,11 @@ extension Marac {
             all.set("reason", .string(reason))
             let content = ExportDocument.content(all, files: files)
             try record(tx)
-            try tx.appendLog(LogEntry(time: time, operation: others ? .disclosure : .consultation,
-                                      actor: .init(person: principal.name, agency: principal.agency), records: documents.map(\.id),
-                                      case: caseNumber, meeting: nil, recipients: others ? [principal.agency] : [], bases: bases,
-                                      justification: AccessLog.justification(reason, rule: nil),
-                                      details: details.merging(["sha256": Hex.encode(SHA256.hash(content))]) { a, _ in a }).encoded())
+            try tx.append(LogEntry(time: time, operation: others ? .disclosure : .consultation,
+                                   actor: .init(person: principal.name, agency: principal.agency), records: documents.map(\.id),
+                                   case: caseNumber, meeting: nil, recipients: others ? [principal.agency] : [], bases: bases,
+                                   justification: AccessLog.justification(reason, rule: nil),
+                                   details: details.merging(["sha256": Hex.encode(SHA256.hash(content))]) { a, _ in a }))
             return (content, documents.count)
         }
     }
@@ -102,13 +103,14 @@ extension Marac {
                 throw ExchangeError.notPermitted("export request \(id) does not wait for agency \(principal.agency)")
             }
             guard approval[0].integer == nil else { throw ExchangeError.conflict("agency \(principal.agency) approved export request \(id) already") }
-            try tx.execute("UPDATE x_export_approval SET approved_by = ?, approved_at = ? WHERE request = ? AND agency = ?",
+            try tx.changeFact("x_export_approval", [.text(id), .text(principal.agency)],
+                              "UPDATE x_export_approval SET approved_by = ?, approved_at = ? WHERE request = ? AND agency = ?",
                            [.text(principal.name), .integer(Int64(tx.now.timeIntervalSince1970)), .text(id), .text(principal.agency)])
-            try tx.appendLog(LogEntry(time: LogEntry.timestamp(tx.now), operation: .consent,
-                                      actor: .init(person: principal.name, agency: principal.agency), records: [],
-                                      case: try row.text(0, "x_export_request"), meeting: nil, recipients: [try row.text(2, "x_export_request")],
-                                      bases: [], justification: "export of its documents approved",
-                                      details: ["request": id, "requester": try row.text(1, "x_export_request")]).encoded())
+            try tx.append(LogEntry(time: LogEntry.timestamp(tx.now), operation: .consent,
+                                   actor: .init(person: principal.name, agency: principal.agency), records: [],
+                                   case: try row.text(0, "x_export_request"), meeting: nil, recipients: [try row.text(2, "x_export_request")],
+                                   bases: [], justification: "export of its documents approved",
+                                   details: ["request": id, "requester": try row.text(1, "x_export_request")]))
             return try tx.rows("SELECT agency FROM x_export_approval WHERE request = ? AND approved_at IS NULL ORDER BY agency", [.text(id)])
                 .map { try $0.text(0, "x_export_approval") }
         }
@@ -128,21 +130,25 @@ extension Marac {
                 """, [.text(number.description), .integer(Int64(principal.uid))]).first.map { try $0.text(0, "x_export_request") }
             let id = try existing ?? "exp_" + Hex.encode(SecureRandom.bytes(8))
             if existing == nil {
-                try tx.execute("INSERT INTO x_export_request (id, case_number, requester, requester_uid, requester_agency, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                               [.text(id), .text(number.description), .text(principal.name), .integer(Int64(principal.uid)),
-                                .text(principal.agency), .integer(Int64(tx.now.timeIntervalSince1970))])
+                try tx.changeFact("x_export_request", [.text(id)],
+                                  "INSERT INTO x_export_request (id, case_number, requester, requester_uid, requester_agency, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                                  [.text(id), .text(number.description), .text(principal.name), .integer(Int64(principal.uid)),
+                                   .text(principal.agency), .integer(Int64(tx.now.timeIntervalSince1970))])
             }
-            for owner in owners {
-                try tx.execute("INSERT OR IGNORE INTO x_export_approval (request, agency) VALUES (?, ?)", [.text(id), .text(owner)])
+            var asked = false  // an agency newly asked (every one, for a new request): logged below
+            for owner in owners where try tx.rows("SELECT 1 FROM x_export_approval WHERE request = ? AND agency = ?", [.text(id), .text(owner)]).isEmpty {
+                try tx.changeFact("x_export_approval", [.text(id), .text(owner)],
+                                  "INSERT INTO x_export_approval (request, agency) VALUES (?, ?)", [.text(id), .text(owner)])
+                asked = true
             }
             let waiting = try tx.rows("SELECT agency FROM x_export_approval WHERE request = ? AND approved_at IS NULL ORDER BY agency", [.text(id)])
                 .map { try $0.text(0, "x_export_approval") }.filter(owners.contains)
             guard waiting.isEmpty else {
-                if existing == nil {
-                    try tx.appendLog(LogEntry(time: LogEntry.timestamp(tx.now), operation: .consent,
-                                              actor: .init(person: principal.name, agency: principal.agency), records: [], case: number.description,
-                                              meeting: nil, recipients: waiting, bases: [], justification: "export approval requested",
-                                              details: ["request": id]).encoded())
+                if existing == nil || asked {
+                    try tx.append(LogEntry(time: LogEntry.timestamp(tx.now), operation: .consent,
+                                           actor: .init(person: principal.name, agency: principal.agency), records: [], case: number.description,
+                                           meeting: nil, recipients: waiting, bases: [], justification: "export approval requested",
+                                           details: ["request": id]))
                 }
                 return .pending(id, waiting)
             }

@@ -209,7 +209,7 @@ extension Marac {
                              records: [stored.document], case: stored.caseNumber?.description, meeting: nil, recipients: [],
                              bases: stored.bases, justification: "\(validated.form.kind.rawValue) form received through the \(agency.id) inbox",
                              details: ["kind": validated.form.kind.rawValue, "digest": Hex.encode(keyed)])
-        let index = try tx.appendLog(entry.encoded())
+        let index = try tx.append(entry)
         return .accepted(AcceptedForm(document: stored.document, kind: validated.form.kind, caseNumber: stored.caseNumber,
                                       digest: digest, repeatOf: stored.repeatOf, dashYesCount: validated.dashScore?.yesCount,
                                       logIndex: index, duplicate: false, receivedAt: tx.now))

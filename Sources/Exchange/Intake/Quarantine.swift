@@ -39,10 +39,10 @@ extension Marac {
         let report = problems.map { "\($0.rule.rawValue) \($0.path)" }.joined(separator: "\n")
         try tx.execute("INSERT INTO x_rejection (agency, digest, document, reason, problems, received_at) VALUES (?, ?, ?, ?, ?, ?)",
                        [.text(agency), .blob(keyed), .text(document), .text(reason), .text(report), .integer(Int64(now.timeIntervalSince1970))])
-        try tx.appendLog(LogEntry(time: LogEntry.timestamp(now), operation: .collection, actor: .init(person: nil, agency: agency),
-                                  records: [document], case: nil, meeting: nil, recipients: [], bases: ["ukgdpr-6-1-e"],
-                                  justification: "refused file kept in quarantine for the retention period",
-                                  details: ["kind": Self.quarantineKind, "reason": reason, "digest": Hex.encode(keyed)]).encoded())
+        try tx.append(LogEntry(time: LogEntry.timestamp(now), operation: .collection, actor: .init(person: nil, agency: agency),
+                               records: [document], case: nil, meeting: nil, recipients: [], bases: ["ukgdpr-6-1-e"],
+                               justification: "refused file kept in quarantine for the retention period",
+                               details: ["kind": Self.quarantineKind, "reason": reason, "digest": Hex.encode(keyed)]))
         return QuarantineRecord(document: document, digest: digest, receivedAt: now, duplicate: false)
     }
 

@@ -34,13 +34,14 @@ enum Supersession {
 
     /// Records that `new` supersedes `earlier`, with an `alteration` entry naming both.
     static func record(_ tx: VaultTransaction, _ earlier: Earlier, by new: String, agency: String) throws {
-        try tx.execute("INSERT INTO x_supersession (old, new, kind, agency, case_number, superseded_at) VALUES (?, ?, ?, ?, ?, ?)",
+        try tx.changeFact("x_supersession", [.text(earlier.document)],
+                          "INSERT INTO x_supersession (old, new, kind, agency, case_number, superseded_at) VALUES (?, ?, ?, ?, ?, ?)",
                        [.text(earlier.document), .text(new), .text(earlier.kind.rawValue), .text(agency),
                         earlier.caseNumber.map { .text($0.description) } ?? .null, .integer(Int64(tx.now.timeIntervalSince1970))])
-        try tx.appendLog(LogEntry(time: LogEntry.timestamp(tx.now), operation: .alteration, actor: .init(person: nil, agency: agency),
-                                  records: [earlier.document, new], case: earlier.caseNumber?.description, meeting: nil, recipients: [],
-                                  bases: [], justification: "\(earlier.kind.rawValue) form corrected by its agency",
-                                  details: ["supersedes": earlier.document, "kind": earlier.kind.rawValue]).encoded())
+        try tx.append(LogEntry(time: LogEntry.timestamp(tx.now), operation: .alteration, actor: .init(person: nil, agency: agency),
+                               records: [earlier.document, new], case: earlier.caseNumber?.description, meeting: nil, recipients: [],
+                               bases: [], justification: "\(earlier.kind.rawValue) form corrected by its agency",
+                               details: ["supersedes": earlier.document, "kind": earlier.kind.rawValue]))
     }
 
     /// Whether document `id` has been superseded.

@@ -1,4 +1,5 @@
 import Foundation
+import Vault
 
 /// One entry of the disclosure log (`legal-bases.md`, "What the log must hold"): what
 /// was done, when, by whom, to which records, for whom, and on what legal basis. Ids and
@@ -27,6 +28,9 @@ public struct LogEntry: Codable, Equatable, Sendable {
     public var justification: String
     /// Operation-specific facts (form kind, SHA-256 of submitted bytes, ...).
     public var details: [String: String]
+    /// The authenticated facts this entry's operation changed (`docs/vault-format.md`,
+    /// "Authenticated facts"): each row's table, key and new MAC. Absent when none did.
+    public var facts: [Fact]?
 
     /// An entry; `time` is RFC 3339 UTC (see `timestamp(_:)`).
     public init(time: String, operation: Operation, actor: Actor, records: [String], case: String?, meeting: String?,
@@ -71,6 +75,24 @@ public struct LogEntry: Codable, Equatable, Sendable {
         case consent
     }
 
+    /// A change to an authenticated fact: the row (table and key) and its MAC after the
+    /// change, absent when the row was removed. Ids and MACs only.
+    public struct Fact: Codable, Equatable, Sendable {
+        /// The table (`x_agency`, `x_invitation`, ...).
+        public var table: String
+        /// The row's primary key, its values joined by `/`.
+        public var key: String
+        /// The row's MAC in hex; nil when it was removed.
+        public var mac: String?
+
+        /// The record of `change`.
+        public init(_ change: FactChange) {
+            table = change.table
+            key = change.key
+            mac = change.mac.map(Hex.encode)
+        }
+    }
+
     /// A person and the agency they act for (the agency alone for automatic intake).
     public struct Actor: Codable, Equatable, Sendable {
         /// The person, if a person acted.
@@ -109,6 +131,15 @@ public struct LogEntry: Codable, Equatable, Sendable {
         var detailObject = JSONObject()
         for (key, value) in details { detailObject.set(key, .string(value)) }
         object.set("details", .object(detailObject))
+        if let facts, !facts.isEmpty {
+            object.set("facts", .array(facts.map { fact in
+                var item = JSONObject()
+                item.set("table", .string(fact.table))
+                item.set("key", .string(fact.key))
+                if let mac = fact.mac { item.set("mac", .string(mac)) }
+                return .object(item)
+            }))
+        }
         return Data(JSONValue.object(object).canonicalBytes)
     }
 
@@ -125,5 +156,19 @@ public struct LogEntry: Codable, Equatable, Sendable {
         let rest = seconds - days * 86_400
         func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
         return "\(CalendarDate(dayNumber: days))T\(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60))Z"
+    }
+}
+
+extension VaultTransaction {
+    /// Appends `entry` to the log, recording the facts this transaction changed since the
+    /// last entry (every change to an authenticated fact is written as the entry that
+    /// records it); returns its index.
+    @discardableResult
+    public func append(_ entry: LogEntry) throws -> Int {
+        let changes = pendingFacts
+        guard !changes.isEmpty else { return try appendLog(entry.encoded()) }
+        var entry = entry
+        entry.facts = (entry.facts ?? []) + changes.map(LogEntry.Fact.init)
+        return try appendLog(entry.encoded(), recording: changes)
     }
 }

@@ -127,8 +127,8 @@ public struct MeetingBook: Sendable {
             let count = try taken.first.map { try $0.int(0, "x_meeting") } ?? 0
             let id = count == 0 ? base : "\(base)-\(count + 1)"
             let now = Int64(tx.now.timeIntervalSince1970)
-            try tx.execute("INSERT INTO x_meeting (id, date, state, created_at, updated_at) VALUES (?, ?, 'scheduled', ?, ?)",
-                           [.text(id), .text(date.description), .integer(now), .integer(now)])
+            try tx.changeFact("x_meeting", [.text(id)], "INSERT INTO x_meeting (id, date, state, created_at, updated_at) VALUES (?, ?, 'scheduled', ?, ?)",
+                              [.text(id), .text(date.description), .integer(now), .integer(now)])
             try log(tx, .meeting, actor, meeting: id, justification: "meeting scheduled", details: ["action": "create", "date": date.description])
             return try Self.get(tx, id)
         }
@@ -145,8 +145,8 @@ public struct MeetingBook: Sendable {
                     throw ExchangeError.unknownAgency(agency)
                 }
                 guard try row.int(0, "x_agency") == 1 else { throw ExchangeError.agencyInactive(agency) }
-                try tx.execute("INSERT INTO x_invitation (meeting, agency, invited_at) VALUES (?, ?, ?)",
-                               [.text(id), .text(agency), .integer(Int64(tx.now.timeIntervalSince1970))])
+                try tx.changeFact("x_invitation", [.text(id), .text(agency)], "INSERT INTO x_invitation (meeting, agency, invited_at) VALUES (?, ?, ?)",
+                                  [.text(id), .text(agency), .integer(Int64(tx.now.timeIntervalSince1970))])
                 try log(tx, .meeting, actor, meeting: id, recipients: [agency], justification: "agency invited",
                         details: ["action": "invite"])
             }
@@ -167,8 +167,8 @@ public struct MeetingBook: Sendable {
             if let other = try Self.openMeetings(tx, with: number.description).first {
                 throw ExchangeError.conflict("case \(number) is already on meeting \(other.id)")
             }
-            try tx.execute("INSERT INTO x_agenda (meeting, case_number, added_at) VALUES (?, ?, ?)",
-                           [.text(id), .text(number.description), .integer(Int64(tx.now.timeIntervalSince1970))])
+            try tx.changeFact("x_agenda", [.text(id), .text(number.description)], "INSERT INTO x_agenda (meeting, case_number, added_at) VALUES (?, ?, ?)",
+                              [.text(id), .text(number.description), .integer(Int64(tx.now.timeIntervalSince1970))])
             try log(tx, .meeting, actor, meeting: id, case: number.description, justification: "case added to the agenda",
                     details: ["action": "add-case"])
             return try Self.get(tx, id)
@@ -187,8 +187,8 @@ public struct MeetingBook: Sendable {
                 throw ExchangeError.conflict("meeting \(id) is \(meeting.state.rawValue); it can move only to "
                                              + (meeting.state.next?.rawValue ?? "nothing"))
             }
-            try tx.execute("UPDATE x_meeting SET state = ?, updated_at = ? WHERE id = ?",
-                           [.text(state.rawValue), .integer(Int64(tx.now.timeIntervalSince1970)), .text(id)])
+            try tx.changeFact("x_meeting", [.text(id)], "UPDATE x_meeting SET state = ?, updated_at = ? WHERE id = ?",
+                              [.text(state.rawValue), .integer(Int64(tx.now.timeIntervalSince1970)), .text(id)])
             if state == .closed {
                 for number in meeting.agenda { try CaseBook.recordMeeting(tx, number, on: meeting.date) }
             }
@@ -215,7 +215,7 @@ public struct MeetingBook: Sendable {
                 throw ExchangeError.conflict("this declaration for \(id) was already made")
             }
             let digest = SHA256.hash(statement)
-            try tx.execute("""
+            try tx.changeFact("x_declaration", [.text(id), .text(agency), .text(person)], """
                 INSERT INTO x_declaration (meeting, agency, person, recorded_by, statement_sha256, declared_at) VALUES (?, ?, ?, ?, ?, ?)
                 """, [.text(id), .text(agency), .text(person), .text(actor.name), .blob(digest), .integer(Int64(tx.now.timeIntervalSince1970))])
             try log(tx, .declaration, actor, meeting: id, recipients: [agency],
@@ -233,8 +233,8 @@ public struct MeetingBook: Sendable {
 
     private func log(_ tx: VaultTransaction, _ operation: LogEntry.Operation, _ actor: Principal, meeting: String, case: String? = nil,
                      recipients: [String] = [], justification: String, details: [String: String]) throws {
-        try tx.appendLog(LogEntry(time: LogEntry.timestamp(tx.now), operation: operation,
-                                  actor: .init(person: actor.name, agency: actor.agency), records: [], case: `case`, meeting: meeting,
-                                  recipients: recipients, bases: ["marac-isp"], justification: justification, details: details).encoded())
+        try tx.append(LogEntry(time: LogEntry.timestamp(tx.now), operation: operation,
+                               actor: .init(person: actor.name, agency: actor.agency), records: [], case: `case`, meeting: meeting,
+                               recipients: recipients, bases: ["marac-isp"], justification: justification, details: details))
     }
 }

@@ -74,18 +74,19 @@ extension Marac {
             let version = Int(last ?? 0) + 1
             try Self.record(tx, .agenda, meeting: id, agencies: meeting.invited, version: version, by: principal)
             if meeting.state == .scheduled {
-                try tx.execute("UPDATE x_meeting SET state = 'agenda-issued', updated_at = ? WHERE id = ?",
-                               [.integer(Int64(tx.now.timeIntervalSince1970)), .text(id)])
+                try tx.changeFact("x_meeting", [.text(id)], "UPDATE x_meeting SET state = 'agenda-issued', updated_at = ? WHERE id = ?",
+                                  [.integer(Int64(tx.now.timeIntervalSince1970)), .text(id)])
             }
-            try tx.appendLog(LogEntry(time: LogEntry.timestamp(tx.now), operation: .meeting,
-                                      actor: .init(person: principal.name, agency: principal.agency), records: [], case: nil, meeting: id,
-                                      recipients: meeting.invited, bases: ["marac-isp"], justification: "agenda version \(version) sent",
-                                      details: ["action": "send-agenda", "version": String(version), "from": meeting.state.rawValue,
-                                                "to": MeetingState.agendaIssued.rawValue, "cases": String(meeting.agenda.count)]).encoded())
+            try tx.append(LogEntry(time: LogEntry.timestamp(tx.now), operation: .meeting,
+                                   actor: .init(person: principal.name, agency: principal.agency), records: [], case: nil, meeting: id,
+                                   recipients: meeting.invited, bases: ["marac-isp"], justification: "agenda version \(version) sent",
+                                   details: ["action": "send-agenda", "version": String(version), "from": meeting.state.rawValue,
+                                                "to": MeetingState.agendaIssued.rawValue, "cases": String(meeting.agenda.count),
+                                                "certificates": Self.fingerprints(certificates)]))
             return (try MeetingBook.get(tx, id), version, certificates)
         }
         let referrals = try vault.reading { tx in try meeting.agenda.map { try CaseBook.get(tx, $0) } }
-        let contents = try readForPacks(.agenda, meeting: meeting, version: version, by: principal,
+        let contents = try readForPacks(.agenda, meeting: meeting, version: version, certificates: certificates, by: principal,
                                         documents: Dictionary(uniqueKeysWithValues: meeting.invited.map { ($0, referrals.map(\.referral)) }))
         let issuedAt = LogEntry.timestamp(vault.currentTime)
         let packs = try meeting.invited.map { agency -> PreparedPack in
@@ -129,6 +130,13 @@ extension Marac {
                 }
             }
             try Self.record(tx, .meeting, meeting: id, agencies: due.keys.sorted(), version: 1, by: principal)
+            if !due.isEmpty {
+                // Recorded before any document is read, naming each recipient's certificate.
+                try tx.append(LogEntry(time: LogEntry.timestamp(tx.now), operation: .meeting,
+                                       actor: .init(person: principal.name, agency: principal.agency), records: [], case: nil, meeting: id,
+                                       recipients: due.keys.sorted(), bases: ["marac-isp"], justification: "meeting packs recorded",
+                                       details: ["action": "record-packs", "certificates": Self.fingerprints(due)]))
+            }
             return (meeting, due, skipped)
         }
         guard !due.isEmpty else { return MeetingPacks(packs: [], skipped: skipped) }
@@ -141,7 +149,7 @@ extension Marac {
             }
         }
         let ids = documents.map(\.id)
-        let contents = try readForPacks(.meeting, meeting: meeting, version: 1, by: principal,
+        let contents = try readForPacks(.meeting, meeting: meeting, version: 1, certificates: due, by: principal,
                                         documents: Dictionary(uniqueKeysWithValues: due.keys.map { ($0, ids) }))
         let issuedAt = LogEntry.timestamp(vault.currentTime)
         let packs = due.keys.sorted().map { agency -> PreparedPack in
@@ -165,9 +173,15 @@ extension Marac {
         guard !written.isEmpty else { return }
         try vault.transaction { tx in
             for (pack, digest) in written {
-                try tx.execute("UPDATE x_pack SET sha256 = ? WHERE meeting = ? AND kind = ? AND agency = ? AND version = ?",
-                               [.blob(digest), .text(pack.meeting), .text(pack.kind.rawValue), .text(pack.agency), .integer(Int64(pack.version))])
+                try tx.changeFact("x_pack", [.text(pack.meeting), .text(pack.kind.rawValue), .text(pack.agency), .integer(Int64(pack.version))],
+                                  "UPDATE x_pack SET sha256 = ? WHERE meeting = ? AND kind = ? AND agency = ? AND version = ?",
+                                  [.blob(digest), .text(pack.meeting), .text(pack.kind.rawValue), .text(pack.agency), .integer(Int64(pack.version))])
             }
+            let first = written[0].pack
+            try tx.append(LogEntry(time: LogEntry.timestamp(tx.now), operation: .meeting, actor: .init(person: nil, agency: "maracd"),
+                                   records: [], case: nil, meeting: first.meeting, recipients: written.map(\.pack.agency).sorted(),
+                                   bases: ["marac-isp"], justification: "\(first.kind.rawValue) packs written to the agencies' outboxes",
+                                   details: ["action": "packs-written", "kind": first.kind.rawValue]))
         }
     }
 
@@ -187,12 +201,13 @@ extension Marac {
                                           "pack": .string(pack), "closedAt": .string(closedAt),
                                           "instruction": "The meeting is closed: delete the meeting pack and every copy of it."])
                 if let digest = row[1].blob { content.set("packSHA256", .string(Hex.encode(digest))) }
-                try tx.execute("UPDATE x_pack SET revoked_at = ? WHERE meeting = ? AND kind = 'meeting' AND agency = ?",
-                               [.integer(Int64(tx.now.timeIntervalSince1970)), .text(id), .text(agency)])
+                try tx.changeFact("x_pack", [.text(id), .text(PackKind.meeting.rawValue), .text(agency), .integer(1)],
+                                  "UPDATE x_pack SET revoked_at = ? WHERE meeting = ? AND kind = 'meeting' AND agency = ? AND version = 1",
+                                  [.integer(Int64(tx.now.timeIntervalSince1970)), .text(id), .text(agency)])
                 let notice = pack.replacingOccurrences(of: ".p7m", with: ".revoked.p7m")
-                try tx.appendLog(LogEntry(time: closedAt, operation: .meeting, actor: .init(person: principal.name, agency: principal.agency),
-                                          records: [], case: nil, meeting: id, recipients: [agency], bases: ["marac-isp"],
-                                          justification: "meeting pack revoked", details: ["action": "revoke-pack", "notice": notice]).encoded())
+                try tx.append(LogEntry(time: closedAt, operation: .meeting, actor: .init(person: principal.name, agency: principal.agency),
+                                       records: [], case: nil, meeting: id, recipients: [agency], bases: ["marac-isp"],
+                                       justification: "meeting pack revoked", details: ["action": "revoke-pack", "notice": notice]))
                 return RevocationNotice(agency: agency, fileName: notice, content: JSONValue.object(content).canonicalBytes)
             }
         }
@@ -214,10 +229,17 @@ extension Marac {
         return certificates
     }
 
+    /// Each recipient's certificate by its SHA-256 fingerprint, `agency=hex` joined by commas
+    /// (what `audit verify` checks against the registry's history in the log).
+    static func fingerprints(_ certificates: [String: Certificate]) -> String {
+        certificates.keys.sorted().map { "\($0)=\(Hex.encode(certificates[$0]!.sha256Fingerprint))" }.joined(separator: ",")
+    }
+
     static func record(_ tx: VaultTransaction, _ kind: PackKind, meeting: String, agencies: [String], version: Int, by principal: Principal) throws {
         for agency in agencies {
-            try tx.execute("INSERT OR REPLACE INTO x_pack (meeting, kind, agency, version, issued_at, issued_by) VALUES (?, ?, ?, ?, ?, ?)",
-                           [.text(meeting), .text(kind.rawValue), .text(agency), .integer(Int64(version)),
+            try tx.changeFact("x_pack", [.text(meeting), .text(kind.rawValue), .text(agency), .integer(Int64(version))],
+                              "INSERT OR REPLACE INTO x_pack (meeting, kind, agency, version, issued_at, issued_by) VALUES (?, ?, ?, ?, ?, ?)",
+                              [.text(meeting), .text(kind.rawValue), .text(agency), .integer(Int64(version)),
                             .integer(Int64(tx.now.timeIntervalSince1970)), .text(principal.name)])
         }
     }
@@ -225,12 +247,13 @@ extension Marac {
     /// Reads `documents[agency]` for each agency through the access policy, all in one
     /// group commit; returns each agency's forms, parsed, in the order asked. Any refusal
     /// fails the whole pack (its refusals are logged).
-    func readForPacks(_ kind: PackKind, meeting: Meeting, version: Int, by principal: Principal,
+    func readForPacks(_ kind: PackKind, meeting: Meeting, version: Int, certificates: [String: Certificate], by principal: Principal,
                       documents: [String: [String]]) throws -> [String: [JSONValue]] {
         let agencies = documents.keys.sorted()
         var requests: [(id: String, request: AccessRequest)] = []
         for agency in agencies {
-            let context = PackPolicy.context(kind, meeting: meeting.id, recipient: agency, version: version, for: principal)
+            let context = PackPolicy.context(kind, meeting: meeting.id, recipient: agency, version: version,
+                                             certificateSHA256: Hex.encode(certificates[agency]!.sha256Fingerprint), for: principal)
             for id in documents[agency]! {
                 requests.append((id, AccessRequest(actor: principal.name, agency: principal.agency, bases: ["marac-isp"],
                                                    reason: "", context: context)))

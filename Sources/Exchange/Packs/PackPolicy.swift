@@ -22,11 +22,17 @@ enum PackPolicy {
         static let meeting = "meeting"
         static let recipient = "recipient"
         static let version = "version"
+        static let certificate = "certificateSHA256"
     }
 
     /// The context of a read for `kind` pack `version` of `meeting` to `recipient`.
-    static func context(_ kind: PackKind, meeting: String, recipient: String, version: Int, for principal: Principal) -> [String: String] {
+    /// `certificateSHA256` is the fingerprint of the recipient certificate the pack is
+    /// encrypted to: recorded in every disclosure entry, and refused unless it is the
+    /// agency's registered certificate in the snapshot that decides.
+    static func context(_ kind: PackKind, meeting: String, recipient: String, version: Int, certificateSHA256: String,
+                        for principal: Principal) -> [String: String] {
         var context = principal.accessContext
+        context[Key.certificate] = certificateSHA256
         context[Key.pack] = kind.rawValue
         context[Key.meeting] = meeting
         context[Key.recipient] = recipient
@@ -51,7 +57,8 @@ enum PackPolicy {
             return (.deny(rule: "pack-malformed"), [:])
         }
         let details = ["rule": "\(kind.rawValue)-pack", "kind": document.kind, "owner": document.agency,
-                       "pack": fileName(kind, meeting: meetingID, version: version), "version": String(version)]
+                       "pack": fileName(kind, meeting: meetingID, version: version), "version": String(version),
+                       Key.certificate: request.context[Key.certificate] ?? ""]
         func deny(_ rule: String) -> (AccessPolicy.Decision, [String: String]) {
             var refused = details
             refused["rule"] = rule
@@ -65,6 +72,10 @@ enum PackPolicy {
                          [.text(meetingID), .text(kind.rawValue), .text(recipient), .integer(Int64(version))]) else { return deny("pack-not-recorded") }
         guard try exists("SELECT 1 FROM x_invitation WHERE meeting = ? AND agency = ?", [.text(meetingID), .text(recipient)]) else {
             return deny("pack-not-invited")
+        }
+        guard let registered = try tx.rows("SELECT certificate FROM x_agency WHERE id = ?", [.text(recipient)]).first?.first?.blob,
+              Hex.encode(SHA256.hash(registered)) == request.context[Key.certificate] else {
+            return deny("pack-certificate-changed")
         }
         guard let number = document.caseNumber,
               try exists("SELECT 1 FROM x_agenda WHERE meeting = ? AND case_number = ?", [.text(meetingID), .text(number)]) else {

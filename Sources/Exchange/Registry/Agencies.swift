@@ -67,8 +67,9 @@ public struct AgencyRegistry: Sendable {
                 throw ExchangeError.duplicateAgency(agency.id)
             }
             if agency.kind == .idva && agency.active { try Self.refuseSecondIdva(tx, except: agency.id) }
+            if let certificate { try Self.refuseSharedKey(tx, certificate, for: agency.id) }
             let now = SQLValue.integer(Int64(tx.now.timeIntervalSince1970))
-            try tx.execute("""
+            try tx.changeFact("x_agency", [.text(agency.id)], """
                 INSERT INTO x_agency (id, name, kind, certificate, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, [.text(agency.id), .text(agency.name), .text(agency.kind.rawValue),
                       agency.certificate.map { .blob($0) } ?? .null, .integer(agency.active ? 1 : 0), now, now])
@@ -95,7 +96,7 @@ public struct AgencyRegistry: Sendable {
         try vault.transaction { tx in
             let agency = try Self.get(tx, id)
             if agency.kind == .idva && active { try Self.refuseSecondIdva(tx, except: id) }
-            try tx.execute("UPDATE x_agency SET active = ?, updated_at = ? WHERE id = ?",
+            try tx.changeFact("x_agency", [.text(id)], "UPDATE x_agency SET active = ?, updated_at = ? WHERE id = ?",
                            [.integer(active ? 1 : 0), .integer(Int64(tx.now.timeIntervalSince1970)), .text(id)])
             try Self.log(tx, by: actor, "agency \(id) \(active ? "activated" : "deactivated")", id, ["active": active ? "true" : "false"])
         }
@@ -107,7 +108,8 @@ public struct AgencyRegistry: Sendable {
         let parsed = try Self.validateCertificate(certificate, at: vault.currentTime)
         try vault.transaction { tx in
             _ = try Self.get(tx, id)
-            try tx.execute("UPDATE x_agency SET certificate = ?, updated_at = ? WHERE id = ?",
+            try Self.refuseSharedKey(tx, parsed, for: id)
+            try tx.changeFact("x_agency", [.text(id)], "UPDATE x_agency SET certificate = ?, updated_at = ? WHERE id = ?",
                            [.blob(certificate), .integer(Int64(tx.now.timeIntervalSince1970)), .text(id)])
             try Self.log(tx, by: actor, "agency \(id)'s recipient certificate replaced", id, Self.details(of: parsed))
         }
@@ -118,8 +120,20 @@ public struct AgencyRegistry: Sendable {
     private static func log(_ tx: VaultTransaction, by actor: LogEntry.Actor, _ justification: String, _ id: String,
                             _ details: [String: String]) throws {
         let details = details.merging(["owner": id]) { _, owner in owner }
-        try tx.appendLog(LogEntry(time: LogEntry.timestamp(tx.now), operation: .registry, actor: actor, records: [], case: nil,
-                                  meeting: nil, recipients: [], bases: [], justification: justification, details: details).encoded())
+        try tx.append(LogEntry(time: LogEntry.timestamp(tx.now), operation: .registry, actor: actor, records: [], case: nil,
+                               meeting: nil, recipients: [], bases: [], justification: justification, details: details))
+    }
+
+    /// Refuses `certificate` for agency `id` when another agency's certificate holds the
+    /// same public key: that agency's key would open this one's packs.
+    private static func refuseSharedKey(_ tx: VaultTransaction, _ certificate: Certificate, for id: String) throws {
+        let key = certificate.publicKey.derRepresentation
+        for row in try tx.rows("SELECT id, certificate FROM x_agency WHERE id != ? AND certificate IS NOT NULL ORDER BY id", [.text(id)]) {
+            guard let der = row[1].blob, let other = try? Certificate(derRepresentation: der) else { continue }
+            if other.publicKey.derRepresentation == key {
+                throw ExchangeError.invalidAgency(field: "certificate", reason: "holds the same public key as agency \(try row.text(0, "x_agency"))'s; each agency needs its own key")
+            }
+        }
     }
 
     /// A certificate in a log entry: by its SHA-256 fingerprint and expiry (a certificate

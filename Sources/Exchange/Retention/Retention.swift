@@ -106,7 +106,7 @@ extension Marac {
             guard try tx.rows("SELECT 1 FROM x_hold WHERE case_number = ?", [.text(number.description)]).isEmpty else {
                 throw ExchangeError.conflict("case \(number) is already on hold")
             }
-            try tx.execute("INSERT INTO x_hold (case_number, held_by, held_at) VALUES (?, ?, ?)",
+            try tx.changeFact("x_hold", [.text(number.description)], "INSERT INTO x_hold (case_number, held_by, held_at) VALUES (?, ?, ?)",
                            [.text(number.description), .text(principal.name), .integer(Int64(tx.now.timeIntervalSince1970))])
             try Self.logHold(tx, number, principal, "legal hold placed: " + String(reason.prefix(500)), action: "hold")
         }
@@ -116,8 +116,10 @@ extension Marac {
     public func release(_ number: CaseNumber, by principal: Principal) throws {
         try Self.requireGovernance(principal, "release a legal hold")
         try vault.transaction { tx in
-            try tx.execute("DELETE FROM x_hold WHERE case_number = ?", [.text(number.description)])
-            guard tx.changes == 1 else { throw ExchangeError.conflict("case \(number) is not on hold") }
+            guard !(try tx.rows("SELECT 1 FROM x_hold WHERE case_number = ?", [.text(number.description)])).isEmpty else {
+                throw ExchangeError.conflict("case \(number) is not on hold")
+            }
+            try tx.changeFact("x_hold", [.text(number.description)], "DELETE FROM x_hold WHERE case_number = ?", [.text(number.description)])
             try Self.logHold(tx, number, principal, "legal hold released", action: "release")
         }
     }
@@ -136,9 +138,9 @@ extension Marac {
     }
 
     private static func logHold(_ tx: VaultTransaction, _ number: CaseNumber, _ principal: Principal, _ justification: String, action: String) throws {
-        try tx.appendLog(LogEntry(time: LogEntry.timestamp(tx.now), operation: .alteration,
-                                  actor: .init(person: principal.name, agency: principal.agency), records: [], case: number.description,
-                                  meeting: nil, recipients: [], bases: ["retention-policy"], justification: justification,
-                                  details: ["action": action]).encoded())
+        try tx.append(LogEntry(time: LogEntry.timestamp(tx.now), operation: .alteration,
+                               actor: .init(person: principal.name, agency: principal.agency), records: [], case: number.description,
+                               meeting: nil, recipients: [], bases: ["retention-policy"], justification: justification,
+                               details: ["action": action]))
     }
 }

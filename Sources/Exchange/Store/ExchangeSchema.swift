@@ -151,7 +151,67 @@ enum ExchangeSchema {
                 case_number TEXT,
                 superseded_at INTEGER NOT NULL) WITHOUT ROWID;
             """),
+        // Authenticated facts (issue 21; docs/vault-format.md and docs/exchange-format.md,
+        // "Authenticated facts"): each row carries the log entry that recorded it and a MAC.
+        ApplicationMigration(name: "fact-macs", sql: """
+            ALTER TABLE x_agency ADD COLUMN entry INTEGER;
+            ALTER TABLE x_agency ADD COLUMN mac BLOB;
+            ALTER TABLE x_meeting ADD COLUMN entry INTEGER;
+            ALTER TABLE x_meeting ADD COLUMN mac BLOB;
+            ALTER TABLE x_invitation ADD COLUMN entry INTEGER;
+            ALTER TABLE x_invitation ADD COLUMN mac BLOB;
+            ALTER TABLE x_agenda ADD COLUMN entry INTEGER;
+            ALTER TABLE x_agenda ADD COLUMN mac BLOB;
+            ALTER TABLE x_declaration ADD COLUMN entry INTEGER;
+            ALTER TABLE x_declaration ADD COLUMN mac BLOB;
+            ALTER TABLE x_pack ADD COLUMN entry INTEGER;
+            ALTER TABLE x_pack ADD COLUMN mac BLOB;
+            ALTER TABLE x_export_request ADD COLUMN entry INTEGER;
+            ALTER TABLE x_export_request ADD COLUMN mac BLOB;
+            ALTER TABLE x_export_approval ADD COLUMN entry INTEGER;
+            ALTER TABLE x_export_approval ADD COLUMN mac BLOB;
+            ALTER TABLE x_hold ADD COLUMN entry INTEGER;
+            ALTER TABLE x_hold ADD COLUMN mac BLOB;
+            ALTER TABLE x_supersession ADD COLUMN entry INTEGER;
+            ALTER TABLE x_supersession ADD COLUMN mac BLOB;
+
+            """),
     ]
+
+    /// The tables whose rows decide who may read what and who receives a pack: each row
+    /// authenticated by the vault, every change recorded by a log entry, every column
+    /// covered, in the order given.
+    static let facts = [
+        FactTable("x_agency", key: ["id"], columns: ["id", "name", "kind", "certificate", "active", "created_at", "updated_at"]),
+        FactTable("x_meeting", key: ["id"], columns: ["id", "date", "state", "created_at", "updated_at"]),
+        FactTable("x_invitation", key: ["meeting", "agency"], columns: ["meeting", "agency", "invited_at"]),
+        FactTable("x_agenda", key: ["meeting", "case_number"], columns: ["meeting", "case_number", "added_at"]),
+        FactTable("x_declaration", key: ["meeting", "agency", "person"],
+                  columns: ["meeting", "agency", "person", "recorded_by", "statement_sha256", "declared_at"]),
+        FactTable("x_pack", key: ["meeting", "kind", "agency", "version"],
+                  columns: ["meeting", "kind", "agency", "version", "issued_at", "issued_by", "sha256", "revoked_at"]),
+        FactTable("x_export_request", key: ["id"],
+                  columns: ["id", "case_number", "requester", "requester_uid", "requester_agency", "created_at", "used_at"]),
+        FactTable("x_export_approval", key: ["request", "agency"], columns: ["request", "agency", "approved_by", "approved_at"]),
+        FactTable("x_hold", key: ["case_number"], columns: ["case_number", "held_by", "held_at"]),
+        FactTable("x_supersession", key: ["old"], columns: ["old", "new", "kind", "agency", "case_number", "superseded_at"]),
+    ]
+
+    /// The fact table called `name` (a programming error if there is none).
+    static func fact(_ name: String) -> FactTable {
+        guard let table = facts.first(where: { $0.name == name }) else { preconditionFailure("no fact table \(name)") }
+        return table
+    }
+}
+
+// MARK: - Writing facts
+
+extension VaultTransaction {
+    /// Runs `sql` with `values`, a change to the row of fact table `table` with primary key
+    /// `key`, and authenticates the row as it then is; the next entry appended records it.
+    func changeFact(_ table: String, _ key: [SQLValue], _ sql: String, _ values: [SQLValue]) throws {
+        try changeFact(ExchangeSchema.fact(table), key: key) { try execute(sql, values) }
+    }
 }
 
 // MARK: - Reading rows

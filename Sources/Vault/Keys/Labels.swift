@@ -23,6 +23,33 @@ struct AAD: ContiguousBytes {
         return copy
     }
 
+    /// `value` as 8 bytes big-endian.
+    func u64(_ value: Int) -> AAD {
+        precondition(value >= 0)
+        var copy = self
+        copy.bytes += Swift.withUnsafeBytes(of: UInt64(value).bigEndian) { Array($0) }
+        return copy
+    }
+
+    /// One typed SQL value: `0x00` NULL, `0x01 ‖ i64` integer, `0x02 ‖ lp(text)`,
+    /// `0x03 ‖ lp(bytes)` (`docs/vault-format.md`, "Authenticated facts").
+    func value(_ value: SQLValue) -> AAD {
+        var copy = self
+        switch value {
+        case .null: copy.bytes.append(0x00)
+        case let .integer(v):
+            copy.bytes.append(0x01)
+            copy.bytes += Swift.withUnsafeBytes(of: v.bigEndian) { Array($0) }
+        case let .text(v):
+            copy.bytes.append(0x02)
+            return copy.string(v)
+        case let .blob(v):
+            copy.bytes.append(0x03)
+            return copy.data(v)
+        }
+        return copy
+    }
+
     private static func u32(_ value: Int) -> [UInt8] {
         precondition(value >= 0 && value <= Int(UInt32.max))
         return Swift.withUnsafeBytes(of: UInt32(value).bigEndian) { Array($0) }

@@ -46,6 +46,8 @@ extension Vault {
     /// Appends `entry` as the next leaf, storing its hash and every subtree it completes.
     func appendLeaf(_ entry: Data) throws {
         precondition(db.inTransaction, "log append outside a transaction")
+        // A changed fact is recorded by the next entry, which must say so (`appendLog(_:recording:)`).
+        if let unlogged = pendingFacts.first { throw VaultError.unloggedFact("\(unlogged.table)/\(unlogged.key)") }
         let index = log.size
         try db.run("INSERT INTO log_entry (seq, entry) VALUES (?, ?)", [.integer(Int64(index)), .blob(Array(entry))])
         let insertNode = try db.statement("INSERT INTO log_node (level, idx, hash) VALUES (?, ?, ?)")

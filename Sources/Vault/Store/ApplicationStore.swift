@@ -27,11 +27,14 @@ extension Vault {
 
     /// Applies the application `namespace`'s migrations the database lacks, in order, each
     /// in its own transaction; refuses a database whose applied ones are not a prefix.
-    public func migrate(namespace: String, _ migrations: [ApplicationMigration]) throws {
+    /// Returns the names of the migrations it applied.
+    @discardableResult
+    public func migrate(namespace: String, _ migrations: [ApplicationMigration]) throws -> [String] {
         try Label.validate(namespace, field: "namespace")
-        try locked {
-            try Migrator(migrations: migrations.map { .init(name: $0.name, sql: $0.sql) }, namespace: namespace).migrate(db)
+        return try locked {
+            let applied = try Migrator(migrations: migrations.map { .init(name: $0.name, sql: $0.sql) }, namespace: namespace).migrate(db)
             try loadState()
+            return applied
         }
     }
 
@@ -111,13 +114,39 @@ public final class VaultTransaction {
         return try vault.insert(document)
     }
 
-    /// Appends `entry` to the Merkle log in this transaction; returns its index.
+    /// Appends `entry` to the Merkle log in this transaction; returns its index. Throws
+    /// `unloggedFact` if a fact changed since the last entry: that entry must record it
+    /// (`appendLog(_:recording:)`).
     @discardableResult
     public func appendLog(_ entry: Data) throws -> Int {
         check(writing: true)
         let index = vault.log.size
         try vault.appendLeaf(entry)
         return index
+    }
+
+    // MARK: - Authenticated facts
+
+    /// Runs `body`, the statement that inserts, updates or deletes the row of fact table
+    /// `table` with primary key `key`, then authenticates the row as it now is
+    /// (`docs/vault-format.md`, "Authenticated facts"). The next entry appended in this
+    /// transaction must record the change (`pendingFacts`, `appendLog(_:recording:)`).
+    public func changeFact(_ table: FactTable, key: [SQLValue], _ body: () throws -> Void) throws {
+        check(writing: true)
+        try vault.changeFact(table, key: key, body)
+    }
+
+    /// The facts changed since the last entry, which the next entry must record.
+    public var pendingFacts: [FactChange] { check(); return vault.pendingFacts }
+
+    /// Appends `entry`, which records `facts` (exactly `pendingFacts`), as the log entry of
+    /// those changes; returns its index.
+    @discardableResult
+    public func appendLog(_ entry: Data, recording facts: [FactChange]) throws -> Int {
+        check(writing: true)
+        precondition(facts == vault.pendingFacts, "an entry records exactly the pending facts")
+        vault.pendingFacts = []
+        return try appendLog(entry)
     }
 
     /// The record of document `id`, without decrypting anything.

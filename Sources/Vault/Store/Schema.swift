@@ -111,5 +111,14 @@ extension Migrator {
         Migration(name: "document-binding", sql: """
             ALTER TABLE document ADD COLUMN binding BLOB;
             """),
+        // Issue 21: the digest of every authenticated application fact, bound to the log's
+        // size (docs/vault-format.md, "Authenticated facts").
+        Migration(name: "facts", sql: """
+            CREATE TABLE vault_fact_state (
+                singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+                log_size INTEGER NOT NULL,
+                digest BLOB NOT NULL,
+                mac BLOB NOT NULL);
+            """),
     ])
 }

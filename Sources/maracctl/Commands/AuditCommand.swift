@@ -54,9 +54,12 @@ struct AuditCommand {
         if let file = options["--checkpoint"] { published.append((file, try Self.load(file))) }
         let result: LogVerification
         let links: CaseLinkVerification
+        let facts: FactVerification
         do {
             result = try vault.verifyLog(published: published.map(\.checkpoint))
-            links = try Marac(vault: vault).verifyCaseLinks()
+            let marac = try Marac(vault: vault)
+            facts = try marac.verifyFacts()
+            links = try marac.verifyCaseLinks()
         } catch let error as VaultError {
             throw CommandError(error)
         } catch let error as ExchangeError {
@@ -67,7 +70,8 @@ struct AuditCommand {
             let object: [String: Any] = ["verified": true, "size": result.head.size, "root": root, "nodes": result.nodesChecked,
                                          "storedCheckpoints": result.checkpointsChecked,
                                          "publishedCheckpoints": published.map(\.file),
-                                         "caseLinks": links.cases, "attachmentLinks": links.attachments]
+                                         "caseLinks": links.cases, "attachmentLinks": links.attachments,
+                                         "facts": facts.rows, "factChanges": facts.changes, "packCertificates": facts.certificates]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } else {
             print("log verified: \(result.head.size) entries, root \(root)")
@@ -75,6 +79,8 @@ struct AuditCommand {
             print("  consistent with \(published.count) published checkpoint(s)"
                   + (published.last.map { ", the newest at size \($0.checkpoint.head.size)" } ?? ""))
             print("  \(links.cases) case(s) and \(links.attachments) attachment(s) agree with their documents' bound links")
+            print("  \(facts.rows) fact row(s) equal the log's replay of \(facts.changes) change(s); "
+                  + "\(facts.certificates) pack certificate(s) match the registry's history")
         }
     }
 

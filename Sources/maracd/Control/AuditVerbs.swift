@@ -21,12 +21,14 @@ extension ControlVerbs {
             let published = try Self.witnessCheckpoints(witnessPath)
             let result = try vault.verifyLog(published: published)
             let links = try marac.verifyCaseLinks()
+            let facts = try marac.verifyFacts()
             try logAudit(principal, what: "verify", details: ["size": String(result.head.size)])
             return .object(Self.object([
                 "verified": .bool(true), "size": .number(Double(result.head.size)), "root": .string(Data(result.head.root).base64EncodedString()),
                 "nodes": .number(Double(result.nodesChecked)), "storedCheckpoints": .number(Double(result.checkpointsChecked)),
                 "publishedCheckpoints": .number(Double(published.count)), "caseLinks": .number(Double(links.cases)),
-                "attachmentLinks": .number(Double(links.attachments)),
+                "attachmentLinks": .number(Double(links.attachments)), "facts": .number(Double(facts.rows)),
+                "factChanges": .number(Double(facts.changes)), "packCertificates": .number(Double(facts.certificates)),
             ]))
         case "audit.report":
             let entries = try vault.logEntries(0..<vault.treeHead().size).compactMap { item -> (seq: Int, entry: JSONValue)? in

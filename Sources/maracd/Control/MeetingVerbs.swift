@@ -126,6 +126,7 @@ extension ControlVerbs {
     static func map(_ error: ExchangeError) -> ControlError {
         switch error {
         case .notPermitted: return ControlError(.notPermitted, error.description)
+        case .factMismatch: return ControlError(.unavailable, error.description)
         case .conflict, .agencyInactive, .idvaRequired, .secondIdva, .noRecipientCertificate: return ControlError(.conflict, error.description)
         case .unknownMeeting, .unknownCase: return ControlError(.notFound, error.description)
         case .unknownAgency, .invalidAgency, .invalidCasePrefix, .duplicateAgency: return ControlError(.badArgument, error.description)

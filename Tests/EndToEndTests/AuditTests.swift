@@ -1,5 +1,7 @@
+import Exchange
 import Foundation
 import TestSupport
+import Vault
 import XCTest
 
 /// The IG officer's audit through the daemon, checked offline by `scripts/verify-log.py`
@@ -42,21 +44,70 @@ final class AuditTests: XCTestCase {
         XCTAssertTrue(try daemon.ask(["audit", "checkpoint", "--out", checkpoint]).output.contains("written to"))
         let human = try daemon.ask(["audit", "log", "--operation", "collection"]).output
         XCTAssertEqual(human.split(separator: "\n").filter { $0.contains("  collection  ") }.count, 2, human)
-        let proof = try daemon.ask(["audit", "prove", "1", "--checkpoint", checkpoint])
+        let today = LogEntry.timestamp(Date()).prefix(10)
+        XCTAssertEqual(try daemon.ask(["audit", "log", "--operation", "collection", "--since", String(today)]).output
+            .split(separator: "\n").filter { $0.contains("  collection  ") }.count, 2)
+        // Filters the daemon would have compared as strings are refused, saying what is accepted.
+        for bad in [["--since", "01/12/2026"], ["--since", "yesterday"], ["--operation", "refused"],
+                    ["--since", "2026-12-02", "--until", "2026-12-01"]] {
+            let refused = try Subprocess.run(CLITests.products.appendingPathComponent("maracctl"), ["audit", "log"] + bad + ["--state", daemon.state.path])
+            XCTAssertEqual(refused.status, 64, "\(bad): \(refused.stderr)")
+            XCTAssertEqual(refused.output, "", "\(bad)")
+            XCTAssertTrue(refused.stderr.contains(bad[0] == "--operation" ? "collection, alteration" : "must be"), refused.stderr)
+        }
+        let certs = daemon.state.appendingPathComponent("outbox/police/signing-certificates.pem").path
+        let proof = try daemon.ask(["audit", "prove", "1", "--checkpoint", checkpoint, "--certs", certs])
         XCTAssertTrue(proof.output.contains("the inclusion proof verifies") && proof.output.contains("consistency proof verifies"), proof.output)
         let proofFile = scratch.appendingPathComponent("proof.json")
-        try daemon.ask(["audit", "prove", "1", "--json"]).stdout.write(to: proofFile)
+        try daemon.ask(["audit", "prove", "1", "--checkpoint", checkpoint, "--certs", certs, "--json"]).stdout.write(to: proofFile)
+        // A checkpoint whose signature does not verify is refused, and so is one with no
+        // certificates to check it against.
+        var lines = try String(contentsOfFile: checkpoint, encoding: .utf8).components(separatedBy: "\n")
+        lines[2] = Data(count: 32).base64EncodedString()  // another root under the same signature
+        let forgedPath = scratch.appendingPathComponent("forged-cp.txt").path
+        try lines.joined(separator: "\n").write(toFile: forgedPath, atomically: true, encoding: .utf8)
+        let maracctl = CLITests.products.appendingPathComponent("maracctl")
+        let refused = try Subprocess.run(maracctl, ["audit", "prove", "1", "--checkpoint", forgedPath, "--certs", certs, "--state", daemon.state.path])
+        XCTAssertEqual(refused.status, 65, refused.stderr)
+        XCTAssertEqual(refused.stderr, "maracctl: the checkpoint's signature does not verify with any certificate in \(certs)\n")
+        XCTAssertEqual(try Subprocess.run(maracctl, ["audit", "prove", "1", "--checkpoint", checkpoint, "--state", daemon.state.path]).status, 64,
+                       "a checkpoint needs the certificates to check it")
         let good = try export("good.json")
         let byDaemon = try DaemonHarness.ctl(["audit", "verify", "--socket", daemon.state.appendingPathComponent("run/maracd.sock").path])
         XCTAssertTrue(byDaemon.output.contains("log verified by the daemon") && byDaemon.output.contains("published checkpoint(s) in the witness"),
                       byDaemon.output)
         XCTAssertEqual(daemon.stop(), 0)
 
-        let certs = daemon.state.appendingPathComponent("outbox/police/signing-certificates.pem").path
         let ok = try python([good, "--checkpoint", checkpoint, "--certs", certs, "--proof", proofFile.path])
         XCTAssertEqual(ok.status, 0, ok.output + ok.stderr)
         XCTAssertTrue(ok.output.contains("signature verified by openssl"), ok.output)
         XCTAssertTrue(ok.output.contains("OK: entry 1 is included"), ok.output)
+        XCTAssertTrue(ok.output.contains("anchored in the signed checkpoint"), ok.output)
+
+        // Forged proofs: each hashes to its own root, which is all the script used to check.
+        let real = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: proofFile)) as? [String: Any])
+        let realRaw = try XCTUnwrap(Data(base64Encoded: real["raw"] as? String ?? ""))
+        let forgedRaw = Data(#"{"forged":true}"#.utf8)
+        let sibling = [UInt8](repeating: 0x42, count: 32)
+        let forgeries: [(String, [String: Any], String)] = [
+            ("another entry's bytes", ["entry": 0, "raw": forgedRaw.base64EncodedString(), "size": 1, "inclusion": [String](),
+                                       "root": Data(MerkleTree.leafHash(forgedRaw)).base64EncodedString()],
+             "FAIL: the proof's entry 0 is not the log's leaf at that index"),
+            ("a tree of its own", ["entry": 1, "raw": realRaw.base64EncodedString(), "size": 2, "inclusion": [Hex.encode(sibling)],
+                                   "root": Data(MerkleTree.nodeHash(sibling, MerkleTree.leafHash(realRaw))).base64EncodedString()],
+             "FAIL: the proof for entry 1 is not anchored in a signed checkpoint given"),
+        ]
+        for (what, forged, failure) in forgeries {
+            let path = scratch.appendingPathComponent("forged-proof.json")
+            try JSONSerialization.data(withJSONObject: forged).write(to: path)
+            let refused = try python([good, "--checkpoint", checkpoint, "--certs", certs, "--proof", path.path])
+            XCTAssertEqual(refused.status, 1, "\(what): \(refused.output)")
+            XCTAssertTrue(refused.output.contains(failure), "\(what): \(refused.output)")
+        }
+        let unanchored = try python([good, "--proof", proofFile.path])
+        XCTAssertEqual(unanchored.status, 2, "a proof needs a signed checkpoint")
+        XCTAssertTrue(unanchored.stderr.contains("--proof needs a signed checkpoint"), unanchored.stderr)
+        XCTAssertNotEqual(try python([good, "--checkpoint", checkpoint, "--certs", certs, "--origin", "elsewhere.example/maracd"]).status, 0)
 
         // Four tampers, each on a fresh copy of the untouched database.
         let db = daemon.state.appendingPathComponent("vault.db").path

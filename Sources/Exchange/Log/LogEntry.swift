@@ -48,7 +48,7 @@ public struct LogEntry: Codable, Equatable, Sendable {
     }
 
     /// The operations s.62 DPA 2018 requires logs of, and the product's own.
-    public enum Operation: String, Codable, Sendable {
+    public enum Operation: String, Codable, Sendable, CaseIterable {
         /// A form received and stored.
         case collection
         /// A record changed.

@@ -8,6 +8,11 @@ enum AuditDaemonVerbs {
     static func log(_ arguments: [String]) throws {
         let parts = try CommandLineParts(arguments, valued: ["--case", "--agency", "--principal", "--operation", "--since", "--until"],
                                          switches: [], positionals: 0)
+        do {
+            _ = try AuditFilter(since: parts.options["--since"], until: parts.options["--until"], operation: parts.options["--operation"])
+        } catch let invalid as AuditFilter.Invalid {
+            throw CommandError.usage(invalid.message)
+        }
         var args = JSONObject()
         for (option, key) in [("--case", "case"), ("--agency", "agency"), ("--principal", "principal"), ("--operation", "operation"),
                               ("--since", "since"), ("--until", "until")] {
@@ -39,6 +44,8 @@ enum AuditDaemonVerbs {
             print("  \(r["nodes"]?.integer ?? 0) stored hashes recomputed, \(r["storedCheckpoints"]?.integer ?? 0) stored checkpoints checked")
             print("  consistent with \(r["publishedCheckpoints"]?.integer ?? 0) published checkpoint(s) in the witness directory")
             print("  \(r["caseLinks"]?.integer ?? 0) case(s) and \(r["attachmentLinks"]?.integer ?? 0) attachment(s) agree with their documents' bound links")
+            print("  \(r["facts"]?.integer ?? 0) fact row(s) equal the log's replay of \(r["factChanges"]?.integer ?? 0) change(s); "
+                  + "\(r["packCertificates"]?.integer ?? 0) pack certificate(s) match the registry's history")
             print("  (check it without trusting the daemon: scripts/verify-log.py, docs/audit.md)")
         }
     }
@@ -58,15 +65,29 @@ enum AuditDaemonVerbs {
     }
 
     static func prove(_ arguments: [String]) throws {
-        let parts = try CommandLineParts(arguments, valued: ["--checkpoint"], switches: [], positionals: 1)
+        let parts = try CommandLineParts(arguments, valued: ["--checkpoint", "--certs"], switches: [], positionals: 1)
         guard let seq = Int(parts.positionals[0]), seq >= 0 else { throw CommandError.usage("ENTRY is a log sequence number") }
         var args = JSONObject(["entry": .number(Double(seq))])
         var checkpoint: Checkpoint?
         if let file = parts.options["--checkpoint"] {
+            // A checkpoint is evidence only once its signature is checked, here, against the
+            // certificates the IG officer holds: never against anything the daemon says now.
+            guard let certsFile = parts.options["--certs"] else {
+                throw CommandError.usage("--checkpoint needs --certs FILE (signing-certificates.pem from your outbox) to check its signature")
+            }
             guard let data = FileManager.default.contents(atPath: file) else { throw CommandError(code: .noInput, message: "cannot read \(file)") }
+            guard let pem = FileManager.default.contents(atPath: certsFile) else { throw CommandError(code: .noInput, message: "cannot read \(certsFile)") }
             let text = String(decoding: data, as: UTF8.self)
-            do { checkpoint = try Checkpoint.parse(text) } catch { throw CommandError(code: .dataError, message: "\(file) is not a checkpoint") }
+            let parsed: Checkpoint
+            do { parsed = try Checkpoint.parse(text) } catch { throw CommandError(code: .dataError, message: "\(file) is not a checkpoint") }
+            let certificates = (try? Certificate.all(pemBundle: pem)) ?? []
+            guard certificates.contains(where: { (try? parsed.verify(with: $0)) != nil }) else {
+                throw CommandError(code: .dataError, message: "the checkpoint's signature does not verify with any certificate in \(certsFile)")
+            }
+            checkpoint = parsed
             args.set("checkpoint", .string(text))
+        } else if parts.options["--certs"] != nil {
+            throw CommandError.usage("--certs goes with --checkpoint")
         }
         let result = try ControlClient(options: parts.options).call(ControlRequest(verb: "audit.prove", args: args))
         func hashes(_ key: String) -> [[UInt8]] { (result[key]?.array ?? []).compactMap { $0.string.flatMap(Hex.decode) } }

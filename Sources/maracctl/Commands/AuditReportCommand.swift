@@ -8,8 +8,12 @@ enum AuditReportCommand {
     static func run(_ arguments: [String]) throws {
         let parts = try CommandLineParts(arguments, valued: ["--since", "--until", "--html"], switches: [], positionals: 0)
         var args = JSONObject()
-        if let since = parts.options["--since"] { args.set("since", .string(since)) }
-        if let until = parts.options["--until"] { args.set("until", .string(until)) }
+        let range: AuditFilter
+        do { range = try AuditFilter(since: parts.options["--since"], until: parts.options["--until"], operation: nil) } catch let invalid as AuditFilter.Invalid {
+            throw CommandError.usage(invalid.message)
+        }
+        if let since = range.since { args.set("since", .string(since)) }
+        if let until = range.until { args.set("until", .string(until)) }
         let report = try ControlClient(options: parts.options).call(ControlRequest(verb: "audit.report", args: args))
         if let file = parts.options["--html"] {
             guard FileManager.default.createFile(atPath: file, contents: Data(html(report).utf8), attributes: [.posixPermissions: 0o600]) else {

@@ -34,7 +34,11 @@ extension ControlVerbs {
             let entries = try vault.logEntries(0..<vault.treeHead().size).compactMap { item -> (seq: Int, entry: JSONValue)? in
                 (try? JSONParser().parse(Array(item.entry)).value).map { (item.seq, $0) }
             }
-            let report = AuditReport.build(entries, since: try args.optionalString("since"), until: try args.optionalString("until")) {
+            let range: AuditFilter
+            do { range = try AuditFilter(since: try args.optionalString("since"), until: try args.optionalString("until"), operation: nil) } catch let invalid as AuditFilter.Invalid {
+                throw ControlError(.badArgument, invalid.message)
+            }
+            let report = AuditReport.build(entries, since: range.since, until: range.until) {
                 principal.isMaracWide || Self.involves($0, principal.agency)
             }
             try logAudit(principal, what: "report", details: ["entries": String(report.entries)])
@@ -62,8 +66,14 @@ extension ControlVerbs {
 
     private func auditLog(_ principal: Principal, _ args: Arguments) throws -> JSONValue {
         let filters = (case: try args.optionalCase("case"), agency: try args.optionalLabel("agency"),
-                       person: try args.optionalName("principal"), operation: try args.optionalLabel("operation"),
-                       since: try args.optionalString("since"), until: try args.optionalString("until"))
+                       person: try args.optionalName("principal"))
+        let range: AuditFilter
+        do {
+            range = try AuditFilter(since: try args.optionalString("since"), until: try args.optionalString("until"),
+                                    operation: try args.optionalString("operation"))
+        } catch let invalid as AuditFilter.Invalid {
+            throw ControlError(.badArgument, invalid.message)
+        }
         let head = try vault.treeHead()
         let all = try vault.logEntries(0..<head.size)
         var leaves: [JSONValue] = []
@@ -75,10 +85,8 @@ extension ControlVerbs {
             if let value = filters.case, parsed["case"]?.string != value { continue }
             if let value = filters.agency, !Self.involves(parsed, value) { continue }
             if let value = filters.person, parsed["actor"]?["person"]?.string != value { continue }
-            if let value = filters.operation, (parsed["operation"] ?? parsed["op"])?.string != value { continue }
-            let time = parsed["time"]?.string ?? ""
-            if let since = filters.since, time < since { continue }
-            if let until = filters.until, time >= until { continue }
+            if let value = range.operation, (parsed["operation"] ?? parsed["op"])?.string != value { continue }
+            if range.since != nil || range.until != nil, !range.includes(time: parsed["time"]?.string ?? "") { continue }
             entries.append(.object(Self.object(["seq": .number(Double(seq)), "entry": parsed, "raw": .string(data.base64EncodedString())])))
         }
         try logAudit(principal, what: "log", details: ["entries": String(entries.count)])

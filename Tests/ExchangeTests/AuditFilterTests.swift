@@ -1,0 +1,39 @@
+import Exchange
+import XCTest
+
+/// `audit log` and `audit report` filters are parsed, never compared as strings: a date the
+/// IG officer wrote another way must be refused, not quietly return the whole log or nothing.
+final class AuditFilterTests: XCTestCase {
+    func testDatesAndTimesInTheTwoFormsAreTakenAsUTC() throws {
+        let filter = try AuditFilter(since: "2026-12-01", until: "2026-12-02T09:30:00Z", operation: "refusal")
+        XCTAssertEqual(filter.since, "2026-12-01T00:00:00Z")
+        XCTAssertEqual(filter.until, "2026-12-02T09:30:00Z")
+        XCTAssertTrue(filter.includes(time: "2026-12-01T00:00:00Z"))
+        XCTAssertTrue(filter.includes(time: "2026-12-02T09:29:59Z"))
+        XCTAssertFalse(filter.includes(time: "2026-12-02T09:30:00Z"), "until is exclusive")
+        XCTAssertFalse(filter.includes(time: "2026-11-30T23:59:59Z"))
+        XCTAssertEqual(try AuditFilter(since: nil, until: nil, operation: "key-rotate").operation, "key-rotate")
+    }
+
+    func testEveryOtherFormIsRefusedSayingWhatIsAccepted() {
+        let forms = "YYYY-MM-DD (midnight UTC) or YYYY-MM-DDTHH:MM:SSZ (UTC)"
+        for bad in ["01/12/2026", "yesterday", "2026-02-30", "2026-12-1", "2026-12-01T09:30:00", "2026-12-01T24:00:00Z",
+                    "2026-12-01 09:30:00Z", "2026-12-01T09:30:00+01:00", "", " 2026-12-01"] {
+            XCTAssertThrowsError(try AuditFilter(since: bad, until: nil, operation: nil), bad) {
+                XCTAssertEqual(($0 as? AuditFilter.Invalid)?.message, "--since must be \(forms)", bad)
+            }
+            XCTAssertThrowsError(try AuditFilter(since: nil, until: bad, operation: nil), bad) {
+                XCTAssertEqual(($0 as? AuditFilter.Invalid)?.message, "--until must be \(forms)", bad)
+            }
+        }
+        XCTAssertThrowsError(try AuditFilter(since: "2026-12-02", until: "2026-12-01", operation: nil)) {
+            XCTAssertEqual(($0 as? AuditFilter.Invalid)?.message, "--until must be after --since")
+        }
+        XCTAssertThrowsError(try AuditFilter(since: "2026-12-02", until: "2026-12-02", operation: nil))
+        XCTAssertThrowsError(try AuditFilter(since: nil, until: nil, operation: "refused")) {
+            XCTAssertEqual(($0 as? AuditFilter.Invalid)?.message, "--operation must be one of collection, alteration, consultation, "
+                           + "disclosure, combination, erasure, refusal, declaration, meeting, registry, consent, "
+                           + "key-rotate, key-destroy, root-rotate, signing-rotate")
+        }
+    }
+}

@@ -59,6 +59,8 @@ void CryptoShim_sk_X509_free(STACK_OF(X509) *stack) { sk_X509_free(stack); }
 void CryptoShim_sk_X509_pop_free(STACK_OF(X509) *stack) { sk_X509_pop_free(stack, X509_free); }
 int CryptoShim_sk_X509_num(const STACK_OF(X509) *stack) { return sk_X509_num(stack); }
 X509 *CryptoShim_sk_X509_value(const STACK_OF(X509) *stack, int index) { return sk_X509_value(stack, index); }
+int CryptoShim_sk_SignerInfo_num(const STACK_OF(CMS_SignerInfo) *stack) { return sk_CMS_SignerInfo_num(stack); }
+CMS_SignerInfo *CryptoShim_sk_SignerInfo_value(const STACK_OF(CMS_SignerInfo) *stack, int index) { return sk_CMS_SignerInfo_value(stack, index); }
 int CryptoShim_sk_RecipientInfo_num(const STACK_OF(CMS_RecipientInfo) *stack) { return sk_CMS_RecipientInfo_num(stack); }
 CMS_RecipientInfo *CryptoShim_sk_RecipientInfo_value(const STACK_OF(CMS_RecipientInfo) *stack, int index) { return sk_CMS_RecipientInfo_value(stack, index); }
 int CryptoShim_sk_RecipientEncryptedKey_num(const STACK_OF(CMS_RecipientEncryptedKey) *stack) { return sk_CMS_RecipientEncryptedKey_num(stack); }

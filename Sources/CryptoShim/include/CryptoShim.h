@@ -79,6 +79,10 @@ X509 *CryptoShim_sk_X509_value(const STACK_OF(X509) *stack, int index);
 int CryptoShim_sk_RecipientInfo_num(const STACK_OF(CMS_RecipientInfo) *stack);
 /// sk_CMS_RecipientInfo_value is a macro: the recipient info at `index`, not owned.
 CMS_RecipientInfo *CryptoShim_sk_RecipientInfo_value(const STACK_OF(CMS_RecipientInfo) *stack, int index);
+/// sk_CMS_SignerInfo_num is a macro: the number of signer infos.
+int CryptoShim_sk_SignerInfo_num(const STACK_OF(CMS_SignerInfo) *stack);
+/// sk_CMS_SignerInfo_value is a macro: the signer info at `index`, not owned.
+CMS_SignerInfo *CryptoShim_sk_SignerInfo_value(const STACK_OF(CMS_SignerInfo) *stack, int index);
 /// sk_CMS_RecipientEncryptedKey_num is a macro: the number of encrypted keys in a KARI.
 int CryptoShim_sk_RecipientEncryptedKey_num(const STACK_OF(CMS_RecipientEncryptedKey) *stack);
 /// sk_CMS_RecipientEncryptedKey_value is a macro: the encrypted key at `index`, not owned.

@@ -86,6 +86,7 @@ extension CMS {
         let cms = try CMSMessage(decoding: message)
         guard cms.contentType == NID_pkcs7_signed else { throw CryptoError.policyViolation("not CMS SignedData") }
         guard !trusted.isEmpty else { throw CryptoError.policyViolation("no trusted certificate given") }
+        try checkProfile(cms)
         OpenSSLErrors.clear()
         let store = try OpenSSLErrors.nonNull(X509_STORE_new(), "X509_STORE_new")
         defer { X509_STORE_free(store) }
@@ -107,5 +108,63 @@ extension CMS {
         }
         precondition(X509_up_ref(first) == 1, "X509_up_ref failed")
         return VerifiedContent(content: output.bytes, signer: Certificate(owning: first))
+    }
+}
+
+// MARK: - The SignedData profile
+
+extension CMS {
+    /// Refuses SignedData whose fields outside the signature are not the profile every
+    /// message here is made with (`docs/packs.md`, "Layers"): version 1, eContentType
+    /// id-data, and each signer SHA-256 with ecdsa-with-SHA256 and a signed content-type
+    /// attribute equal to the eContentType (RFC 5652 section 11.1). `CMS_verify` checks the
+    /// signature and the digest, not these: altered, they would pass.
+    static func checkProfile(_ cms: CMSMessage) throws {
+        guard signedDataVersion(try cms.derRepresentation()) == 1 else { throw CryptoError.policyViolation("SignedData version is not 1") }
+        guard let eContentType = CMS_get0_eContentType(cms.pointer), OBJ_obj2nid(eContentType) == NID_pkcs7_data else {
+            throw CryptoError.policyViolation("the encapsulated content type is not id-data")
+        }
+        guard let signers = CMS_get0_SignerInfos(cms.pointer), CryptoShim_sk_SignerInfo_num(signers) >= 1 else {
+            throw CryptoError.policyViolation("no signer")
+        }
+        for index in 0..<CryptoShim_sk_SignerInfo_num(signers) {
+            let signer = CryptoShim_sk_SignerInfo_value(signers, index)
+            var digest: UnsafeMutablePointer<X509_ALGOR>?, signature: UnsafeMutablePointer<X509_ALGOR>?
+            CMS_SignerInfo_get0_algs(signer, nil, nil, &digest, &signature)
+            func nid(_ algorithm: UnsafeMutablePointer<X509_ALGOR>?) -> Int32 {
+                var object: OpaquePointer?
+                X509_ALGOR_get0(&object, nil, nil, algorithm)
+                return object.map { OBJ_obj2nid($0) } ?? NID_undef
+            }
+            guard nid(digest) == NID_sha256, nid(signature) == NID_ecdsa_with_SHA256 else {
+                throw CryptoError.policyViolation("a signer's algorithms are not SHA-256 with ecdsa-with-SHA256")
+            }
+            guard let signed = CMS_signed_get0_data_by_OBJ(signer, OBJ_nid2obj(NID_pkcs9_contentType), -3, V_ASN1_OBJECT),
+                  OBJ_cmp(OpaquePointer(signed), eContentType) == 0 else {
+                throw CryptoError.policyViolation("the signed content-type attribute differs from the encapsulated content type")
+            }
+        }
+    }
+
+    /// The SignedData `version` of a DER ContentInfo: SEQUENCE { OID, [0] { SEQUENCE {
+    /// INTEGER version, ... } } }, or nil if the bytes are not shaped so.
+    static func signedDataVersion(_ der: [UInt8]) -> Int? {
+        var i = 0
+        func enter(_ tag: UInt8) -> Int? {
+            guard i + 1 < der.count, der[i] == tag else { return nil }
+            var length = Int(der[i + 1])
+            i += 2
+            if length & 0x80 != 0 {
+                let count = length & 0x7f
+                guard (1...4).contains(count), i + count <= der.count else { return nil }
+                length = der[i..<(i + count)].reduce(0) { $0 << 8 | Int($1) }
+                i += count
+            }
+            return length
+        }
+        guard enter(0x30) != nil, let oid = enter(0x06) else { return nil }
+        i += oid
+        guard enter(0xA0) != nil, enter(0x30) != nil, enter(0x02) == 1, i < der.count else { return nil }
+        return Int(der[i])
     }
 }

@@ -287,6 +287,16 @@ final class PackEndToEndTests: PrincipalsTestCase {
             XCTAssertEqual(result.stdout, Data())
             XCTAssertNotEqual(try Subprocess.run(openssl, ["cms", "-verify", "-binary", "-inform", "DER", "-in", flipped.path, "-CAfile", signers]).status, 0)
         }
+        // The SignedData version altered outside the signature (stock openssl still verifies it).
+        let versionAt = try XCTUnwrap((0..<(bytes.count - 3)).first { bytes[$0] == 0x02 && bytes[$0 + 1] == 0x01 && bytes[$0 + 2] == 0x01 })
+        bytes[versionAt + 2] = 0x03
+        let version3 = exports.appendingPathComponent("version-3.p7s")
+        try Data(bytes).write(to: version3)
+        bytes[versionAt + 2] = 0x01
+        let refusedVersion = try maracctl(["verify", version3.path, "--cert", signers])
+        XCTAssertEqual(refusedVersion.status, 65, refusedVersion.stderr)
+        XCTAssertTrue(refusedVersion.stderr.contains("SignedData version is not 1"), refusedVersion.stderr)
+        XCTAssertEqual(refusedVersion.stdout, Data())
         let stranger = try Certificate.selfSigned(commonName: "not the daemon", key: try PrivateKey.generateP256())
         let strangerFile = exports.appendingPathComponent("stranger.pem")
         try Data(stranger.pemRepresentation.utf8).write(to: strangerFile)

@@ -233,32 +233,42 @@ final class Supervisor {
         for item in items where queued.insert(item).inserted { queue.append(item) }
     }
 
-    /// SIGHUP: re-reads the configuration and registries; on any error the old ones stay.
+    /// SIGHUP: re-reads the configuration and registries. Everything the new configuration
+    /// needs is built first; on any error the old configuration stays whole. Then it
+    /// switches: the control thread takes the new principals and verbs in one step, before
+    /// `config.reloaded` is logged, so the next request after that line is decided under
+    /// the new principals.
     private func reload() {
         ServiceManager.notify("RELOADING=1")
         defer { ServiceManager.notify("READY=1") }
+        let fresh: Configuration, settings: MaracSettings, principals: PrincipalRegistry, marac: Marac
+        let schemas: [(name: String, bytes: [UInt8])], witness: Directory?
         do {
-            let fresh = try Configuration.load(configPath)
+            fresh = try Configuration.load(configPath)
             guard fresh.stateDirectory == config.stateDirectory, fresh.rootKeyPath == config.rootKeyPath else {
                 logger.error("config.reload_refused", ["reason": "stateDirectory_and_rootKeyPath_need_a_restart"])
                 return
             }
-            let (settings, principals) = try Self.registries(fresh)
-            let marac = try Marac(vault: vault, settings: settings)
-            try checkpoints.reconfigure(fresh)
-            accessPolicy.reload(settings.legalBases)
-            control.reconfigure(fresh.controlSettings)
-            control.publish(ControlVerbs(vault: vault, marac: marac, principals: principals, startedAt: startedAt, logger: logger, config: fresh,
-                                         rewraps: rewraps))
-            config = fresh
-            self.principals = principals
-            try ingest.reconfigure(marac: marac, config: fresh)
-            logger.setLevel(LogLevel(name: fresh.log.level) ?? .info)
-            try refreshAgencies()
-            logger.info("config.reloaded", ["principals": principals.byUID.count, "agencies": watcher.agencies.count])
+            (settings, principals) = try Self.registries(fresh)
+            marac = try Marac(vault: vault, settings: settings)
+            schemas = try DeploymentSchemas.files(for: settings.legalBases)
+            witness = try checkpoints.prepare(fresh)
         } catch {
             logger.error("config.reload_failed", ["error": "\(error)"])
+            return
         }
+        control.publish(ControlVerbs(vault: vault, marac: marac, principals: principals, startedAt: startedAt, logger: logger, config: fresh,
+                                     rewraps: rewraps), settings: fresh.controlSettings)
+        accessPolicy.reload(settings.legalBases)
+        checkpoints.apply(fresh, witness: witness)
+        config = fresh
+        self.principals = principals
+        ingest.reconfigure(marac: marac, config: fresh, schemas: schemas)
+        logger.setLevel(LogLevel(name: fresh.log.level) ?? .info)
+        logger.info("config.reloaded", ["principals": principals.byUID.count, "agencies": watcher.agencies.count])
+        // In force now; what follows is the new configuration's work, and says its own failures.
+        do { try ingest.publishSchemas() } catch { logger.error("outbox.write_failed", ["what": "schemas", "error": "\(error)"]) }
+        do { try refreshAgencies() } catch { logger.error("agencies.refresh_failed", ["error": "\(error)"]) }
     }
 }
 

@@ -33,9 +33,15 @@ final class CheckpointPublisher {
         }
     }
 
-    /// Applies a reloaded configuration (origin, interval, witness directory).
-    func reconfigure(_ fresh: Configuration) throws {
-        if fresh.witnessPath != config.witnessPath { witness = try Directory.ensure(fresh.witnessPath, mode: 0o700) }
+    /// What a reloaded configuration needs that can fail: its witness directory, opened
+    /// (created) now, before anything switches. Nil when it is the one in use.
+    func prepare(_ fresh: Configuration) throws -> Directory? {
+        fresh.witnessPath == config.witnessPath ? nil : try Directory.ensure(fresh.witnessPath, mode: 0o700)
+    }
+
+    /// Applies a reloaded configuration (origin, interval, and the witness `prepare` opened).
+    func apply(_ fresh: Configuration, witness: Directory?) {
+        if let witness { self.witness = witness }
         config = fresh
     }
 

@@ -51,14 +51,10 @@ final class ControlService: @unchecked Sendable {
         thread.start()
     }
 
-    /// The verbs requests are answered with from now on (configuration reload).
-    func publish(_ fresh: ControlVerbs) {
-        lock.lock(); verbs = fresh; lock.unlock()
-    }
-
-    /// Applies a reloaded configuration's timeout and connection limits.
-    func reconfigure(_ settings: ControlServer.Settings) {
-        lock.lock(); pendingSettings = settings; lock.unlock()
+    /// The verbs (and the principals they hold) every request is answered with from now
+    /// on, and the timeout and connection limits, in one step (configuration reload).
+    func publish(_ fresh: ControlVerbs, settings: ControlServer.Settings) {
+        lock.lock(); verbs = fresh; pendingSettings = settings; lock.unlock()
         signalLoop()
     }
 
@@ -89,7 +85,7 @@ final class ControlService: @unchecked Sendable {
     private func run() {
         while true {
             lock.lock()
-            let (stop, settings, verbs) = (stopping, pendingSettings, self.verbs)
+            let (stop, settings) = (stopping, pendingSettings)
             pendingSettings = nil
             lock.unlock()
             if stop { break }
@@ -107,7 +103,9 @@ final class ControlService: @unchecked Sendable {
                 while Glibc.read(wake.read, &drained, drained.count) > 0 {}
             }
             server.service(fds[1...]) { requests in
-                lock.lock(); lastRequest = Monotonic.now(); lock.unlock()
+                // The verbs in force when the requests are answered, not when the loop
+                // last woke: a reload published while it waited in poll applies to them.
+                lock.lock(); lastRequest = Monotonic.now(); let verbs = self.verbs; lock.unlock()
                 return verbs.handle(requests)
             }
         }

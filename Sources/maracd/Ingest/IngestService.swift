@@ -65,13 +65,20 @@ final class IngestService {
 
     /// Applies a reloaded configuration (thresholds, limits, batch size); a batch already
     /// validated under the old one is stored first.
-    func reconfigure(marac: Marac, config: Configuration) throws {
+    ///
+    /// `schemas` are the deployment's form schemas for the new legal bases, made before
+    /// anything switched; publishing them to every outbox (`publishSchemas`) comes after.
+    func reconfigure(marac: Marac, config: Configuration, schemas: [(name: String, bytes: [UInt8])]) {
         flush()
         self.marac = marac
         self.config = config
-        // The legal basis codes may have changed: every outbox gets the schemas anew.
-        schemas = try DeploymentSchemas.files(for: marac.settings.legalBases)
-        for outbox in outboxes.values { try outbox.publish(schemas: schemas!) }
+        self.schemas = schemas
+    }
+
+    /// Writes the form schemas to every outbox (after a reload: the legal basis codes may have changed).
+    func publishSchemas() throws {
+        guard let schemas else { return }
+        for outbox in outboxes.values { try outbox.publish(schemas: schemas) }
     }
 
     /// Sets up an agency's inbox and outbox (created with the configured modes).

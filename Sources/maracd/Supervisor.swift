@@ -56,7 +56,7 @@ final class Supervisor {
         vault = try Vault.open(stateDirectory: config.stateDirectory, rootKeyPath: config.rootKeyPath, policy: accessPolicy)
         try vault.holdDaemonLock()  // one daemon per state directory; offline root rotation refuses meanwhile
         try vault.checkpointInBackground { [logger] error in logger.warning("vault.checkpoint_failed", ["error": "\(error)"]) }
-        try vault.resumeRotations()
+        try vault.resumeRotations(recording: LogEntry.keyEvents(by: .daemon))
         self.principals = principals
         let marac = try Marac(vault: vault, settings: settings)
         ingest = IngestService(marac: marac, config: config, logger: logger)

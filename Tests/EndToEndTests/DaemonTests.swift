@@ -312,7 +312,18 @@ final class SigningRotationWhileRunningTests: XCTestCase {
 
     func testReceiptsAfterARotationVerifyWithTheRepublishedCertificates() throws {
         try daemon.start()
+        let entriesBefore = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/sqlite3"),
+                                               [daemon.state.appendingPathComponent("vault.db").path, "SELECT count(*) FROM log_entry"]).output
         try DaemonHarness.ctl(["key", "rotate", "--signing", "--state", daemon.state.path])
+        // One entry for the operation, in the log's one schema, naming the key custodian
+        // (there was a second, unnamed one in the vault's own format).
+        let rotation = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/sqlite3"), [daemon.state.appendingPathComponent("vault.db").path,
+            "SELECT CAST(entry AS TEXT) FROM log_entry WHERE seq >= \(entriesBefore.trimmingCharacters(in: .whitespacesAndNewlines)) ORDER BY seq"])
+            .output.split(separator: "\n").filter { $0.contains("signing-rotate") || $0.contains("rotated") }
+        XCTAssertEqual(rotation.count, 1, rotation.joined(separator: "\n"))
+        for field in [#""operation":"registry""#, #""action":"signing-rotate""#, #""actor":{"agency":"idva","person":"Test custodian"}"#] {
+            XCTAssertTrue(rotation.first?.contains(field) == true, "\(field) in \(rotation)")
+        }
         let pem = daemon.state.appendingPathComponent("outbox/police/signing-certificates.pem")
         try daemon.waitFor("the certificates to be republished") {
             ((try? String(contentsOf: pem, encoding: .utf8)) ?? "").components(separatedBy: "BEGIN CERTIFICATE").count - 1 == 2

@@ -58,7 +58,7 @@ final class ApplicationStoreTests: XCTestCase {
             let sealed = try tx.seal(SecretBytes(copying: Array(marker.utf8)), context: "x_note.sealed/n1")
             try tx.execute("INSERT INTO x_note (id, sealed) VALUES (?, ?)", [.text("n1"), .blob(sealed)])
         }
-        try fixture.vault.rotateRootKey()
+        try fixture.vault.rotateRootKey(recording: keyEvents)
         try fixture.reopen()
         let sealed = try XCTUnwrap(fixture.vault.reading { try $0.rows("SELECT sealed FROM x_note")[0][0].blob })
         let opened = try fixture.vault.reading { try $0.open(sealed, context: "x_note.sealed/n1") }

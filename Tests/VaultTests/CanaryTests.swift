@@ -21,8 +21,8 @@ final class CanaryTests: XCTestCase {
                                        agency: n % 2 == 0 ? "police" : "health", metadata: ["case": "M-2026-\(n)"]))
         }
         for id in ids.prefix(10) { try fixture.vault.erase(id, logEntry: Data(#"{"op":"erase"}"#.utf8)) }
-        try fixture.vault.rotateAgencyKey("police")
-        try fixture.vault.rewrap(agency: "police")
+        try fixture.vault.rotateAgencyKey("police", recording: keyEvents)
+        try fixture.vault.rewrap(agency: "police", recording: keyEvents)
         XCTAssertEqual(try fixture.read(ids[20]).contains(markers[20]), true)
 
         func scan(_ when: String) throws {

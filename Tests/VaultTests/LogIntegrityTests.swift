@@ -150,10 +150,10 @@ final class LogIntegrityTests: XCTestCase {
 
     func testAnHonestLogVerifiesAgainstEveryPublishedCheckpointAcrossKeyRotations() throws {
         var published = [try logAndPublish(3)]
-        try fixture.vault.rotateSigningKey(name: "maracd test 2")
+        try fixture.vault.rotateSigningKey(name: "maracd test 2", recording: keyEvents)
         try fixture.vault.appendLog([entry(3), entry(4)])
         published.append(try fixture.vault.checkpoint(origin: origin))
-        try fixture.vault.rotateRootKey()
+        try fixture.vault.rotateRootKey(recording: keyEvents)
         try fixture.vault.appendLog([entry(5)])
         published.append(try fixture.vault.checkpoint(origin: origin))
         try fixture.reopen()

@@ -32,8 +32,8 @@ final class ShreddingTests: XCTestCase {
     func testDestroyedAgencyKeyLeavesNoCopy() throws {
         try fixture.put("x")
         let v1 = try fixture.blob("SELECT wrapped FROM agency_key WHERE agency = 'police' AND version = 1", [])
-        try fixture.vault.rotateAgencyKey("police")
-        try fixture.vault.rewrap(agency: "police")
+        try fixture.vault.rotateAgencyKey("police", recording: keyEvents)
+        try fixture.vault.rewrap(agency: "police", recording: keyEvents)
         try assertNowhereOnDisk(v1, "wrapped KEK v1")
     }
 
@@ -42,7 +42,7 @@ final class ShreddingTests: XCTestCase {
         let kek = try fixture.blob("SELECT wrapped FROM agency_key WHERE agency = 'police'", [])
         let secret = try fixture.blob("SELECT wrapped FROM vault_secret", [])
         let signing = try fixture.blob("SELECT wrapped_key FROM signing_key", [])
-        try fixture.vault.rotateRootKey()
+        try fixture.vault.rotateRootKey(recording: keyEvents)
         try assertNowhereOnDisk(kek, "KEK under the old root")
         try assertNowhereOnDisk(secret, "vault secret under the old root")
         try assertNowhereOnDisk(signing, "signing key under the old root")
@@ -50,7 +50,7 @@ final class ShreddingTests: XCTestCase {
 
     func testRetiredSigningKeyLeavesNoCopy() throws {
         let signing = try fixture.blob("SELECT wrapped_key FROM signing_key WHERE version = 1", [])
-        try fixture.vault.rotateSigningKey(name: "next")
+        try fixture.vault.rotateSigningKey(name: "next", recording: keyEvents)
         try assertNowhereOnDisk(signing, "retired signing key")
     }
 
@@ -73,8 +73,8 @@ final class ShreddingTests: XCTestCase {
     func testAnotherProcessRotatingIsSeenBeforeTheNextWrite() throws {
         let before = try fixture.put("before")
         let other = try Vault.open(stateDirectory: fixture.directory, policy: AllowAllPolicy())
-        try other.rotateAgencyKey("police")
-        try other.rewrap(agency: "police")  // destroys v1, which this vault has cached as active
+        try other.rotateAgencyKey("police", recording: keyEvents)
+        try other.rewrap(agency: "police", recording: keyEvents)  // destroys v1, which this vault has cached as active
         let after = try fixture.put("after")
         try fixture.vault.appendLog([Data("after the other's log entries".utf8)])
         XCTAssertEqual(try fixture.vault.keyStatus().first?.dataKeysByVersion, [2: 2])

@@ -78,3 +78,9 @@ extension Array where Element == UInt8 {
         return Data(self).range(of: Data(needle)) != nil
     }
 }
+
+/// What the vault's tests record key operations with: the event as compact JSON (Exchange's
+/// `LogEntry.keyEvent` is the product's; the vault takes whatever its caller makes).
+func keyEvents(_ event: KeyEvent) throws -> Data {
+    try JSONSerialization.data(withJSONObject: event.details.merging(["action": event.action]) { a, _ in a }, options: [.sortedKeys])
+}

@@ -109,6 +109,10 @@ public struct LogEntry: Codable, Equatable, Sendable {
         /// Whoever runs an offline `maracctl` verb on the vault directly: the uid, and no
         /// agency (the principals file belongs to the daemon's configuration).
         public static var localOperator: Actor { Actor(person: "uid \(getuid()) (offline)", agency: "none") }
+
+        /// The daemon itself, acting on its own (finishing an interrupted rewrap, recording
+        /// the packs it wrote): no person, and `maracd` where an agency would be.
+        public static let daemon = Actor(person: nil, agency: "maracd")
     }
 
     /// The canonical bytes appended to the log: compact JSON, keys sorted, absent
@@ -141,6 +145,33 @@ public struct LogEntry: Codable, Equatable, Sendable {
             }))
         }
         return Data(JSONValue.object(object).canonicalBytes)
+    }
+
+    // MARK: - Named constructors
+
+    /// The entry for a key operation (`KeyEvent`), by `actor`, in the transaction of the
+    /// change: a `registry` entry whose `details.action` is the vault's event
+    /// (`key-rotate`, `key-destroy`, `root-rotate`, `signing-rotate`) with its ids and
+    /// numbers, `details.owner` naming the agency whose key it was (so its IG officers see it).
+    public static func keyEvent(_ event: KeyEvent, by actor: Actor) -> LogEntry {
+        var details = event.details
+        details["action"] = event.action
+        if let agency = event.details["agency"] { details["owner"] = agency }
+        let what: String
+        switch event.action {
+        case "key-rotate": what = "agency key rotated"
+        case "key-destroy": what = "agency key version destroyed after its rewrap"
+        case "root-rotate": what = "root key rotated"
+        case "signing-rotate": what = "signing key rotated"
+        default: what = "key operation"
+        }
+        return LogEntry(time: timestamp(event.time), operation: .registry, actor: actor, records: [], case: nil, meeting: nil,
+                        recipients: [], bases: [], justification: what, details: details)
+    }
+
+    /// The recorder a vault key operation takes, for `actor`.
+    public static func keyEvents(by actor: Actor) -> KeyEventRecorder {
+        { keyEvent($0, by: actor).encoded() }
     }
 
     /// Decodes an entry as `encoded()` wrote it (the parser and decoder forms are

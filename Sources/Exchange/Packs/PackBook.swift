@@ -178,7 +178,7 @@ extension Marac {
                                   [.blob(digest), .text(pack.meeting), .text(pack.kind.rawValue), .text(pack.agency), .integer(Int64(pack.version))])
             }
             let first = written[0].pack
-            try tx.append(LogEntry(time: LogEntry.timestamp(tx.now), operation: .meeting, actor: .init(person: nil, agency: "maracd"),
+            try tx.append(LogEntry(time: LogEntry.timestamp(tx.now), operation: .meeting, actor: .daemon,
                                    records: [], case: nil, meeting: first.meeting, recipients: written.map(\.pack.agency).sorted(),
                                    bases: ["marac-isp"], justification: "\(first.kind.rawValue) packs written to the agencies' outboxes",
                                    details: ["action": "packs-written", "kind": first.kind.rawValue]))

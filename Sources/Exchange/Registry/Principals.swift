@@ -10,6 +10,9 @@ public struct Principal: Codable, Equatable, Sendable {
     public let agency: String
     /// What they may do.
     public let roles: [Role]
+    /// Who acts, as a log entry names them.
+    public var actor: LogEntry.Actor { LogEntry.Actor(person: name, agency: agency) }
+
     /// For an IG officer: `marac` for the governance group's, who audits every agency;
     /// absent (or `agency`) for an agency's own, who audits what involves their agency.
     public let scope: Scope?

@@ -36,7 +36,7 @@ extension Vault {
     /// Creates a new KEK version for `agency`, used at once for new documents; the old
     /// one becomes decrypt-only until `rewrap` moves its DEKs. Returns the new version.
     @discardableResult
-    public func rotateAgencyKey(_ agency: String) throws -> Int {
+    public func rotateAgencyKey(_ agency: String, recording record: KeyEventRecorder) throws -> Int {
         try Label.validate(agency, field: "agency")
         return try locked {
             try write {
@@ -50,7 +50,7 @@ extension Vault {
                 try db.run("UPDATE rotation SET completed_at = ? WHERE agency = ? AND completed_at IS NULL", [now, .text(agency)])
                 try db.run("INSERT INTO rotation (agency, target_version, started_at) VALUES (?, ?, ?)",
                            [.text(agency), .integer(Int64(current + 1)), now])
-                try appendLeaf(keyEvent("key-rotate", ["agency": agency, "from": current, "to": current + 1]))
+                try appendKeyEvent("key-rotate", ["agency": agency, "from": String(current), "to": String(current + 1)], record)
                 agencyKeys.active[agency] = current + 1
                 return current + 1
             }
@@ -63,11 +63,11 @@ extension Vault {
     /// transaction as the last batch. Safe to interrupt at any point and call again.
     @discardableResult
     public func rewrap(agency: String, batchSize: Int = 2_000, pause: TimeInterval = 0,
-                       progress report: (RewrapProgress) -> Void = { _ in }) throws -> RewrapProgress {
+                       progress report: (RewrapProgress) -> Void = { _ in }, recording record: KeyEventRecorder) throws -> RewrapProgress {
         precondition(batchSize > 0)
         var progress = RewrapProgress()
         while !progress.completed {
-            let count = try locked { try write { try rewrapBatch(agency: agency, limit: batchSize) } }
+            let count = try locked { try write { try rewrapBatch(agency: agency, limit: batchSize, record) } }
             progress.rewrapped += count.rewrapped
             progress.completed = count.completed
             report(progress)
@@ -76,7 +76,7 @@ extension Vault {
         return progress
     }
 
-    private func rewrapBatch(agency: String, limit: Int) throws -> (rewrapped: Int, completed: Bool) {
+    private func rewrapBatch(agency: String, limit: Int, _ record: KeyEventRecorder) throws -> (rewrapped: Int, completed: Bool) {
         let (target, targetKey) = try activeAgencyKey(agency)
         var rows: [(seq: Int64, id: String, kind: String, version: Int, wrapped: [UInt8])] = []
         try db.statement("""
@@ -97,11 +97,11 @@ extension Vault {
         try db.run("UPDATE rotation SET rewrapped = rewrapped + ? WHERE agency = ? AND completed_at IS NULL",
                    [.integer(Int64(rows.count)), .text(agency)])
         guard rows.count < limit else { return (rows.count, false) }
-        try destroyUnusedVersions(agency: agency, below: target)
+        try destroyUnusedVersions(agency: agency, below: target, record)
         return (rows.count, true)
     }
 
-    private func destroyUnusedVersions(agency: String, below target: Int) throws {
+    private func destroyUnusedVersions(agency: String, below target: Int, _ record: KeyEventRecorder) throws {
         var versions: [Int] = []
         try db.statement("""
             SELECT version FROM agency_key a WHERE agency = ? AND version < ? AND state = 'decrypt-only'
@@ -112,7 +112,7 @@ extension Vault {
             try db.run("UPDATE agency_key SET state = 'destroyed', wrapped = NULL, destroyed_at = ? WHERE agency = ? AND version = ?",
                        [now, .text(agency), .integer(Int64(version))])
             agencyKeys.keys[agency]?[version] = nil
-            try appendLeaf(keyEvent("key-destroy", ["agency": agency, "version": version]))
+            try appendKeyEvent("key-destroy", ["agency": agency, "version": String(version)], record)
         }
         try db.run("UPDATE rotation SET completed_at = ? WHERE agency = ? AND completed_at IS NULL", [now, .text(agency)])
     }
@@ -120,14 +120,14 @@ extension Vault {
     /// Finishes every rotation whose rewrap was interrupted; the daemon calls it at start.
     /// Returns the agencies it completed.
     @discardableResult
-    public func resumeRotations(batchSize: Int = 2_000, pause: TimeInterval = 0) throws -> [String] {
+    public func resumeRotations(batchSize: Int = 2_000, pause: TimeInterval = 0, recording record: KeyEventRecorder) throws -> [String] {
         var agencies: [String] = []
         try locked {
             try db.statement("SELECT DISTINCT agency FROM rotation WHERE completed_at IS NULL ORDER BY agency").forEach {
                 agencies.append($0.text(0))
             }
         }
-        for agency in agencies { try rewrap(agency: agency, batchSize: batchSize, pause: pause) }
+        for agency in agencies { try rewrap(agency: agency, batchSize: batchSize, pause: pause, recording: record) }
         return agencies
     }
 
@@ -167,7 +167,7 @@ extension Vault {
     /// `.keyFileNotWritten`: the vault opens from then on with the new key only, which must
     /// be installed as the credential before the daemon next starts.
     @discardableResult
-    public func rotateRootKey(to given: RootKey? = nil) throws -> RootKeyFileOutcome {
+    public func rotateRootKey(to given: RootKey? = nil, recording record: KeyEventRecorder) throws -> RootKeyFileOutcome {
         try locked {
             let lock: DaemonLock?
             if daemonLock == nil {
@@ -195,7 +195,7 @@ extension Vault {
                 try db.run("UPDATE vault_meta SET key_check = ?, root_generation = root_generation + 1 WHERE singleton = 1",
                            [.blob(newKeys.keyCheck.nonSecretCopy)])
                 let generation = try db.scalarInt("SELECT root_generation FROM vault_meta")
-                try appendLeaf(keyEvent("root-rotate", ["generation": generation]))
+                try appendKeyEvent("root-rotate", ["generation": String(generation)], record)
             }
             derived = newKeys
             if outcome == .replaced { try RootKeyFile.commit(path: rootKeyPath) }

@@ -120,27 +120,43 @@ extension Vault {
     /// Replaces the signing key: a new P-256 key and self-signed certificate for `name`
     /// become active; the old private key is destroyed and its certificate kept. Logged.
     @discardableResult
-    public func rotateSigningKey(name: String, organization: String? = nil) throws -> Certificate {
+    public func rotateSigningKey(name: String, organization: String? = nil, recording record: KeyEventRecorder) throws -> Certificate {
         try locked {
             try write {
                 shredding = true  // the retired private key
                 let current = try db.scalarInt("SELECT COALESCE(MAX(version), 0) FROM signing_key")
                 try db.run("UPDATE signing_key SET state = 'retired', wrapped_key = NULL, retired_at = ? WHERE state = 'active'", [now])
                 try createSigningKey(version: current + 1, name: name, organization: organization)
-                try appendLeaf(keyEvent("signing-rotate", ["from": current, "to": current + 1]))
                 signer = try loadSigner()
+                try appendKeyEvent("signing-rotate", ["from": String(current), "to": String(current + 1),
+                                                      "fingerprintSHA256": signer!.certificate.fingerprintText], record)
             }
             return signer!.certificate
         }
     }
 
-    /// A vault key event for the log: JSON with sorted keys, an `op`, and a UTC time.
-    func keyEvent(_ op: String, _ fields: [String: Any]) throws -> Data {
-        var object = fields
-        object["op"] = op
-        object["time"] = ISO8601DateFormatter().string(from: clock())
-        object["actor"] = "vault"
-        return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+}
+
+/// A key operation, for the log entry its caller records it with (`docs/audit.md`, "The
+/// log entry"): the vault knows no principals and writes no entry format of its own, so
+/// every key operation takes a recorder that turns the event into the entry, naming who
+/// did it, appended in the same transaction as the change.
+public struct KeyEvent: Equatable, Sendable {
+    /// `key-rotate`, `key-destroy`, `root-rotate` or `signing-rotate`.
+    public let action: String
+    /// Ids and numbers only: `agency`, `from`, `to`, `version`, `generation`, `fingerprintSHA256`.
+    public let details: [String: String]
+    /// When, by the vault's clock.
+    public let time: Date
+}
+
+/// Makes the log entry for a key event (Exchange's `LogEntry.keyEvent`).
+public typealias KeyEventRecorder = (KeyEvent) throws -> Data
+
+extension Vault {
+    /// Appends the entry `record` makes of `action` with `details`, in the open transaction.
+    func appendKeyEvent(_ action: String, _ details: [String: String], _ record: KeyEventRecorder) throws {
+        try appendLeaf(record(KeyEvent(action: action, details: details, time: clock())))
     }
 }
 

@@ -1,3 +1,4 @@
+import Exchange
 import Foundation
 import Vault
 
@@ -36,9 +37,9 @@ struct VaultBench {
                 NewDocument(content: small, agency: "police", kind: "referral")
             })
         }
-        try rewrapVault.rotateAgencyKey("police")
+        try rewrapVault.rotateAgencyKey("police", recording: LogEntry.keyEvents(by: .localOperator))
         let rewrapStart = ContinuousClock.now
-        let progress = try rewrapVault.rewrap(agency: "police", batchSize: 2_000)
+        let progress = try rewrapVault.rewrap(agency: "police", batchSize: 2_000, recording: LogEntry.keyEvents(by: .localOperator))
         let rewrap = (ContinuousClock.now - rewrapStart).seconds
         precondition(progress.rewrapped == rewrapDocuments)
         report.figures += [("rewrap_documents", Double(rewrapDocuments)), ("rewrap_per_s", Double(rewrapDocuments) / rewrap)]

@@ -41,7 +41,8 @@ struct KeyCommand {
             case "status": try printStatus(try Self.statusJSON(vault))
             case "resume":
                 let done = try vault.resumeRotations(batchSize: try options.integer("--batch", default: 2_000, range: 1...100_000),
-                                                     pause: Double(try options.integer("--pause-ms", default: 0, range: 0...60_000)) / 1000)
+                                                     pause: Double(try options.integer("--pause-ms", default: 0, range: 0...60_000)) / 1000,
+                                                     recording: LogEntry.keyEvents(by: .localOperator))
                 print(done.isEmpty ? "no rotation was pending" : "completed rotation for \(done.joined(separator: ", "))")
             default: try rotateOffline(vault)
             }
@@ -137,15 +138,15 @@ struct KeyCommand {
         if let agency = options["--agency"] {
             let batch = try options.integer("--batch", default: 2_000, range: 1...100_000)
             let pause = Double(try options.integer("--pause-ms", default: 0, range: 0...60_000)) / 1000
-            let version = try vault.rotateAgencyKey(agency)
+            let version = try vault.rotateAgencyKey(agency, recording: LogEntry.keyEvents(by: .localOperator))
             print("agency \(agency): key version \(version) active; rewrapping")
-            let progress = try vault.rewrap(agency: agency, batchSize: batch, pause: pause)
+            let progress = try vault.rewrap(agency: agency, batchSize: batch, pause: pause, recording: LogEntry.keyEvents(by: .localOperator))
             print("agency \(agency): \(progress.rewrapped) data keys rewrapped; older versions destroyed")
         } else if options.has("--root") {
-            try vault.rotateRootKey()
+            try vault.rotateRootKey(recording: LogEntry.keyEvents(by: .localOperator))
             print("root key rotated; new key in \(vault.rootKeyPath) (replace every offline copy)")  // the path, not the key
         } else {
-            let certificate = try vault.rotateSigningKey(name: options["--name"] ?? "maracd")
+            let certificate = try vault.rotateSigningKey(name: options["--name"] ?? "maracd", recording: LogEntry.keyEvents(by: .localOperator))
             print("signing key rotated; new certificate SHA-256: \(certificate.fingerprintText)")
         }
     }

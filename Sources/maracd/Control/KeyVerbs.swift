@@ -15,14 +15,15 @@ final class RewrapRunner: @unchecked Sendable {
     static let batchSize = 500
 
     /// Starts `agency`'s rewrap on a helper thread unless one is running.
-    func start(_ agency: String, vault: Vault, logger: Logger) {
+    /// `actor` is who rotated the key: the entry of each destroyed version names them.
+    func start(_ agency: String, vault: Vault, by actor: LogEntry.Actor, logger: Logger) {
         lock.lock()
         guard running.insert(agency).inserted else { lock.unlock(); return }
         lock.unlock()
         HelperThread.start(name: "maracd-rewrap") { [self] in
             let started = Date()
             do {
-                let done = try vault.rewrap(agency: agency, batchSize: Self.batchSize, pause: 0.002)
+                let done = try vault.rewrap(agency: agency, batchSize: Self.batchSize, pause: 0.002, recording: LogEntry.keyEvents(by: actor))
                 logger.info("key.rewrap_done", ["agency": agency, "rewrapped": done.rewrapped,
                                                 "ms": Int(Date().timeIntervalSince(started) * 1000)])
             } catch {
@@ -72,9 +73,9 @@ extension ControlVerbs {
         guard !row.rewrapPending else {
             throw ControlError(.conflict, "agency \(agency)'s last rotation is still rewrapping; wait for it (maracctl key status)")
         }
-        let version = try vault.rotateAgencyKey(agency)
-        try logKeyOperation(principal, "agency key rotated", ["key": "agency", "agency": agency, "version": String(version)])
-        rewraps.start(agency, vault: vault, logger: logger)
+        let version = try vault.rotateAgencyKey(agency, recording: LogEntry.keyEvents(by: principal.actor))
+        logRotation(principal, key: "agency")
+        rewraps.start(agency, vault: vault, by: principal.actor, logger: logger)
         return .object(JSONObject(["agency": .string(agency), "version": .number(Double(version)),
                                    "dataKeysToRewrap": .number(Double(row.dataKeysByVersion.values.reduce(0, +)))]))
     }
@@ -84,31 +85,27 @@ extension ControlVerbs {
             throw ControlError(.badArgument, "root must be a new root key (32 bytes, base64)")
         }
         let key = try RootKey(bytes: SecretBytes(copying: [UInt8](data)))
-        let outcome = try vault.rotateRootKey(to: key)
-        try logKeyOperation(principal, "root key rotated", ["key": "root", "keyFile": outcome == .replaced ? "replaced" : "not-written"])
+        let outcome = try vault.rotateRootKey(to: key, recording: LogEntry.keyEvents(by: principal.actor))
+        logRotation(principal, key: "root")
         return .object(JSONObject(["root": "rotated", "keyFile": outcome == .replaced ? "replaced" : "not-written",
                                    "keyPath": .string(vault.rootKeyPath)]))
     }
 
     private func rotateSigning(name: String?, by principal: Principal) throws -> JSONValue {
-        let certificate = try vault.rotateSigningKey(name: name ?? checkpointOrigin)
+        let certificate = try vault.rotateSigningKey(name: name ?? checkpointOrigin, recording: LogEntry.keyEvents(by: principal.actor))
         // Receipts are signed with it from the next batch: publish it to every outbox now.
         let certificates = try vault.signingCertificates()
         for agency in try marac.agencies.list() {
             try Outbox(state: packs.stateDirectory, agency: agency.id, groupAccess: packs.groupAccess).publish(certificates: certificates)
         }
-        try logKeyOperation(principal, "signing key rotated", ["key": "signing", "fingerprintSHA256": certificate.fingerprintText])
+        logRotation(principal, key: "signing")
         let validity = CertificateValidity(certificate, at: vault.currentTime)
         return .object(JSONObject(["fingerprintSHA256": .string(certificate.fingerprintText), "notAfter": .string(validity.notAfterText)]))
     }
 
-    /// Who rotated which key, in the audit log (the vault's own entry for the operation
-    /// names no one) and the daemon's log (by uid).
-    private func logKeyOperation(_ principal: Principal, _ what: String, _ details: [String: String]) throws {
-        let entry = LogEntry(time: LogEntry.timestamp(vault.currentTime), operation: .registry,
-                             actor: .init(person: principal.name, agency: principal.agency), records: [], case: nil, meeting: nil,
-                             recipients: [], bases: [], justification: what, details: details)
-        try vault.appendLog([entry.encoded()])
-        logger.info("key.rotated", ["uid": principal.uid, "key": details["key"] ?? "?"])
+    /// Who rotated which key, in the daemon's log (by uid). The audit log's one entry for
+    /// the operation, naming the principal, was written in the rotation's own transaction.
+    private func logRotation(_ principal: Principal, key: String) {
+        logger.info("key.rotated", ["uid": principal.uid, "key": key])
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+internal import CSystemShim
 
 /// Checks on the state directory and its files: owned by us, no access for group or
 /// others, and the right kind of file. Every check uses `lstat`, so a symlink is never
@@ -43,8 +44,21 @@ enum FileSecurity {
     /// not followed) with `mode`, flushes it and its directory. On failure the file is
     /// removed: nothing half-written stays.
     static func writeNew(_ path: String, mode: mode_t, _ bytes: UnsafeRawBufferPointer) throws {
-        let fd = retryingEINTR { open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode) }
+        // Written whole or not at all: an unnamed file in the same directory (O_TMPFILE),
+        // filled and synced, then linked to `path` (which fails if it exists, as O_EXCL
+        // would). A process killed part-way leaves no file, never a short one that every
+        // later attempt would refuse (a 0-byte root key, say). Where the filesystem has no
+        // O_TMPFILE, a named temporary is linked and removed instead.
+        let directory = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        var temporary: String?
+        var fd = retryingEINTR { open(directory, csystem_O_TMPFILE | O_WRONLY | O_CLOEXEC, mode) }
+        if fd < 0 && [EOPNOTSUPP, EISDIR, EINVAL].contains(errno) {
+            let name = directory + "/.tmp-" + Hex.encode((try? SecureRandom.bytes(8)) ?? [])
+            temporary = name
+            fd = retryingEINTR { open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode) }
+        }
         guard fd >= 0 else { throw VaultError.io(path: path, errno: errno) }
+        defer { if let temporary { unlink(temporary) } }
         var failure: Int32 = 0
         var done = 0
         while done < bytes.count {
@@ -53,13 +67,13 @@ enum FileSecurity {
             done += n
         }
         if failure == 0 && retryingEINTR({ fsync(fd) }) != 0 { failure = errno }
-        close(fd)
-        if failure != 0 {
-            unlink(path)
-            throw VaultError.io(path: path, errno: failure)
+        if failure == 0 {
+            let source = temporary ?? "/proc/self/fd/\(fd)"
+            if linkat(AT_FDCWD, source, AT_FDCWD, path, temporary == nil ? AT_SYMLINK_FOLLOW : 0) != 0 { failure = errno }
         }
-        let directory = (path as NSString).deletingLastPathComponent
-        try syncDirectory(directory.isEmpty ? "." : directory)
+        close(fd)
+        guard failure == 0 else { throw VaultError.io(path: path, errno: failure) }
+        try syncDirectory(directory)
     }
 
     /// Flushes a directory's entries (after a create or rename inside it).

@@ -186,7 +186,7 @@ final class AgencyCommandTests: XCTestCase {
         // so this answer came from the daemon).
         let refused = try maracctl(add)
         XCTAssertEqual(refused.status, 77)
-        XCTAssertEqual(refused.stderr, "maracctl: not permitted: only the key-custodian may register agencies\n")
+        XCTAssertEqual(refused.stderr, "maracctl: not permitted: only a key custodian may register agencies\n")
 
         try daemon.useKeyCustodian()
         kill(try XCTUnwrap(daemon.process).processIdentifier, SIGHUP)

@@ -42,6 +42,17 @@ final class RectificationTests: XCTestCase {
         }
         XCTAssertNoThrow(try fixture.marac.read(first.document, by: police, bases: ["dpa-s1-p18"], reason: "audit trail"))
         XCTAssertNoThrow(try fixture.marac.read(first.document, by: ig, bases: ["audit"], reason: "audit trail"))
+        // Only a reader the IG rule admits is exempt: an Idva-scoped IG officer reads the
+        // Idva's copy of a referral under idva-referral, which does not read a corrected one.
+        let idvaIG = Principal(uid: 1010, name: "Idva IG officer", agency: "idva", roles: [.igOfficer])
+        XCTAssertThrowsError(try fixture.marac.read(first.document, by: idvaIG, bases: ["audit"], reason: "audit trail")) {
+            XCTAssertEqual($0 as? VaultError, .accessDenied(document: first.document, reason: "superseded"))
+        }
+        let idva = Principal(uid: 1011, name: "Idva", agency: "idva", roles: [.representative])
+        XCTAssertThrowsError(try fixture.marac.read(first.document, by: idva, bases: [], reason: "")) {
+            XCTAssertEqual($0 as? VaultError, .accessDenied(document: first.document, reason: "superseded"))
+        }
+        XCTAssertNoThrow(try fixture.marac.read(corrected.document, by: idvaIG, bases: ["audit"], reason: "the latest"))
         XCTAssertNoThrow(try fixture.marac.read(corrected.document, by: coordinator, bases: ["dpa-s1-p18"], reason: "check"))
 
         // Once only, by its own agency, of its own kind: one report for every refusal.

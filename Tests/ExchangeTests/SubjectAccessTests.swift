@@ -47,7 +47,7 @@ final class SubjectAccessTests: XCTestCase {
         XCTAssertFalse(logged.contains("Quinn") || logged.contains("Tamsin") || logged.contains("1993-11-13"), logged)
 
         for (principal, bases, reason, error) in [
-            (coordinator, ["audit"], "x", ExchangeError.notPermitted("only an IG officer searches for a data subject")),
+            (coordinator, ["audit"], "x", ExchangeError.notPermitted("only an IG officer may search for a data subject")),
             (ig, ["dpa-s1-p18"], "x", .conflict("a subject access search cites the basis audit")),
             (ig, ["audit"], " ", .conflict("a subject access search needs a reason")),
         ] {

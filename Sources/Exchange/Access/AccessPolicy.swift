@@ -34,14 +34,17 @@ public enum AccessPolicy {
         public var caseNumber: String?
         /// For a referral: the bases it was referred under (`consent`, or its without-consent codes).
         public var referralBases: [String]
+        /// Whether a correction from its agency superseded it (an authenticated fact).
+        public var superseded: Bool
 
         /// A document's facts.
-        public init(id: String, agency: String, kind: String, caseNumber: String?, referralBases: [String] = []) {
+        public init(id: String, agency: String, kind: String, caseNumber: String?, referralBases: [String] = [], superseded: Bool = false) {
             self.id = id
             self.agency = agency
             self.kind = kind
             self.caseNumber = caseNumber
             self.referralBases = referralBases
+            self.superseded = superseded
         }
     }
 
@@ -128,6 +131,9 @@ public enum AccessPolicy {
         let id: String
         let who: Who
         let kinds: Set<String>
+        /// Whether the rule reads a form its agency has since corrected (kept for the
+        /// audit trail): only its agency's and the IG officers' rules do.
+        let superseded: Bool
         let when: When
         let basis: Basis
     }
@@ -138,12 +144,12 @@ public enum AccessPolicy {
     /// the read; if rules admit the reader but none's basis holds, the first one's basis
     /// refusal is the answer; if none admits the reader, the most specific reason why not.
     static let table: [Rule] = [
-        //     id                  who               documents                          when         basis
-        Rule(id: "own-agency",    who: .ownAgency,       kinds: allKinds,                 when: .always,    basis: .reader),
-        Rule(id: "idva-referral", who: .idva,            kinds: ["referral"],             when: .always,    basis: .referral),
-        Rule(id: "coordinator",   who: .coordinator,     kinds: ["referral", "iswc"],     when: .always,    basis: .reader),
-        Rule(id: "in-session",    who: .declaredInvited, kinds: ["referral", "research"], when: .inSession, basis: .fixed(["marac-isp"])),
-        Rule(id: "ig-audit",      who: .igOfficer,       kinds: allKinds,                 when: .always,    basis: .audit),
+        //     id                  who                    documents                superseded?        when         basis
+        Rule(id: "own-agency",    who: .ownAgency,       kinds: allKinds,                 superseded: true,  when: .always,    basis: .reader),
+        Rule(id: "idva-referral", who: .idva,            kinds: ["referral"],             superseded: false, when: .always,    basis: .referral),
+        Rule(id: "coordinator",   who: .coordinator,     kinds: ["referral", "iswc"],     superseded: false, when: .always,    basis: .reader),
+        Rule(id: "in-session",    who: .declaredInvited, kinds: ["referral", "research"], superseded: false, when: .inSession, basis: .fixed(["marac-isp"])),
+        Rule(id: "ig-audit",      who: .igOfficer,       kinds: allKinds,                 superseded: true,  when: .always,    basis: .audit),
     ]
 
     // MARK: - Deciding
@@ -154,6 +160,10 @@ public enum AccessPolicy {
         var firstDenial: Denial?
         for rule in table where rule.kinds.contains(document.kind) {
             guard let admission = admits(rule, reader, document, meetings) else { continue }
+            if document.superseded && !rule.superseded {
+                firstDenial = firstDenial ?? Denial(rule: "superseded")
+                continue
+            }
             let operation: LogEntry.Operation = reader.principal.agency == document.agency ? .consultation : .disclosure
             switch bases(rule.basis, document, request, registry: registry) {
             case let .success(bases): return .allow(rule: rule.id, operation: operation, bases: bases, meeting: admission.meeting)
@@ -166,24 +176,33 @@ public enum AccessPolicy {
     /// Whether some rule admits `reader` to `document` now, whatever basis they would
     /// give: what a case view lists (ids and kinds only; reading still goes through `decide`).
     public static func admits(_ reader: Reader, _ document: Document, meetings: [Meeting]) -> Bool {
-        table.contains { $0.kinds.contains(document.kind) && admits($0, reader, document, meetings) != nil }
+        table.contains { $0.kinds.contains(document.kind) && (!document.superseded || $0.superseded) && admits($0, reader, document, meetings) != nil }
     }
 
     /// A rule's admission of the reader, with the meeting it is under (in-session reads).
     private struct Admission { let meeting: String? }
 
+    /// Every column of the row is evaluated: `who` (and, for a meeting-bound `who`, the
+    /// meetings it holds on), then `when` over those meetings (or, for a `who` bound to no
+    /// meeting, over every meeting with the case on its agenda).
     private static func admits(_ rule: Rule, _ reader: Reader, _ document: Document, _ meetings: [Meeting]) -> Admission? {
         let principal = reader.principal
-        let always = Admission(meeting: nil)
+        var held: [Meeting]?  // the meetings a meeting-bound `who` holds on
         switch rule.who {
-        case .ownAgency: return principal.agency == document.agency ? always : nil
-        case .idva: return reader.agencyKind == .idva ? always : nil
-        case .coordinator: return principal.roles.contains(.coordinator) ? always : nil
-        case .igOfficer:
-            return principal.roles.contains(.igOfficer) && (principal.isMaracWide || principal.agency == document.agency) ? always : nil
+        case .ownAgency: guard principal.agency == document.agency else { return nil }
+        case .idva: guard reader.agencyKind == .idva else { return nil }
+        case .coordinator: guard principal.roles.contains(.coordinator) else { return nil }
+        case .igOfficer: guard principal.roles.contains(.igOfficer), principal.isMaracWide || principal.agency == document.agency else { return nil }
         case .declaredInvited:
-            guard document.caseNumber != nil, rule.when == .inSession else { return nil }
-            return meetings.first { $0.state == .inSession && $0.readerInvited && $0.readerDeclared }.map { Admission(meeting: $0.id) }
+            guard document.caseNumber != nil else { return nil }
+            held = meetings.filter { $0.readerInvited && $0.readerDeclared }
+            guard !held!.isEmpty else { return nil }
+        }
+        switch rule.when {
+        case .always: return Admission(meeting: held?.first?.id)
+        case .inSession:
+            guard document.caseNumber != nil, let sitting = (held ?? meetings).first(where: { $0.state == .inSession }) else { return nil }
+            return Admission(meeting: sitting.id)
         }
     }
 

@@ -45,7 +45,8 @@ public final class MaracAccessPolicy: DocumentAccessPolicy, @unchecked Sendable 
                                  justification: "read without the facts the access policy needs", details: ["rule": "no-facts"])
             return .deny(reason: "no-facts", logEntry: entry.encoded())
         }
-        let document = AccessPolicy.Document(record: record)
+        var document = AccessPolicy.Document(record: record)
+        document.superseded = try Supersession.isSuperseded(tx, document.id)
         if let (decision, details) = try PackPolicy.decide(request, principal: principal, document: document, reading: tx) {
             let entry = PackPolicy.entry(decision, details: details, principal: principal, document: document,
                                          recipient: request.context[PackPolicy.Key.recipient] ?? "", time: time)
@@ -53,12 +54,6 @@ public final class MaracAccessPolicy: DocumentAccessPolicy, @unchecked Sendable 
             case .allow: return .allow(logEntry: entry.encoded())
             case let .deny(rule): return .deny(reason: rule, logEntry: entry.encoded())
             }
-        }
-        if principal.agency != document.agency, !principal.roles.contains(.igOfficer), try Supersession.isSuperseded(tx, document.id) {
-            // A corrected form's earlier version: its agency's and the IG officers', for the audit trail.
-            let entry = AccessLog.entry(.deny(rule: "superseded"), reader: principal, document: document,
-                                        request: AccessPolicy.Request(bases: request.bases, reason: request.reason), time: time)
-            return .deny(reason: "superseded", logEntry: entry.encoded())
         }
         let reader = try AccessPolicy.Reader.load(tx, principal)
         let meetings = try document.caseNumber.map { try MeetingBook.meetings(tx, with: $0) } ?? []

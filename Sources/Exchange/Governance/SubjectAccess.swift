@@ -54,7 +54,7 @@ extension Marac {
     }
 
     static func requireSubjectAccess(_ principal: Principal, bases: [String], reason: String) throws {
-        guard principal.roles.contains(.igOfficer) else { throw ExchangeError.notPermitted("only an IG officer searches for a data subject") }
+        try ControlPolicy.require("subject.search", principal)
         guard bases.contains("audit") else { throw ExchangeError.conflict("a subject access search cites the basis audit") }
         guard reason.contains(where: { !$0.isWhitespace }) else { throw ExchangeError.conflict("a subject access search needs a reason") }
     }

@@ -120,7 +120,7 @@ public struct MeetingBook: Sendable {
 
     /// Schedules a meeting on `date` (coordinator).
     public func create(date: CalendarDate, by actor: Principal) throws -> Meeting {
-        try Self.require(actor, .coordinator, "schedule a meeting")
+        try ControlPolicy.require("meeting.create", actor)
         return try vault.transaction { tx in
             let base = "MTG-\(date)"
             let taken = try tx.rows("SELECT count(*) FROM x_meeting WHERE id = ? OR id LIKE ?", [.text(base), .text(base + "-%")])
@@ -136,7 +136,7 @@ public struct MeetingBook: Sendable {
 
     /// Invites `agencies` (registered and active) to meeting `id` (coordinator; not once closed).
     public func invite(_ id: String, agencies: [String], by actor: Principal) throws -> Meeting {
-        try Self.require(actor, .coordinator, "invite agencies")
+        try ControlPolicy.require("meeting.invite", actor)
         return try vault.transaction { tx in
             let meeting = try Self.get(tx, id)
             guard meeting.state != .closed else { throw ExchangeError.conflict("meeting \(id) is closed") }
@@ -157,7 +157,7 @@ public struct MeetingBook: Sendable {
     /// Puts case `number` (open) on meeting `id`'s agenda (coordinator). A case sits on one
     /// open meeting at a time.
     public func addCase(_ id: String, _ number: CaseNumber, by actor: Principal) throws -> Meeting {
-        try Self.require(actor, .coordinator, "add cases to an agenda")
+        try ControlPolicy.require("meeting.add-case", actor)
         return try vault.transaction { tx in
             let meeting = try Self.get(tx, id)
             guard meeting.state != .closed else { throw ExchangeError.conflict("meeting \(id) is closed") }
@@ -178,9 +178,7 @@ public struct MeetingBook: Sendable {
     /// Moves meeting `id` to `state`, which must be the next one (coordinator or chair).
     /// Closing it records the meeting date on each case it heard (the 12-month flag).
     public func advance(_ id: String, to state: MeetingState, by actor: Principal) throws -> Meeting {
-        guard actor.roles.contains(.coordinator) || actor.roles.contains(.chair) else {
-            throw ExchangeError.notPermitted("only the coordinator or the chair moves a meeting")
-        }
+        try ControlPolicy.require("meeting.advance", actor)
         return try vault.transaction { tx in
             let meeting = try Self.get(tx, id)
             guard meeting.state.next == state else {
@@ -226,10 +224,6 @@ public struct MeetingBook: Sendable {
     }
 
     // MARK: - Helpers
-
-    static func require(_ actor: Principal, _ role: Principal.Role, _ what: String) throws {
-        guard actor.roles.contains(role) else { throw ExchangeError.notPermitted("only the \(role.rawValue) may \(what)") }
-    }
 
     private func log(_ tx: VaultTransaction, _ operation: LogEntry.Operation, _ actor: Principal, meeting: String, case: String? = nil,
                      recipients: [String] = [], justification: String, details: [String: String]) throws {

@@ -61,7 +61,7 @@ extension Marac {
     /// case, committed before anything is decrypted) and returns the packs to write.
     /// Refused, recording nothing, when an invited agency has no valid certificate.
     public func sendAgenda(_ id: String, by principal: Principal) throws -> AgendaIssue {
-        try MeetingBook.require(principal, .coordinator, "send the agenda")
+        try ControlPolicy.require("meeting.send-agenda", principal)
         let (meeting, version, certificates) = try vault.transaction { tx -> (Meeting, Int, [String: Certificate]) in
             let meeting = try MeetingBook.get(tx, id)
             guard meeting.state == .scheduled || meeting.state == .agendaIssued else {

@@ -80,13 +80,13 @@ public struct AgencyRegistry: Sendable {
 
     /// As `add(_:by:)` for `principal`, who must be a key custodian (the daemon's verb).
     public func add(_ agency: Agency, by principal: Principal) throws {
-        try MeetingBook.require(principal, .keyCustodian, "register agencies")
+        try ControlPolicy.require("agency.add", principal)
         try add(agency, by: LogEntry.Actor(person: principal.name, agency: principal.agency))
     }
 
     /// As `setCertificate(_:_:by:)` for `principal`, who must be a key custodian.
     public func setCertificate(_ id: String, _ certificate: [UInt8], by principal: Principal) throws {
-        try MeetingBook.require(principal, .keyCustodian, "replace agency certificates")
+        try ControlPolicy.require("agency.set-cert", principal)
         try setCertificate(id, certificate, by: LogEntry.Actor(person: principal.name, agency: principal.agency))
     }
 

@@ -98,7 +98,7 @@ extension Marac {
     /// Puts case `number` on legal hold (IG officer or coordinator): retention erases
     /// none of its documents until it is released. Logged, with `reason`.
     public func hold(_ number: CaseNumber, reason: String, by principal: Principal) throws {
-        try Self.requireGovernance(principal, "place a legal hold")
+        try ControlPolicy.require("case.hold", principal)
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty else { throw ExchangeError.conflict("a legal hold needs a reason") }
         try vault.transaction { tx in
@@ -114,7 +114,7 @@ extension Marac {
 
     /// Releases case `number`'s legal hold (IG officer or coordinator). Logged.
     public func release(_ number: CaseNumber, by principal: Principal) throws {
-        try Self.requireGovernance(principal, "release a legal hold")
+        try ControlPolicy.require("case.release", principal)
         try vault.transaction { tx in
             guard !(try tx.rows("SELECT 1 FROM x_hold WHERE case_number = ?", [.text(number.description)])).isEmpty else {
                 throw ExchangeError.conflict("case \(number) is not on hold")
@@ -127,14 +127,6 @@ extension Marac {
     /// The cases on legal hold.
     public func holds() throws -> [String] {
         try vault.reading { tx in try tx.rows("SELECT case_number FROM x_hold ORDER BY case_number").map { try $0.text(0, "x_hold") } }
-    }
-
-    /// Refuses `principal` unless an IG officer or the coordinator: retention, its dry
-    /// run and legal holds are theirs.
-    public static func requireGovernance(_ principal: Principal, _ what: String) throws {
-        guard principal.roles.contains(.igOfficer) || principal.roles.contains(.coordinator) else {
-            throw ExchangeError.notPermitted("only an IG officer or the coordinator may \(what)")
-        }
     }
 
     private static func logHold(_ tx: VaultTransaction, _ number: CaseNumber, _ principal: Principal, _ justification: String, action: String) throws {

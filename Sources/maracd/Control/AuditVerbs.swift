@@ -7,7 +7,6 @@ import Vault
 
 extension ControlVerbs {
     func audit(_ principal: Principal, _ request: ControlRequest) throws -> JSONValue {
-        guard principal.roles.contains(.igOfficer) else { throw ControlError(.notPermitted, "only an IG officer audits the log") }
         let args = Arguments(request.args)
         switch request.verb {
         case "audit.log": return try auditLog(principal, args)
@@ -32,15 +31,14 @@ extension ControlVerbs {
             ]))
         case "audit.report":
             let entries = try vault.logEntries(0..<vault.treeHead().size).compactMap { item -> (seq: Int, entry: JSONValue)? in
-                (try? JSONParser().parse(Array(item.entry)).value).map { (item.seq, $0) }
+                guard AuditScope.admits(item.entry, principal) else { return nil }
+                return (try? JSONParser().parse(Array(item.entry)).value).map { (item.seq, $0) }
             }
             let range: AuditFilter
             do { range = try AuditFilter(since: try args.optionalString("since"), until: try args.optionalString("until"), operation: nil) } catch let invalid as AuditFilter.Invalid {
                 throw ControlError(.badArgument, invalid.message)
             }
-            let report = AuditReport.build(entries, since: range.since, until: range.until) {
-                principal.isMaracWide || Self.involves($0, principal.agency)
-            }
+            let report = AuditReport.build(entries, since: range.since, until: range.until) { _ in true }  // scoped above
             try logAudit(principal, what: "report", details: ["entries": String(report.entries)])
             return report.json
         default: throw Self.unknownVerb
@@ -56,12 +54,6 @@ extension ControlVerbs {
             }
             return checkpoint
         }
-    }
-
-    /// Whether `entry` (parsed) involves `agency`: its actor, a recipient, or the owner of a form read.
-    static func involves(_ entry: JSONValue, _ agency: String) -> Bool {
-        entry["actor"]?["agency"]?.string == agency || (entry["recipients"]?.array ?? []).contains(.string(agency))
-            || entry["details"]?["owner"]?.string == agency || entry["agency"]?.string == agency
     }
 
     private func auditLog(_ principal: Principal, _ args: Arguments) throws -> JSONValue {
@@ -80,10 +72,9 @@ extension ControlVerbs {
         var entries: [JSONValue] = []
         for (seq, data) in all {
             leaves.append(.string(Hex.encode(MerkleTree.leafHash(data))))
-            guard let parsed = try? JSONParser().parse(Array(data)).value else { continue }
-            if !principal.isMaracWide && !Self.involves(parsed, principal.agency) { continue }
+            guard AuditScope.admits(data, principal), let parsed = try? JSONParser().parse(Array(data)).value else { continue }
             if let value = filters.case, parsed["case"]?.string != value { continue }
-            if let value = filters.agency, !Self.involves(parsed, value) { continue }
+            if let value = filters.agency, !AuditScope.involves(parsed, value) { continue }
             if let value = filters.person, parsed["actor"]?["person"]?.string != value { continue }
             if let value = range.operation, (parsed["operation"] ?? parsed["op"])?.string != value { continue }
             if range.since != nil || range.until != nil, !range.includes(time: parsed["time"]?.string ?? "") { continue }
@@ -99,7 +90,7 @@ extension ControlVerbs {
         let head = try vault.treeHead()
         guard seq < head.size else { throw ControlError(.notFound, "no log entry \(seq)") }
         let data = try vault.logEntry(seq)
-        if !principal.isMaracWide, let parsed = try? JSONParser().parse(Array(data)).value, !Self.involves(parsed, principal.agency) {
+        if !AuditScope.admits(data, principal) {
             throw ControlError(.notFound, "no log entry \(seq) involving agency \(principal.agency)")
         }
         var result = Self.object([

@@ -33,15 +33,17 @@ extension ControlVerbs {
     /// `export.audit`: the entries the IG officer may see (their scope, `since` to
     /// `until`), each with its inclusion proof in the tree a new checkpoint signs.
     private func exportAudit(_ principal: Principal, _ args: Arguments) throws -> JSONValue {
-        guard principal.roles.contains(.igOfficer) else { throw ControlError(.notPermitted, "only an IG officer exports the log") }
         let since = try args.optionalString("since"), until = try args.optionalString("until")
         let reason = try args.string("reason", allowEmpty: true)
         let checkpoint = try vault.checkpoint(origin: checkpointOrigin)
+        let range: AuditFilter
+        do { range = try AuditFilter(since: since, until: until, operation: nil) } catch let invalid as AuditFilter.Invalid {
+            throw ControlError(.badArgument, invalid.message)
+        }
         let entries = try vault.logEntries(0..<checkpoint.head.size).filter { _, data in
-            guard let parsed = try? JSONParser().parse(Array(data)).value else { return principal.isMaracWide }
-            let time = parsed["time"]?.string ?? ""
-            return (principal.isMaracWide || Self.involves(parsed, principal.agency))
-                && since.map { time >= $0 } ?? true && until.map { time < $0 } ?? true
+            guard AuditScope.admits(data, principal) else { return false }
+            guard range.since != nil || range.until != nil else { return true }
+            return range.includes(time: (try? JSONParser().parse(Array(data)).value)?["time"]?.string ?? "")
         }
         let files = try AuditExport.files(entries, checkpoint: checkpoint) { try vault.inclusionProof(index: $0, size: checkpoint.head.size) }
         var fields = JSONObject(["type": "export-audit", "createdAt": .string(LogEntry.timestamp(vault.currentTime)),

@@ -9,6 +9,9 @@ extension ControlVerbs {
     /// The verbs beyond `status`, by name.
     func dispatch(_ principal: Principal, _ request: ControlRequest) -> ControlResponse {
         do {
+            // Who may call the verb: Exchange's table, asked once here (docs/access.md).
+            guard ControlPolicy.row(for: request.verb) != nil else { throw Self.unknownVerb }
+            try ControlPolicy.require(request.verb, principal)
             let args = Arguments(request.args)
             let result: JSONValue
             switch request.verb {
@@ -18,7 +21,6 @@ extension ControlVerbs {
             case "key.status", "key.rotate": result = try key(principal, request)
             case "subject.search", "subject.export": result = try subject(principal, request)
             case "retention.run":
-                try Marac.requireGovernance(principal, "run retention")
                 let dryRun = try args.flag("dryRun")
                 let items = dryRun ? try marac.retentionDue(retention) : try marac.applyRetention(retention)
                 result = .object(JSONObject(["dryRun": .bool(dryRun), "documents": .array(items.map { item in

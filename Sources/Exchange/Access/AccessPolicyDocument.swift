@@ -1,0 +1,58 @@
+import Foundation
+
+// The document-read table as people read it (`docs/access.md`): made from the rows the
+// code decides by, so the document cannot say one thing while the code does another
+// (`ControlPolicyTests.testTheAccessDocumentShowsTheTables`).
+
+extension AccessPolicy {
+    /// The rules, one line each, as `docs/access.md` shows them.
+    public static var markdown: String {
+        var lines = ["| rule | who | reads | a corrected (superseded) form | when | basis | logged as |", "|---|---|---|---|---|---|---|"]
+        for rule in table {
+            lines.append("| `\(rule.id)` | \(describe(rule.who)) | \(describe(rule.kinds)) | \(rule.superseded ? "yes" : "no") | "
+                         + "\(describe(rule.when)) | \(describe(rule.basis)) | \(logged(rule.who)) |")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func describe(_ who: Who) -> String {
+        switch who {
+        case .ownAgency: return "a principal of the agency that sent it"
+        case .idva: return "a principal of the Idva agency"
+        case .coordinator: return "the coordinator"
+        case .declaredInvited: return "a principal of an agency invited to a meeting with the case on its agenda, who has made the declaration for it"
+        case .igOfficer: return "an IG officer of the agency that sent it, or the Marac-wide IG officer (`\"scope\": \"marac\"`)"
+        }
+    }
+
+    private static func describe(_ kinds: Set<String>) -> String {
+        kinds == allKinds ? "any form" : kinds.sorted().map { $0 == "iswc" ? "iswc forms" : $0 == "research" ? "research" : $0 + "s" }
+            .joined(separator: ", ")
+    }
+
+    private static func describe(_ when: When) -> String {
+        switch when {
+        case .always: return "always"
+        case .inSession: return "while that meeting is `in-session`"
+        }
+    }
+
+    private static func describe(_ basis: Basis) -> String {
+        switch basis {
+        case .reader: return "the reader's codes (each one that may justify sharing) and a reason"
+        case .referral: return "the referral's own: `consent`, or its without-consent codes"
+        case let .fixed(codes): return codes.map { "`\($0)`" }.joined(separator: ", ")
+        case .audit: return "`audit` (and any others), with a reason"
+        }
+    }
+
+    private static func logged(_ who: Who) -> String {
+        switch who {
+        case .ownAgency: return "consultation"
+        case .idva: return "disclosure to the Idva"
+        case .coordinator: return "disclosure to the coordinator's agency"
+        case .declaredInvited: return "disclosure to the reader's agency, naming the meeting"
+        case .igOfficer: return "consultation or disclosure"
+        }
+    }
+}

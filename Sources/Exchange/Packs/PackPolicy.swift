@@ -73,8 +73,13 @@ enum PackPolicy {
         guard try exists("SELECT 1 FROM x_invitation WHERE meeting = ? AND agency = ?", [.text(meetingID), .text(recipient)]) else {
             return deny("pack-not-invited")
         }
-        guard let registered = try tx.rows("SELECT certificate FROM x_agency WHERE id = ?", [.text(recipient)]).first?.first?.blob,
-              Hex.encode(SHA256.hash(registered)) == request.context[Key.certificate] else {
+        // The recipient's registered certificate, once per snapshot (a pack is thousands of reads).
+        let memo = "pack-certificate/" + recipient
+        if tx.memo[memo] == nil {
+            tx.memo[memo] = try tx.rows("SELECT certificate FROM x_agency WHERE id = ?", [.text(recipient)]).first?.first?.blob
+                .map { Hex.encode(SHA256.hash($0)) } ?? ""
+        }
+        guard let registered = tx.memo[memo], !registered.isEmpty, registered == request.context[Key.certificate] else {
             return deny("pack-certificate-changed")
         }
         guard let number = document.caseNumber,

@@ -83,6 +83,10 @@ public final class VaultTransaction {
     /// The vault's clock.
     public var now: Date { vault.clock() }
 
+    /// Values the application works out once per transaction (a fact every read in a
+    /// snapshot asks for): gone with the transaction, so never stale.
+    public var memo: [String: String] = [:]
+
     // MARK: - Application rows
 
     /// Runs one statement (cached) with `values`; for INSERT, UPDATE and DELETE on the

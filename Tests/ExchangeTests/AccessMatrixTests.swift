@@ -9,7 +9,7 @@ import XCTest
 /// entry. Zero unexpected allows.
 final class AccessMatrixTests: XCTestCase {
     struct TableRule {
-        let id: String, who: String, reads: Set<String>, when: String, basis: String
+        let id: String, who: String, reads: Set<String>, corrected: Bool, when: String, basis: String
     }
 
     static func table() throws -> [TableRule] {
@@ -17,12 +17,27 @@ final class AccessMatrixTests: XCTestCase {
         let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }.dropFirst()
         return lines.map { line in
             let cells = line.split(separator: "\t").map(String.init)
-            return TableRule(id: cells[0], who: cells[1], reads: Set(cells[2].components(separatedBy: ", ")), when: cells[3], basis: cells[4])
+            return TableRule(id: cells[0], who: cells[1], reads: Set(cells[2].components(separatedBy: ", ")), corrected: cells[3] == "yes",
+                             when: cells[4], basis: cells[5])
         }
     }
 
     enum ReaderAgency: CaseIterable { case sender, other, idva }
-    enum Given: CaseIterable { case sharingBasis, audit, nothing }
+    enum Given: CaseIterable {
+        case sharingBasis, audit, nothing, basisWithoutReason, unknownBasis, notForSharing
+
+        /// What a reader gives for each.
+        var request: AccessPolicy.Request {
+            switch self {
+            case .sharingBasis: return .init(bases: ["dpa-s1-p18"], reason: "case review")
+            case .audit: return .init(bases: ["audit"], reason: "quarterly audit")
+            case .nothing: return .init(bases: [], reason: "")
+            case .basisWithoutReason: return .init(bases: ["dpa-s1-p18"], reason: "")
+            case .unknownBasis: return .init(bases: ["no-such-basis"], reason: "case review")
+            case .notForSharing: return .init(bases: ["retention-policy"], reason: "case review")
+            }
+        }
+    }
 
     struct Combination: CustomStringConvertible {
         var roles: [Principal.Role], maracWide: Bool, agency: ReaderAgency, invited: Bool, declared: Bool
@@ -39,10 +54,11 @@ final class AccessMatrixTests: XCTestCase {
     ]
 
     /// The table's answer: (rule, bases) of the first rule that fits and whose basis is given.
-    static func expected(_ c: Combination, _ table: [TableRule], request: AccessPolicy.Request) -> (rule: String, bases: [String])? {
+    static func expected(_ c: Combination, _ table: [TableRule], request: AccessPolicy.Request,
+                         referralBases: [String] = ["consent"], superseded: Bool = false) -> (rule: String, bases: [String])? {
         let registry = LegalBasisRegistry.builtIn
         let hasReason = !request.reason.isEmpty
-        for rule in table where rule.reads.contains(c.kind) {
+        for rule in table where rule.reads.contains(c.kind) && (!superseded || rule.corrected) {
             let fits: Bool
             switch rule.who {
             case "anyone of the agency that sent it": fits = c.agency == .sender
@@ -60,7 +76,7 @@ final class AccessMatrixTests: XCTestCase {
                 if !request.bases.isEmpty && hasReason && request.bases.allSatisfy({ registry.allows($0, for: .disclosure) }) {
                     return (rule.id, request.bases)
                 }
-            case "the referral's own": return (rule.id, ["consent"])
+            case "the referral's own": if !referralBases.isEmpty { return (rule.id, referralBases) }
             case "marac-isp": return (rule.id, ["marac-isp"])
             case "audit": if request.bases.contains("audit") && hasReason { return (rule.id, request.bases) }
             default: XCTFail("unknown basis: \(rule.basis)")
@@ -89,12 +105,7 @@ final class AccessMatrixTests: XCTestCase {
                             let meetings = onAgenda && document.caseNumber != nil
                                 ? [AccessPolicy.Meeting(id: "MTG-2026-12-10", state: state, readerInvited: invited, readerDeclared: invited && declared)]
                                 : []
-                            let request: AccessPolicy.Request
-                            switch given {
-                            case .sharingBasis: request = .init(bases: ["dpa-s1-p18"], reason: "case review")
-                            case .audit: request = .init(bases: ["audit"], reason: "quarterly audit")
-                            case .nothing: request = .init(bases: [], reason: "")
-                            }
+                            let request = given.request
                             var effective = c
                             effective.onAgenda = !meetings.isEmpty
                             effective.invited = invited && !meetings.isEmpty
@@ -130,7 +141,7 @@ final class AccessMatrixTests: XCTestCase {
                 } }
             }
         }
-        XCTAssertEqual(checked, 7 * 3 * 2 * 2 * 4 * 4 * 2 * 3)
+        XCTAssertEqual(checked, 7 * 3 * 2 * 2 * 4 * 4 * 2 * Given.allCases.count)
         XCTAssertEqual(unexpectedAllows, [], "\(unexpectedAllows.count) unexpected allows")
         XCTAssertEqual(unexpectedRefusals, [], "\(unexpectedRefusals.count) unexpected refusals")
         XCTAssertEqual(wrongEntries, [])

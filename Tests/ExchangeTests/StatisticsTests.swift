@@ -7,6 +7,7 @@ import XCTest
 /// form decrypted.
 final class StatisticsTests: XCTestCase {
     var fixture: MaracFixture!
+    let representative = Principal(uid: 1002, name: "Police rep", agency: "police", roles: [.representative])
     override func tearDown() { fixture?.cleanUp() }
 
     func testQuarterlyFiguresCountCasesRepeatsAgenciesAndEqualityFlags() throws {
@@ -30,7 +31,11 @@ final class StatisticsTests: XCTestCase {
         try fixture.accept(fixture.referral(name: "After Quarter"))
 
         let before = try fixture.vault.treeHead().size
-        let stats = try fixture.marac.cases.statistics(from: CalendarDate("2026-10-01")!, to: CalendarDate("2026-12-31")!)
+        XCTAssertThrowsError(try fixture.marac.cases.statistics(from: CalendarDate("2026-10-01")!, to: CalendarDate("2026-12-31")!, by: representative)) {
+            XCTAssertEqual($0 as? ExchangeError, .notPermitted("only the coordinator or an IG officer may compile the Marac's statistics"))
+        }
+        XCTAssertEqual(try fixture.vault.treeHead().size, before)
+        let stats = try fixture.marac.cases.statistics(from: CalendarDate("2026-10-01")!, to: CalendarDate("2026-12-31")!, by: MaracFixture.coordinator)
         XCTAssertEqual(stats.cases, 5)
         XCTAssertEqual(stats.repeats, 1)
         XCTAssertEqual(stats.repeatRate, 0.2)
@@ -45,9 +50,16 @@ final class StatisticsTests: XCTestCase {
         XCTAssertEqual(stats.aged16to17, 2)
         // One child on each referral but Ann Male's.
         XCTAssertEqual(stats.children, 4)
-        XCTAssertEqual(try fixture.vault.treeHead().size, before, "no document was consulted")
+        // No document was consulted; the sealed facts' opening is one entry, counts only.
+        XCTAssertEqual(try fixture.vault.treeHead().size, before + 1)
+        let entry = try fixture.logEntry(before)
+        XCTAssertEqual(entry.operation, .consultation)
+        XCTAssertEqual(entry.actor, MaracFixture.coordinator.actor)
+        XCTAssertEqual(entry.records, [])
+        XCTAssertEqual(entry.bases, ["ukgdpr-6-1-e", "ukgdpr-9-2-g"])
+        XCTAssertEqual(entry.details, ["what": "statistics", "from": "2026-10-01", "to": "2026-12-31", "cases": "5"])
 
-        let empty = try fixture.marac.cases.statistics(from: CalendarDate("2030-01-01")!, to: CalendarDate("2030-03-31")!)
+        let empty = try fixture.marac.cases.statistics(from: CalendarDate("2030-01-01")!, to: CalendarDate("2030-03-31")!, by: MaracFixture.coordinator)
         XCTAssertEqual(empty.cases, 0)
         XCTAssertNil(empty.repeatRate)
     }
@@ -61,7 +73,7 @@ final class StatisticsTests: XCTestCase {
             let facts = try tx.rows("SELECT facts FROM x_case WHERE number = 'M-2026-0001'")[0][0]
             try tx.execute("UPDATE x_case SET facts = ? WHERE number = 'M-2026-0002'", [facts])
         }
-        XCTAssertThrowsError(try fixture.marac.cases.statistics(from: CalendarDate("2026-01-01")!, to: CalendarDate("2026-12-31")!)) {
+        XCTAssertThrowsError(try fixture.marac.cases.statistics(from: CalendarDate("2026-01-01")!, to: CalendarDate("2026-12-31")!, by: MaracFixture.coordinator)) {
             XCTAssertEqual($0 as? VaultError, .tampered(subject: "x_case.facts/M-2026-0002", part: .payload))
         }
     }

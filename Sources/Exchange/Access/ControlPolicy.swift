@@ -57,7 +57,13 @@ public enum ControlPolicy {
         row("subject.search", [.igOfficer], "search for a data subject", decidedBy: "the audit basis and a reason; the officer's scope"),
         row("subject.export", [.igOfficer], "search for a data subject", decidedBy: "the audit basis and a reason; the officer's scope"),
         row("retention.run", [.igOfficer, .coordinator], "run retention"),
+        row("statistics", [.coordinator, .igOfficer], "compile the Marac's statistics",
+            decidedBy: "logged: the sealed equality facts are opened under ukgdpr-6-1-e and ukgdpr-9-2-g"),
     ]
+
+    /// The bases the statistics open the sealed equality facts under: the Marac's public
+    /// task, and substantial public interest for the special-category facts.
+    public static let statisticsBases = ["ukgdpr-6-1-e", "ukgdpr-9-2-g"]
 
     private static let byVerb = Dictionary(uniqueKeysWithValues: table.map { ($0.verb, $0) })
 

@@ -82,9 +82,14 @@ struct ReferralFacts: Codable, Equatable {
 }
 
 extension CaseBook {
-    /// The statistics for cases received from `from` to `to` inclusive.
-    public func statistics(from: CalendarDate, to: CalendarDate) throws -> MaracStatistics {
-        try vault.reading { tx in
+    /// The statistics for cases received from `from` to `to` inclusive, for `principal`
+    /// (the coordinator or an IG officer: `ControlPolicy`, row `statistics`). The sealed
+    /// equality facts are personal data: opening them is logged, in the same transaction,
+    /// as a `consultation` naming the principal, the period and how many cases (never one
+    /// person's facts), under the bases `docs/access.md` gives.
+    public func statistics(from: CalendarDate, to: CalendarDate, by principal: Principal) throws -> MaracStatistics {
+        try ControlPolicy.require("statistics", principal)
+        return try vault.transaction { tx in
             var cases = 0, repeats = 0, nonPolice = 0, bme = 0, lgbtq = 0, disabled = 0, male = 0, young = 0, children = 0
             var byKind: [String: Int] = [:]
             for row in try tx.rows("SELECT number, agency_kind, repeat_of, facts FROM x_case WHERE received_on >= ? AND received_on <= ?",
@@ -105,6 +110,10 @@ extension CaseBook {
                 if facts.aged16to17 { young += 1 }
                 children += facts.children
             }
+            try tx.append(LogEntry(time: LogEntry.timestamp(tx.now), operation: .consultation, actor: principal.actor, records: [],
+                                   case: nil, meeting: nil, recipients: [], bases: ControlPolicy.statisticsBases,
+                                   justification: "sealed equality facts opened for the Marac's statistics (counts only)",
+                                   details: ["what": "statistics", "from": from.description, "to": to.description, "cases": String(cases)]))
             return MaracStatistics(from: from, to: to, cases: cases, repeats: repeats, referralsByAgencyKind: byKind,
                                    nonPoliceReferrals: nonPolice, bme: bme, lgbtq: lgbtq, disabled: disabled, male: male,
                                    aged16to17: young, children: children)

@@ -42,9 +42,8 @@ public final class Marac: Sendable {
         // The open that added the facts' MACs certifies the rows already there, in one
         // logged entry (trust on first use, once); every open then checks them all.
         try vault.authenticateFacts(ExchangeSchema.facts, certifying: applied.contains("fact-macs") ? { changes in
-            var entry = LogEntry(time: LogEntry.timestamp(vault.currentTime), operation: .alteration, actor: .localOperator,
-                                 records: [], case: nil, meeting: nil, recipients: [], bases: [],
-                                 justification: "facts certified on upgrade to authenticated facts", details: ["action": "certify-facts"])
+            var entry = LogEntry.alteration(by: .localOperator, case: nil, at: vault.currentTime,
+                                            justification: "facts certified on upgrade to authenticated facts", details: ["action": "certify-facts"])
             entry.facts = changes.map(LogEntry.Fact.init)
             return entry.encoded()
         } : nil)

@@ -106,10 +106,8 @@ extension Marac {
             try tx.changeFact("x_export_approval", [.text(id), .text(principal.agency)],
                               "UPDATE x_export_approval SET approved_by = ?, approved_at = ? WHERE request = ? AND agency = ?",
                            [.text(principal.name), .integer(Int64(tx.now.timeIntervalSince1970)), .text(id), .text(principal.agency)])
-            try tx.append(LogEntry(time: LogEntry.timestamp(tx.now), operation: .consent,
-                                   actor: .init(person: principal.name, agency: principal.agency), records: [],
-                                   case: try row.text(0, "x_export_request"), meeting: nil, recipients: [try row.text(2, "x_export_request")],
-                                   bases: [], justification: "export of its documents approved",
+            try tx.append(.consent(by: principal.actor, case: try row.text(0, "x_export_request"), recipients: [try row.text(2, "x_export_request")],
+                                   at: tx.now, justification: "export of its documents approved",
                                    details: ["request": id, "requester": try row.text(1, "x_export_request")]))
             return try tx.rows("SELECT agency FROM x_export_approval WHERE request = ? AND approved_at IS NULL ORDER BY agency", [.text(id)])
                 .map { try $0.text(0, "x_export_approval") }
@@ -145,10 +143,8 @@ extension Marac {
                 .map { try $0.text(0, "x_export_approval") }.filter(owners.contains)
             guard waiting.isEmpty else {
                 if existing == nil || asked {
-                    try tx.append(LogEntry(time: LogEntry.timestamp(tx.now), operation: .consent,
-                                           actor: .init(person: principal.name, agency: principal.agency), records: [], case: number.description,
-                                           meeting: nil, recipients: waiting, bases: [], justification: "export approval requested",
-                                           details: ["request": id]))
+                    try tx.append(.consent(by: principal.actor, case: number.description, recipients: waiting, at: tx.now,
+                                           justification: "export approval requested", details: ["request": id]))
                 }
                 return .pending(id, waiting)
             }

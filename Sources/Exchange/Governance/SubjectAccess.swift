@@ -33,10 +33,9 @@ extension Marac {
         try Self.requireSubjectAccess(principal, bases: bases, reason: reason)
         return try vault.transaction { tx in
             let hits = try Self.subjectDocuments(tx, names: names, dob: dob, for: principal)
-            try tx.append(LogEntry(time: LogEntry.timestamp(tx.now), operation: .consultation,
-                                   actor: .init(person: principal.name, agency: principal.agency), records: hits.map(\.document),
-                                   case: nil, meeting: nil, recipients: [], bases: bases, justification: AccessLog.justification(reason, rule: nil),
-                                   details: ["what": "subject-search", "names": String(names.count), "hits": String(hits.count)]))
+            try tx.append(.audit("subject-search", by: principal, records: hits.map(\.document), bases: bases, at: tx.now,
+                                 justification: AccessLog.justification(reason, rule: nil),
+                                 details: ["names": String(names.count), "hits": String(hits.count)]))
             return hits
         }
     }

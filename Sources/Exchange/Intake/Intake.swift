@@ -205,10 +205,9 @@ extension Marac {
         if let superseded { try Supersession.record(tx, superseded, by: stored.document, agency: agency.id) }
         try tx.execute("INSERT INTO x_submission (agency, digest, document, received_at) VALUES (?, ?, ?, ?)",
                        [.text(agency.id), .blob(keyed), .text(stored.document), .integer(Int64(tx.now.timeIntervalSince1970))])
-        let entry = LogEntry(time: LogEntry.timestamp(tx.now), operation: .collection, actor: .init(person: nil, agency: agency.id),
-                             records: [stored.document], case: stored.caseNumber?.description, meeting: nil, recipients: [],
-                             bases: stored.bases, justification: "\(validated.form.kind.rawValue) form received through the \(agency.id) inbox",
-                             details: ["kind": validated.form.kind.rawValue, "digest": Hex.encode(keyed)])
+        let entry = LogEntry.collection(of: stored.document, through: agency.id, case: stored.caseNumber?.description, bases: stored.bases,
+                                        at: tx.now, justification: "\(validated.form.kind.rawValue) form received through the \(agency.id) inbox",
+                                        details: ["kind": validated.form.kind.rawValue, "digest": Hex.encode(keyed)])
         let index = try tx.append(entry)
         return .accepted(AcceptedForm(document: stored.document, kind: validated.form.kind, caseNumber: stored.caseNumber,
                                       digest: digest, repeatOf: stored.repeatOf, dashYesCount: validated.dashScore?.yesCount,

@@ -39,10 +39,9 @@ extension Marac {
         let report = problems.map { "\($0.rule.rawValue) \($0.path)" }.joined(separator: "\n")
         try tx.execute("INSERT INTO x_rejection (agency, digest, document, reason, problems, received_at) VALUES (?, ?, ?, ?, ?, ?)",
                        [.text(agency), .blob(keyed), .text(document), .text(reason), .text(report), .integer(Int64(now.timeIntervalSince1970))])
-        try tx.append(LogEntry(time: LogEntry.timestamp(now), operation: .collection, actor: .init(person: nil, agency: agency),
-                               records: [document], case: nil, meeting: nil, recipients: [], bases: ["ukgdpr-6-1-e"],
-                               justification: "refused file kept in quarantine for the retention period",
-                               details: ["kind": Self.quarantineKind, "reason": reason, "digest": Hex.encode(keyed)]))
+        try tx.append(.collection(of: document, through: agency, case: nil, bases: ["ukgdpr-6-1-e"], at: now,
+                                  justification: "refused file kept in quarantine for the retention period",
+                                  details: ["kind": Self.quarantineKind, "reason": reason, "digest": Hex.encode(keyed)]))
         return QuarantineRecord(document: document, digest: digest, receivedAt: now, duplicate: false)
     }
 
@@ -56,11 +55,9 @@ extension Marac {
         let now = vault.currentTime
         let cutoff = now.addingTimeInterval(-Double(days) * 86_400)
         let expired = try vault.list(kind: Self.quarantineKind).filter { $0.createdAt < cutoff }.map { record in
-            (id: record.id, logEntry: LogEntry(time: LogEntry.timestamp(now), operation: .erasure,
-                                               actor: .init(person: nil, agency: record.agency), records: [record.id], case: nil,
-                                               meeting: nil, recipients: [], bases: ["retention-policy"],
-                                               justification: "quarantine retention of \(days) days ended",
-                                               details: ["kind": Self.quarantineKind]).encoded())
+            (id: record.id, logEntry: LogEntry.erasure(of: [record.id], by: .init(person: nil, agency: record.agency), bases: ["retention-policy"],
+                                                       at: now, justification: "quarantine retention of \(days) days ended",
+                                                       details: ["kind": Self.quarantineKind]).encoded())
         }
         try vault.transaction { tx in
             try tx.erase(expired)

@@ -38,10 +38,9 @@ enum Supersession {
                           "INSERT INTO x_supersession (old, new, kind, agency, case_number, superseded_at) VALUES (?, ?, ?, ?, ?, ?)",
                        [.text(earlier.document), .text(new), .text(earlier.kind.rawValue), .text(agency),
                         earlier.caseNumber.map { .text($0.description) } ?? .null, .integer(Int64(tx.now.timeIntervalSince1970))])
-        try tx.append(LogEntry(time: LogEntry.timestamp(tx.now), operation: .alteration, actor: .init(person: nil, agency: agency),
-                               records: [earlier.document, new], case: earlier.caseNumber?.description, meeting: nil, recipients: [],
-                               bases: [], justification: "\(earlier.kind.rawValue) form corrected by its agency",
-                               details: ["supersedes": earlier.document, "kind": earlier.kind.rawValue]))
+        try tx.append(.alteration(by: .init(person: nil, agency: agency), records: [earlier.document, new], case: earlier.caseNumber?.description,
+                                  at: tx.now, justification: "\(earlier.kind.rawValue) form corrected by its agency",
+                                  details: ["supersedes": earlier.document, "kind": earlier.kind.rawValue]))
     }
 
     /// Whether document `id` has been superseded.

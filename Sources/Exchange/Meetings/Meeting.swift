@@ -129,7 +129,7 @@ public struct MeetingBook: Sendable {
             let now = Int64(tx.now.timeIntervalSince1970)
             try tx.changeFact("x_meeting", [.text(id)], "INSERT INTO x_meeting (id, date, state, created_at, updated_at) VALUES (?, ?, 'scheduled', ?, ?)",
                               [.text(id), .text(date.description), .integer(now), .integer(now)])
-            try log(tx, .meeting, actor, meeting: id, justification: "meeting scheduled", details: ["action": "create", "date": date.description])
+            try log(tx, actor, meeting: id, justification: "meeting scheduled", details: ["action": "create", "date": date.description])
             return try Self.get(tx, id)
         }
     }
@@ -147,7 +147,7 @@ public struct MeetingBook: Sendable {
                 guard try row.int(0, "x_agency") == 1 else { throw ExchangeError.agencyInactive(agency) }
                 try tx.changeFact("x_invitation", [.text(id), .text(agency)], "INSERT INTO x_invitation (meeting, agency, invited_at) VALUES (?, ?, ?)",
                                   [.text(id), .text(agency), .integer(Int64(tx.now.timeIntervalSince1970))])
-                try log(tx, .meeting, actor, meeting: id, recipients: [agency], justification: "agency invited",
+                try log(tx, actor, meeting: id, recipients: [agency], justification: "agency invited",
                         details: ["action": "invite"])
             }
             return try Self.get(tx, id)
@@ -169,7 +169,7 @@ public struct MeetingBook: Sendable {
             }
             try tx.changeFact("x_agenda", [.text(id), .text(number.description)], "INSERT INTO x_agenda (meeting, case_number, added_at) VALUES (?, ?, ?)",
                               [.text(id), .text(number.description), .integer(Int64(tx.now.timeIntervalSince1970))])
-            try log(tx, .meeting, actor, meeting: id, case: number.description, justification: "case added to the agenda",
+            try log(tx, actor, meeting: id, case: number.description, justification: "case added to the agenda",
                     details: ["action": "add-case"])
             return try Self.get(tx, id)
         }
@@ -190,7 +190,7 @@ public struct MeetingBook: Sendable {
             if state == .closed {
                 for number in meeting.agenda { try CaseBook.recordMeeting(tx, number, on: meeting.date) }
             }
-            try log(tx, .meeting, actor, meeting: id, justification: "meeting moved to \(state.rawValue)",
+            try log(tx, actor, meeting: id, justification: "meeting moved to \(state.rawValue)",
                     details: ["action": "advance", "from": meeting.state.rawValue, "to": state.rawValue])
             return try Self.get(tx, id)
         }
@@ -216,19 +216,18 @@ public struct MeetingBook: Sendable {
             try tx.changeFact("x_declaration", [.text(id), .text(agency), .text(person)], """
                 INSERT INTO x_declaration (meeting, agency, person, recorded_by, statement_sha256, declared_at) VALUES (?, ?, ?, ?, ?, ?)
                 """, [.text(id), .text(agency), .text(person), .text(actor.name), .blob(digest), .integer(Int64(tx.now.timeIntervalSince1970))])
-            try log(tx, .declaration, actor, meeting: id, recipients: [agency],
-                    justification: forSelf ? "confidentiality declaration made" : "confidentiality declaration recorded by the chair",
-                    details: ["person": person, "statementSHA256": Hex.encode(digest)])
+            try tx.append(.declaration(at: id, for: agency, by: actor.actor, at: tx.now,
+                                       justification: forSelf ? "confidentiality declaration made" : "confidentiality declaration recorded by the chair",
+                                       details: ["person": person, "statementSHA256": Hex.encode(digest)]))
             return try Self.get(tx, id)
         }
     }
 
     // MARK: - Helpers
 
-    private func log(_ tx: VaultTransaction, _ operation: LogEntry.Operation, _ actor: Principal, meeting: String, case: String? = nil,
+    private func log(_ tx: VaultTransaction, _ actor: Principal, meeting: String, case: String? = nil,
                      recipients: [String] = [], justification: String, details: [String: String]) throws {
-        try tx.append(LogEntry(time: LogEntry.timestamp(tx.now), operation: operation,
-                               actor: .init(person: actor.name, agency: actor.agency), records: [], case: `case`, meeting: meeting,
-                               recipients: recipients, bases: ["marac-isp"], justification: justification, details: details))
+        try tx.append(.meeting(meeting, by: actor.actor, case: `case`, recipients: recipients, at: tx.now, justification: justification,
+                               details: details))
     }
 }

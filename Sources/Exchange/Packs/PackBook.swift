@@ -77,9 +77,7 @@ extension Marac {
                 try tx.changeFact("x_meeting", [.text(id)], "UPDATE x_meeting SET state = 'agenda-issued', updated_at = ? WHERE id = ?",
                                   [.integer(Int64(tx.now.timeIntervalSince1970)), .text(id)])
             }
-            try tx.append(LogEntry(time: LogEntry.timestamp(tx.now), operation: .meeting,
-                                   actor: .init(person: principal.name, agency: principal.agency), records: [], case: nil, meeting: id,
-                                   recipients: meeting.invited, bases: ["marac-isp"], justification: "agenda version \(version) sent",
+            try tx.append(.meeting(id, by: principal.actor, recipients: meeting.invited, at: tx.now, justification: "agenda version \(version) sent",
                                    details: ["action": "send-agenda", "version": String(version), "from": meeting.state.rawValue,
                                                 "to": MeetingState.agendaIssued.rawValue, "cases": String(meeting.agenda.count),
                                                 "certificates": Self.fingerprints(certificates)]))
@@ -132,9 +130,7 @@ extension Marac {
             try Self.record(tx, .meeting, meeting: id, agencies: due.keys.sorted(), version: 1, by: principal)
             if !due.isEmpty {
                 // Recorded before any document is read, naming each recipient's certificate.
-                try tx.append(LogEntry(time: LogEntry.timestamp(tx.now), operation: .meeting,
-                                       actor: .init(person: principal.name, agency: principal.agency), records: [], case: nil, meeting: id,
-                                       recipients: due.keys.sorted(), bases: ["marac-isp"], justification: "meeting packs recorded",
+                try tx.append(.meeting(id, by: principal.actor, recipients: due.keys.sorted(), at: tx.now, justification: "meeting packs recorded",
                                        details: ["action": "record-packs", "certificates": Self.fingerprints(due)]))
             }
             return (meeting, due, skipped)
@@ -178,9 +174,8 @@ extension Marac {
                                   [.blob(digest), .text(pack.meeting), .text(pack.kind.rawValue), .text(pack.agency), .integer(Int64(pack.version))])
             }
             let first = written[0].pack
-            try tx.append(LogEntry(time: LogEntry.timestamp(tx.now), operation: .meeting, actor: .daemon,
-                                   records: [], case: nil, meeting: first.meeting, recipients: written.map(\.pack.agency).sorted(),
-                                   bases: ["marac-isp"], justification: "\(first.kind.rawValue) packs written to the agencies' outboxes",
+            try tx.append(.meeting(first.meeting, by: .daemon, recipients: written.map(\.pack.agency).sorted(), at: tx.now,
+                                   justification: "\(first.kind.rawValue) packs written to the agencies' outboxes",
                                    details: ["action": "packs-written", "kind": first.kind.rawValue]))
         }
     }
@@ -192,7 +187,7 @@ extension Marac {
         try vault.transaction { tx in
             let meeting = try MeetingBook.get(tx, id)
             guard meeting.state == .closed else { return [] }
-            let closedAt = LogEntry.timestamp(tx.now)
+            let now = tx.now, closedAt = LogEntry.timestamp(now)
             return try tx.rows("SELECT agency, sha256 FROM x_pack WHERE meeting = ? AND kind = 'meeting' AND revoked_at IS NULL ORDER BY agency",
                                [.text(id)]).map { row in
                 let agency = try row.text(0, "x_pack")
@@ -205,9 +200,8 @@ extension Marac {
                                   "UPDATE x_pack SET revoked_at = ? WHERE meeting = ? AND kind = 'meeting' AND agency = ? AND version = 1",
                                   [.integer(Int64(tx.now.timeIntervalSince1970)), .text(id), .text(agency)])
                 let notice = pack.replacingOccurrences(of: ".p7m", with: ".revoked.p7m")
-                try tx.append(LogEntry(time: closedAt, operation: .meeting, actor: .init(person: principal.name, agency: principal.agency),
-                                       records: [], case: nil, meeting: id, recipients: [agency], bases: ["marac-isp"],
-                                       justification: "meeting pack revoked", details: ["action": "revoke-pack", "notice": notice]))
+                try tx.append(.meeting(id, by: principal.actor, recipients: [agency], at: now, justification: "meeting pack revoked",
+                                       details: ["action": "revoke-pack", "notice": notice]))
                 return RevocationNotice(agency: agency, fileName: notice, content: JSONValue.object(content).canonicalBytes)
             }
         }

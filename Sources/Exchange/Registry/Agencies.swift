@@ -119,9 +119,7 @@ public struct AgencyRegistry: Sendable {
     /// IG officers see it), with `details`.
     private static func log(_ tx: VaultTransaction, by actor: LogEntry.Actor, _ justification: String, _ id: String,
                             _ details: [String: String]) throws {
-        let details = details.merging(["owner": id]) { _, owner in owner }
-        try tx.append(LogEntry(time: LogEntry.timestamp(tx.now), operation: .registry, actor: actor, records: [], case: nil,
-                               meeting: nil, recipients: [], bases: [], justification: justification, details: details))
+        try tx.append(.registry(of: id, by: actor, at: tx.now, justification: justification, details: details))
     }
 
     /// Refuses `certificate` for agency `id` when another agency's certificate holds the

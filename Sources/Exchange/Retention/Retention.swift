@@ -130,9 +130,7 @@ extension Marac {
     }
 
     private static func logHold(_ tx: VaultTransaction, _ number: CaseNumber, _ principal: Principal, _ justification: String, action: String) throws {
-        try tx.append(LogEntry(time: LogEntry.timestamp(tx.now), operation: .alteration,
-                               actor: .init(person: principal.name, agency: principal.agency), records: [], case: number.description,
-                               meeting: nil, recipients: [], bases: ["retention-policy"], justification: justification,
-                               details: ["action": action]))
+        try tx.append(.alteration(by: principal.actor, case: number.description, bases: ["retention-policy"], at: tx.now,
+                                  justification: justification, details: ["action": action]))
     }
 }

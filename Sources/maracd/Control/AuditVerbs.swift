@@ -111,10 +111,7 @@ extension ControlVerbs {
 
     /// The IG officer's own reading of the log, as a consultation under `audit`.
     private func logAudit(_ principal: Principal, what: String, details: [String: String]) throws {
-        let entry = LogEntry(time: LogEntry.timestamp(vault.currentTime), operation: .consultation,
-                             actor: .init(person: principal.name, agency: principal.agency), records: [], case: nil, meeting: nil,
-                             recipients: [], bases: ["audit"], justification: "audit of the log", details: details.merging(["what": what]) { a, _ in a })
-        try vault.appendLog([entry.encoded()])
+        try vault.appendLog([LogEntry.audit(what, by: principal, at: vault.currentTime, details: details).encoded()])
     }
 }
 

@@ -63,10 +63,9 @@ struct ControlVerbs: Sendable {
     func handle(uid: UInt32, _ request: ControlRequest) -> ControlResponse {
         guard let principal = principals.principal(uid: Int(uid)) else {
             logger.warning("control.refused", ["uid": uid, "reason": "unknown_principal"])
-            let entry = LogEntry(time: LogEntry.timestamp(vault.currentTime), operation: .refusal,
-                                 actor: .init(person: "uid \(uid)", agency: "none"), records: [], case: nil, meeting: nil,
-                                 recipients: [], bases: [], justification: "control request from a uid not in the principals file",
-                                 details: ["verb": Self.name(request.verb)])
+            let entry = LogEntry.refusal(by: .init(person: "uid \(uid)", agency: "none"), at: vault.currentTime,
+                                         justification: "control request from a uid not in the principals file",
+                                         details: ["verb": Self.name(request.verb)])
             do { try vault.appendLog([entry.encoded()]) } catch {
                 logger.error("control.log_failed", ["error": "\(error)"])
             }

@@ -53,11 +53,9 @@ extension ControlVerbs {
         if let since { fields.set("since", .string(since)) }
         if let until { fields.set("until", .string(until)) }
         let content = ExportDocument.content(fields, files: files)
-        let entry = LogEntry(time: LogEntry.timestamp(vault.currentTime), operation: .consultation,
-                             actor: .init(person: principal.name, agency: principal.agency), records: [], case: nil, meeting: nil,
-                             recipients: [], bases: ["audit"], justification: AccessLog.justification(reason, rule: nil),
-                             details: ["what": "export", "entries": String(entries.count), "size": String(checkpoint.head.size),
-                                       "sha256": Hex.encode(SHA256.hash(content))])
+        let entry = LogEntry.audit("export", by: principal, at: vault.currentTime, justification: AccessLog.justification(reason, rule: nil),
+                                   details: ["entries": String(entries.count), "size": String(checkpoint.head.size),
+                                             "sha256": Hex.encode(SHA256.hash(content))])
         try vault.appendLog([entry.encoded()])
         return try signed(content, ["entries": .number(Double(entries.count)), "size": .number(Double(checkpoint.head.size))])
     }

@@ -187,7 +187,7 @@ enum ExchangeSchema {
         FactTable("x_invitation", key: ["meeting", "agency"], columns: ["meeting", "agency", "invited_at"]),
         FactTable("x_agenda", key: ["meeting", "case_number"], columns: ["meeting", "case_number", "added_at"]),
         FactTable("x_declaration", key: ["meeting", "agency", "person"],
-                  columns: ["meeting", "agency", "person", "recorded_by", "statement_sha256", "declared_at"]),
+                  columns: ["meeting", "agency", "person", "recorded_by", "statement_sha256", "declared_at"], personal: ["person"]),
         FactTable("x_pack", key: ["meeting", "kind", "agency", "version"],
                   columns: ["meeting", "kind", "agency", "version", "issued_at", "issued_by", "sha256", "revoked_at"]),
         FactTable("x_export_request", key: ["id"],

@@ -87,7 +87,7 @@ extension Vault {
             mac = code
         }
         if let old = old ?? nil, old.count == 32 { facts.subtract(old) }
-        pendingFacts.append(FactChange(table: table.name, key: FactTable.keyText(key), mac: mac))
+        pendingFacts.append(FactChange(table: table.name, key: try factKeyText(table, key), mac: mac))
     }
 
     /// Before a write commits: every changed fact is recorded by an entry, and the digest
@@ -125,15 +125,32 @@ extension Vault {
             try db.statement("SELECT \(columns) FROM \(table.name)").forEach { row in
                 let values = (0..<table.columns.count).map { row.value(Int32($0)) }
                 let n = Int32(table.columns.count)
-                let key = FactTable.keyText(table.key.map { values[table.columns.firstIndex(of: $0)!] })
                 guard case let .integer(entry) = row.value(n), entry >= 0, entry < log.size, let mac = row.optionalBlob(n + 1),
                       try factMAC().isValidAuthenticationCode(mac, for: AAD.fact(table: table, values: values, entry: Int(entry))) else {
+                    let key = try factKeyText(table, table.key.map { values[table.columns.firstIndex(of: $0)!] })
                     throw VaultError.tampered(subject: "\(table.name)/\(key)", part: .fact)
                 }
                 sum.add(mac)
             }
         }
         guard constantTimeEquals(sum.digest, facts.digest) else { throw VaultError.tampered(subject: "facts", part: .fact) }
+    }
+
+    /// How a row's key is written in the log, in errors and in the daemon's log: its values
+    /// joined by `/`, a personal column (`FactTable.personal`) as `~` and 16 hex digits of
+    /// an HMAC under the fact key: stable, so the log's replay still matches rows, and no
+    /// name for anyone without the root key.
+    func factKeyText(_ table: FactTable, _ values: [SQLValue]) throws -> String {
+        try zip(table.key, values).map { column, value -> String in
+            switch value {
+            case let .text(text):
+                guard table.personal.contains(column) else { return text }
+                return "~" + Hex.encode(Array(try factMAC(creating: true).authenticationCode(for: AAD("maracd.v1 fact-key").string(text)).prefix(8)))
+            case let .integer(number): return String(number)
+            case let .blob(bytes): return Hex.encode(bytes)
+            case .null: return "-"
+            }
+        }.joined(separator: "/")
     }
 
     /// The fact HMAC, from the application-records secret.
@@ -163,7 +180,7 @@ extension Vault {
                     let columns = (table.key + ["entry", "mac"]).joined(separator: ", ")
                     try db.statement("SELECT \(columns) FROM \(table.name) ORDER BY \(table.key.joined(separator: ", "))").forEach { row in
                         let n = Int32(table.key.count)
-                        rows.append(FactRow(table: table.name, key: FactTable.keyText((0..<n).map { row.value($0) }),
+                        rows.append(FactRow(table: table.name, key: try factKeyText(table, (0..<n).map { row.value($0) }),
                                             entry: row.value(n).integer.map(Int.init), mac: row.optionalBlob(n + 1)))
                     }
                 }

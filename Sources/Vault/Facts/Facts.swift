@@ -14,25 +14,17 @@ public struct FactTable: Hashable, Sendable {
     public let key: [String]
     /// Every column the MAC covers, in order, the key's included (not `entry` or `mac`).
     public let columns: [String]
+    /// Key columns that hold personal data (a person's name): written in the log, in
+    /// errors and in the daemon's log as a keyed pseudonym, never as they are.
+    public let personal: Set<String>
 
     /// A table `name` keyed by `key`, its MAC covering `columns` in that order.
-    public init(_ name: String, key: [String], columns: [String]) {
-        precondition(key.allSatisfy(columns.contains), "a fact table's key is among its columns")
+    public init(_ name: String, key: [String], columns: [String], personal: Set<String> = []) {
+        precondition(key.allSatisfy(columns.contains) && personal.isSubset(of: key), "a fact table's key is among its columns")
         self.name = name
         self.key = key
         self.columns = columns
-    }
-
-    /// How a row's key is written in the log and in errors: its values joined by `/`.
-    public static func keyText(_ values: [SQLValue]) -> String {
-        values.map { value -> String in
-            switch value {
-            case let .text(text): return text
-            case let .integer(number): return String(number)
-            case let .blob(bytes): return Hex.encode(bytes)
-            case .null: return "-"
-            }
-        }.joined(separator: "/")
+        self.personal = personal
     }
 }
 
@@ -40,7 +32,7 @@ public struct FactTable: Hashable, Sendable {
 public struct FactChange: Equatable, Sendable {
     /// The table.
     public let table: String
-    /// The row's key (`FactTable.keyText`).
+    /// The row's key (`Vault.factKeyText`).
     public let key: String
     /// The row's MAC after the change; nil when the row was removed.
     public let mac: [UInt8]?
@@ -57,7 +49,7 @@ public struct FactChange: Equatable, Sendable {
 public struct FactRow: Equatable, Sendable {
     /// The table.
     public let table: String
-    /// The row's key (`FactTable.keyText`).
+    /// The row's key (`Vault.factKeyText`).
     public let key: String
     /// The log entry that recorded this state of the row (nil if the column is empty).
     public let entry: Int?

@@ -117,11 +117,14 @@ final class IngestService {
     /// Whether the last store failed for the host's sake (said once until it clears).
     private var storeFailing = false
 
-    /// A failure of the host (disk, I/O, permissions), not of any form.
+    /// A failure of the host (disk, I/O, permissions) or of the vault's fact tables, not of any form.
     static func isEnvironmental(_ error: any Error) -> Bool {
         switch error {
         case let error as DatabaseError: return error.isEnvironmental
         case let VaultError.io(_, code): return [ENOSPC, EIO, EROFS, EDQUOT].contains(code)
+        // Someone else wrote the fact tables: the vault refuses every transaction until they
+        // are put right, so every form waits, said once (not once per form per rescan).
+        case VaultError.tampered(_, .fact), VaultError.tampered("vault_fact_state", _): return true
         default: return false
         }
     }

@@ -36,4 +36,18 @@ final class AuditFilterTests: XCTestCase {
                            + "key-rotate, key-destroy, root-rotate, signing-rotate")
         }
     }
+
+    /// A key event is found by its name in both forms the log has held: the vault's old
+    /// entry (`op`) and the one schema (`operation: registry`, `details.action`).
+    func testAKeyOperationIsFoundInTheOldAndTheNewSchema() throws {
+        let filter = try AuditFilter(since: nil, until: nil, operation: "key-rotate")
+        func parsed(_ json: String) throws -> JSONValue { try JSONParser().parse(Array(json.utf8)).value }
+        XCTAssertTrue(filter.admits(try parsed(#"{"op":"key-rotate","agency":"police","actor":"vault"}"#)))
+        XCTAssertTrue(filter.admits(try parsed(#"{"operation":"registry","details":{"action":"key-rotate","agency":"police"},"time":"2026-12-01T00:00:00Z"}"#)))
+        XCTAssertFalse(filter.admits(try parsed(#"{"operation":"registry","details":{"action":"key-destroy"}}"#)))
+        XCTAssertFalse(filter.admits(try parsed(#"{"operation":"disclosure","details":{"action":"key-rotate"}}"#)))
+        let registry = try AuditFilter(since: "2026-12-01", until: nil, operation: "registry")
+        XCTAssertTrue(registry.admits(try parsed(#"{"operation":"registry","details":{"action":"key-rotate"},"time":"2026-12-01T00:00:00Z"}"#)))
+        XCTAssertFalse(registry.admits(try parsed(#"{"operation":"registry","time":"2026-11-30T23:59:59Z"}"#)), "before --since")
+    }
 }

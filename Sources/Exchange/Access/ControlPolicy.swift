@@ -112,9 +112,14 @@ public enum ControlPolicy {
 public enum AuditScope {
     /// Whether `principal` may see the entry with these bytes.
     public static func admits(_ bytes: Data, _ principal: Principal) -> Bool {
+        admits(try? JSONParser().parse(Array(bytes)).value, principal)
+    }
+
+    /// The same for an entry already parsed (nil: its bytes did not parse).
+    public static func admits(_ entry: JSONValue?, _ principal: Principal) -> Bool {
         guard principal.roles.contains(.igOfficer) else { return false }
         if principal.isMaracWide { return true }
-        guard let entry = try? JSONParser().parse(Array(bytes)).value, case .object = entry else { return false }
+        guard let entry, case .object = entry else { return false }
         return involves(entry, principal.agency)
     }
 

@@ -31,6 +31,19 @@ public struct AuditFilter: Equatable, Sendable {
         self.operation = operation
     }
 
+    /// Whether the parsed `entry` passes the operation and the time range. A key event
+    /// matches its name (`key-rotate`, ...) as the old vault entries carried it (`op`) and as
+    /// the one schema does (`operation: registry`, `details.action`).
+    public func admits(_ entry: JSONValue) -> Bool {
+        if let operation {
+            let named = (entry["operation"] ?? entry["op"])?.string == operation
+            let keyEvent = Self.keyOperations.contains(operation) && entry["operation"]?.string == LogEntry.Operation.registry.rawValue
+                && entry["details"]?["action"]?.string == operation
+            guard named || keyEvent else { return false }
+        }
+        return since == nil && until == nil || includes(time: entry["time"]?.string ?? "")
+    }
+
     /// Whether an entry stamped `time` (RFC 3339 UTC) is in range.
     public func includes(time: String) -> Bool {
         if let since, time < since { return false }

@@ -8,11 +8,7 @@ enum AuditDaemonVerbs {
     static func log(_ arguments: [String]) throws {
         let parts = try CommandLineParts(arguments, valued: ["--case", "--agency", "--principal", "--operation", "--since", "--until"],
                                          switches: [], positionals: 0)
-        do {
-            _ = try AuditFilter(since: parts.options["--since"], until: parts.options["--until"], operation: parts.options["--operation"])
-        } catch let invalid as AuditFilter.Invalid {
-            throw CommandError.usage(invalid.message)
-        }
+        _ = try filter(parts.options, operation: true)
         var args = JSONObject()
         for (option, key) in [("--case", "case"), ("--agency", "agency"), ("--principal", "principal"), ("--operation", "operation"),
                               ("--since", "since"), ("--until", "until")] {
@@ -33,6 +29,16 @@ enum AuditDaemonVerbs {
                       + "  case \(e["case"]?.string ?? "-")  records \(list("records"))  to \(list("recipients"))  bases \(list("bases"))"
                       + (e["details"]?["rule"]?.string.map { "  rule \($0)" } ?? ""))
             }
+        }
+    }
+
+    /// `--since`, `--until` (and `--operation`) parsed strictly, before anything is asked
+    /// of the daemon; a usage error (exit 64) with the forms accepted.
+    static func filter(_ options: Options, operation: Bool) throws -> AuditFilter {
+        do {
+            return try AuditFilter(since: options["--since"], until: options["--until"], operation: operation ? options["--operation"] : nil)
+        } catch let invalid as AuditFilter.Invalid {
+            throw CommandError.usage(invalid.message)
         }
     }
 

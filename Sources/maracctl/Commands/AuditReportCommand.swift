@@ -8,10 +8,7 @@ enum AuditReportCommand {
     static func run(_ arguments: [String]) throws {
         let parts = try CommandLineParts(arguments, valued: ["--since", "--until", "--html"], switches: [], positionals: 0)
         var args = JSONObject()
-        let range: AuditFilter
-        do { range = try AuditFilter(since: parts.options["--since"], until: parts.options["--until"], operation: nil) } catch let invalid as AuditFilter.Invalid {
-            throw CommandError.usage(invalid.message)
-        }
+        let range = try AuditDaemonVerbs.filter(parts.options, operation: false)
         if let since = range.since { args.set("since", .string(since)) }
         if let until = range.until { args.set("until", .string(until)) }
         let report = try ControlClient(options: parts.options).call(ControlRequest(verb: "audit.report", args: args))

@@ -30,15 +30,13 @@ extension ControlVerbs {
                 "factChanges": .number(Double(facts.changes)), "packCertificates": .number(Double(facts.certificates)),
             ]))
         case "audit.report":
+            let range = try Self.auditFilter(args, operation: false)
             let entries = try vault.logEntries(0..<vault.treeHead().size).compactMap { item -> (seq: Int, entry: JSONValue)? in
-                guard AuditScope.admits(item.entry, principal) else { return nil }
-                return (try? JSONParser().parse(Array(item.entry)).value).map { (item.seq, $0) }
+                let parsed = try? JSONParser().parse(Array(item.entry)).value
+                guard AuditScope.admits(parsed, principal), let parsed else { return nil }
+                return (item.seq, parsed)
             }
-            let range: AuditFilter
-            do { range = try AuditFilter(since: try args.optionalString("since"), until: try args.optionalString("until"), operation: nil) } catch let invalid as AuditFilter.Invalid {
-                throw ControlError(.badArgument, invalid.message)
-            }
-            let report = AuditReport.build(entries, since: range.since, until: range.until) { _ in true }  // scoped above
+            let report = AuditReport.build(entries, since: range.since, until: range.until)
             try logAudit(principal, what: "report", details: ["entries": String(report.entries)])
             return report.json
         default: throw Self.unknownVerb
@@ -59,25 +57,18 @@ extension ControlVerbs {
     private func auditLog(_ principal: Principal, _ args: Arguments) throws -> JSONValue {
         let filters = (case: try args.optionalCase("case"), agency: try args.optionalLabel("agency"),
                        person: try args.optionalName("principal"))
-        let range: AuditFilter
-        do {
-            range = try AuditFilter(since: try args.optionalString("since"), until: try args.optionalString("until"),
-                                    operation: try args.optionalString("operation"))
-        } catch let invalid as AuditFilter.Invalid {
-            throw ControlError(.badArgument, invalid.message)
-        }
+        let range = try Self.auditFilter(args, operation: true)
         let head = try vault.treeHead()
         let all = try vault.logEntries(0..<head.size)
         var leaves: [JSONValue] = []
         var entries: [JSONValue] = []
         for (seq, data) in all {
             leaves.append(.string(Hex.encode(MerkleTree.leafHash(data))))
-            guard AuditScope.admits(data, principal), let parsed = try? JSONParser().parse(Array(data)).value else { continue }
+            let parsed = try? JSONParser().parse(Array(data)).value
+            guard AuditScope.admits(parsed, principal), let parsed, range.admits(parsed) else { continue }
             if let value = filters.case, parsed["case"]?.string != value { continue }
             if let value = filters.agency, !AuditScope.involves(parsed, value) { continue }
             if let value = filters.person, parsed["actor"]?["person"]?.string != value { continue }
-            if let value = range.operation, (parsed["operation"] ?? parsed["op"])?.string != value { continue }
-            if range.since != nil || range.until != nil, !range.includes(time: parsed["time"]?.string ?? "") { continue }
             entries.append(.object(Self.object(["seq": .number(Double(seq)), "entry": parsed, "raw": .string(data.base64EncodedString())])))
         }
         try logAudit(principal, what: "log", details: ["entries": String(entries.count)])
@@ -107,6 +98,17 @@ extension ControlVerbs {
         }
         try logAudit(principal, what: "prove", details: ["entry": String(seq)])
         return .object(result)
+    }
+
+    /// The request's `since`, `until` (and, with `operation`, `operation`) filters, parsed
+    /// strictly (`AuditFilter`); `bad-argument` with the forms accepted.
+    static func auditFilter(_ args: Arguments, operation: Bool) throws -> AuditFilter {
+        do {
+            return try AuditFilter(since: try args.optionalString("since"), until: try args.optionalString("until"),
+                                   operation: operation ? try args.optionalString("operation") : nil)
+        } catch let invalid as AuditFilter.Invalid {
+            throw ControlError(.badArgument, invalid.message)
+        }
     }
 
     /// The IG officer's own reading of the log, as a consultation under `audit`.

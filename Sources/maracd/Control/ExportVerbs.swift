@@ -33,25 +33,20 @@ extension ControlVerbs {
     /// `export.audit`: the entries the IG officer may see (their scope, `since` to
     /// `until`), each with its inclusion proof in the tree a new checkpoint signs.
     private func exportAudit(_ principal: Principal, _ args: Arguments) throws -> JSONValue {
-        let since = try args.optionalString("since"), until = try args.optionalString("until")
+        let range = try Self.auditFilter(args, operation: false)
         let reason = try args.string("reason", allowEmpty: true)
         let checkpoint = try vault.checkpoint(origin: checkpointOrigin)
-        let range: AuditFilter
-        do { range = try AuditFilter(since: since, until: until, operation: nil) } catch let invalid as AuditFilter.Invalid {
-            throw ControlError(.badArgument, invalid.message)
-        }
         let entries = try vault.logEntries(0..<checkpoint.head.size).filter { _, data in
-            guard AuditScope.admits(data, principal) else { return false }
-            guard range.since != nil || range.until != nil else { return true }
-            return range.includes(time: (try? JSONParser().parse(Array(data)).value)?["time"]?.string ?? "")
+            let parsed = try? JSONParser().parse(Array(data)).value
+            return AuditScope.admits(parsed, principal) && parsed.map(range.admits) ?? true
         }
         let files = try AuditExport.files(entries, checkpoint: checkpoint) { try vault.inclusionProof(index: $0, size: checkpoint.head.size) }
         var fields = JSONObject(["type": "export-audit", "createdAt": .string(LogEntry.timestamp(vault.currentTime)),
                                  "by": .object(JSONObject(["person": .string(principal.name), "agency": .string(principal.agency)])),
                                  "bases": .array([.string("audit")]), "reason": .string(reason),
                                  "scope": .string(principal.isMaracWide ? "marac" : principal.agency)])
-        if let since { fields.set("since", .string(since)) }
-        if let until { fields.set("until", .string(until)) }
+        if let since = range.since { fields.set("since", .string(since)) }
+        if let until = range.until { fields.set("until", .string(until)) }
         let content = ExportDocument.content(fields, files: files)
         let entry = LogEntry.audit("export", by: principal, at: vault.currentTime, justification: AccessLog.justification(reason, rule: nil),
                                    details: ["entries": String(entries.count), "size": String(checkpoint.head.size),

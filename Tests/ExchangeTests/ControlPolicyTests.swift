@@ -56,5 +56,6 @@ final class ControlPolicyTests: XCTestCase {
         let text = try String(contentsOf: docs, encoding: .utf8)
         XCTAssertTrue(text.contains(ControlPolicy.markdown), "docs/access.md must hold ControlPolicy.markdown:\n\(ControlPolicy.markdown)")
         XCTAssertTrue(text.contains(AccessPolicy.markdown), "docs/access.md must hold AccessPolicy.markdown:\n\(AccessPolicy.markdown)")
+        XCTAssertTrue(text.contains(CaseVisibility.markdown), "docs/access.md must hold CaseVisibility.markdown:\n\(CaseVisibility.markdown)")
     }
 }

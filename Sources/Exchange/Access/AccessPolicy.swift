@@ -68,17 +68,79 @@ public enum AccessPolicy {
         }
     }
 
-    /// What the reader gives: legal basis codes and a reason.
+    /// What the reader asks for and gives: the purpose, legal basis codes and a reason.
     public struct Request: Equatable, Sendable {
         /// Codes from the registry.
         public var bases: [String]
         /// Why, in the reader's words (kept in the audit log).
         public var reason: String
+        /// What the read is for: a person reading, or a pack being built.
+        public var purpose: Purpose
 
         /// A request.
-        public init(bases: [String], reason: String) {
+        public init(bases: [String], reason: String, purpose: Purpose = .read) {
             self.bases = bases
             self.reason = reason
+            self.purpose = purpose
+        }
+    }
+
+    /// What a read is for: the table's first column.
+    public enum Purpose: Equatable, Sendable {
+        /// A person reading a form (`doc.read`, a case export, subject access).
+        case read
+        /// A pack being built for an agency (`docs/packs.md`), with its facts.
+        case pack(Pack)
+        /// A request that does not say who reads or what for (not made by `Marac.read`, or
+        /// a pack read without its facts): no row is for it, so it is refused `no-facts`.
+        case unattributed
+    }
+
+    /// The facts of a pack read, each read from the vault's snapshot that decides.
+    public struct Pack: Equatable, Sendable {
+        /// The agenda or the meeting pack.
+        public var kind: PackKind
+        /// The meeting the pack is for, and its state.
+        public var meeting: String
+        public var meetingState: MeetingState
+        /// The agency it goes to, and the pack version.
+        public var recipient: String
+        public var version: Int
+        /// The SHA-256 fingerprint of the certificate it is encrypted to.
+        public var certificateSHA256: String
+        /// Whether the pack is recorded for that agency and version.
+        public var recorded: Bool
+        /// Whether the recipient is invited to the meeting.
+        public var recipientInvited: Bool
+        /// Whether someone of the recipient agency has made the meeting's declaration.
+        public var recipientDeclared: Bool
+        /// Whether `certificateSHA256` is the recipient's registered certificate's.
+        public var certificateRegistered: Bool
+        /// Whether the document's case is on the meeting's agenda.
+        public var caseOnAgenda: Bool
+
+        /// A pack read's facts.
+        public init(kind: PackKind, meeting: String, meetingState: MeetingState, recipient: String, version: Int, certificateSHA256: String,
+                    recorded: Bool, recipientInvited: Bool, recipientDeclared: Bool, certificateRegistered: Bool, caseOnAgenda: Bool) {
+            self.kind = kind
+            self.meeting = meeting
+            self.meetingState = meetingState
+            self.recipient = recipient
+            self.version = version
+            self.certificateSHA256 = certificateSHA256
+            self.recorded = recorded
+            self.recipientInvited = recipientInvited
+            self.recipientDeclared = recipientDeclared
+            self.certificateRegistered = certificateRegistered
+            self.caseOnAgenda = caseOnAgenda
+        }
+
+        /// The pack file's name in the recipient's outbox directory.
+        public var fileName: String {
+            switch kind {
+            case .agenda: return "\(meeting)-v\(version).p7m"
+            case .meeting: return "\(meeting).p7m"
+            }
         }
     }
 
@@ -93,6 +155,14 @@ public enum AccessPolicy {
 
     // MARK: - The table
 
+    /// What a rule is for.
+    enum For: Equatable {
+        /// A person reading.
+        case read
+        /// Building that kind of pack.
+        case pack(PackKind)
+    }
+
     /// Who a rule is for.
     enum Who: Equatable {
         /// A principal of the agency that sent the document.
@@ -106,6 +176,14 @@ public enum AccessPolicy {
         case declaredInvited
         /// An IG officer: of the document's agency, or the Marac-wide one.
         case igOfficer
+        /// The coordinator, for an invited agency whose pack is recorded, encrypted to its
+        /// registered certificate, with the case on that meeting's agenda.
+        case agendaPackSender
+        /// Anyone whose move makes the pack due (the coordinator, the chair, a declaring
+        /// representative), for an invited agency that has declared, whose pack is
+        /// recorded, encrypted to its registered certificate, with the case on that
+        /// meeting's agenda.
+        case meetingPackSender
     }
 
     /// When a rule applies.
@@ -113,6 +191,8 @@ public enum AccessPolicy {
         case always
         /// While that meeting is in session.
         case inSession
+        /// While that meeting's agenda is issued, or it is in session.
+        case agendaOut
     }
 
     /// Where the legal basis comes from.
@@ -123,12 +203,15 @@ public enum AccessPolicy {
         case referral
         /// Fixed by the rule.
         case fixed([String])
+        /// Fixed by the rule, then the referral's own.
+        case fixedAndReferral([String])
         /// The reader gives `audit` (and may add others) and a reason.
         case audit
     }
 
     struct Rule {
         let id: String
+        let purpose: For
         let who: Who
         let kinds: Set<String>
         /// Whether the rule reads a form its agency has since corrected (kept for the
@@ -144,12 +227,14 @@ public enum AccessPolicy {
     /// the read; if rules admit the reader but none's basis holds, the first one's basis
     /// refusal is the answer; if none admits the reader, the most specific reason why not.
     static let table: [Rule] = [
-        //     id                  who                    documents                superseded?        when         basis
-        Rule(id: "own-agency",    who: .ownAgency,       kinds: allKinds,                 superseded: true,  when: .always,    basis: .reader),
-        Rule(id: "idva-referral", who: .idva,            kinds: ["referral"],             superseded: false, when: .always,    basis: .referral),
-        Rule(id: "coordinator",   who: .coordinator,     kinds: ["referral", "iswc"],     superseded: false, when: .always,    basis: .reader),
-        Rule(id: "in-session",    who: .declaredInvited, kinds: ["referral", "research"], superseded: false, when: .inSession, basis: .fixed(["marac-isp"])),
-        Rule(id: "ig-audit",      who: .igOfficer,       kinds: allKinds,                 superseded: true,  when: .always,    basis: .audit),
+        //     id                   for                       who                     documents                superseded?        when         basis
+        Rule(id: "own-agency",    purpose: .read,           who: .ownAgency,         kinds: allKinds,                 superseded: true,  when: .always,    basis: .reader),
+        Rule(id: "idva-referral", purpose: .read,           who: .idva,              kinds: ["referral"],             superseded: false, when: .always,    basis: .referral),
+        Rule(id: "coordinator",   purpose: .read,           who: .coordinator,       kinds: ["referral", "iswc"],     superseded: false, when: .always,    basis: .reader),
+        Rule(id: "in-session",    purpose: .read,           who: .declaredInvited,   kinds: ["referral", "research"], superseded: false, when: .inSession, basis: .fixed(["marac-isp"])),
+        Rule(id: "ig-audit",      purpose: .read,           who: .igOfficer,         kinds: allKinds,                 superseded: true,  when: .always,    basis: .audit),
+        Rule(id: "agenda-pack",   purpose: .pack(.agenda),  who: .agendaPackSender,  kinds: ["referral"],             superseded: false, when: .agendaOut, basis: .fixedAndReferral(["marac-isp"])),
+        Rule(id: "meeting-pack",  purpose: .pack(.meeting), who: .meetingPackSender, kinds: ["referral", "research"], superseded: false, when: .inSession, basis: .fixed(["marac-isp"])),
     ]
 
     // MARK: - Deciding
@@ -159,24 +244,26 @@ public enum AccessPolicy {
                               registry: LegalBasisRegistry) -> Decision {
         var firstDenial: Denial?
         for rule in table where rule.kinds.contains(document.kind) {
-            guard let admission = admits(rule, reader, document, meetings) else { continue }
+            guard let admission = admits(rule, reader, document, meetings, request.purpose) else { continue }
             if document.superseded && !rule.superseded {
                 firstDenial = firstDenial ?? Denial(rule: "superseded")
                 continue
             }
-            let operation: LogEntry.Operation = reader.principal.agency == document.agency ? .consultation : .disclosure
+            let operation: LogEntry.Operation = rule.purpose == .read && reader.principal.agency == document.agency ? .consultation : .disclosure
             switch bases(rule.basis, document, request, registry: registry) {
             case let .success(bases): return .allow(rule: rule.id, operation: operation, bases: bases, meeting: admission.meeting)
             case let .failure(denial): firstDenial = firstDenial ?? denial
             }
         }
-        return .deny(rule: firstDenial?.rule ?? whyNot(reader, document, meetings))
+        return .deny(rule: firstDenial?.rule ?? whyNot(reader, document, meetings, request.purpose))
     }
 
     /// Whether some rule admits `reader` to `document` now, whatever basis they would
     /// give: what a case view lists (ids and kinds only; reading still goes through `decide`).
     public static func admits(_ reader: Reader, _ document: Document, meetings: [Meeting]) -> Bool {
-        table.contains { $0.kinds.contains(document.kind) && (!document.superseded || $0.superseded) && admits($0, reader, document, meetings) != nil }
+        table.contains {
+            $0.kinds.contains(document.kind) && (!document.superseded || $0.superseded) && admits($0, reader, document, meetings, .read) != nil
+        }
     }
 
     /// A rule's admission of the reader, with the meeting it is under (in-session reads).
@@ -185,9 +272,16 @@ public enum AccessPolicy {
     /// Every column of the row is evaluated: `who` (and, for a meeting-bound `who`, the
     /// meetings it holds on), then `when` over those meetings (or, for a `who` bound to no
     /// meeting, over every meeting with the case on its agenda).
-    private static func admits(_ rule: Rule, _ reader: Reader, _ document: Document, _ meetings: [Meeting]) -> Admission? {
+    private static func admits(_ rule: Rule, _ reader: Reader, _ document: Document, _ meetings: [Meeting],
+                               _ purpose: Purpose) -> Admission? {
         let principal = reader.principal
         var held: [Meeting]?  // the meetings a meeting-bound `who` holds on
+        let pack: Pack?
+        switch (rule.purpose, purpose) {
+        case (.read, .read): pack = nil
+        case let (.pack(kind), .pack(facts)) where facts.kind == kind: pack = facts
+        default: return nil
+        }
         switch rule.who {
         case .ownAgency: guard principal.agency == document.agency else { return nil }
         case .idva: guard reader.agencyKind == .idva else { return nil }
@@ -197,12 +291,28 @@ public enum AccessPolicy {
             guard document.caseNumber != nil else { return nil }
             held = meetings.filter { $0.readerInvited && $0.readerDeclared }
             guard !held!.isEmpty else { return nil }
+        case .agendaPackSender:
+            guard let pack, principal.roles.contains(.coordinator), pack.deliverable else { return nil }
+        case .meetingPackSender:
+            guard let pack, pack.deliverable, pack.recipientDeclared else { return nil }
+        }
+        if let pack {  // a pack's `when` is over its own meeting
+            switch rule.when {
+            case .always: break
+            case .inSession: guard pack.meetingState == .inSession else { return nil }
+            case .agendaOut: guard pack.meetingState == .agendaIssued || pack.meetingState == .inSession else { return nil }
+            }
+            return Admission(meeting: pack.meeting)
         }
         switch rule.when {
         case .always: return Admission(meeting: held?.first?.id)
         case .inSession:
             guard document.caseNumber != nil, let sitting = (held ?? meetings).first(where: { $0.state == .inSession }) else { return nil }
             return Admission(meeting: sitting.id)
+        case .agendaOut:
+            guard document.caseNumber != nil,
+                  let out = (held ?? meetings).first(where: { $0.state == .agendaIssued || $0.state == .inSession }) else { return nil }
+            return Admission(meeting: out.id)
         }
     }
 
@@ -212,6 +322,7 @@ public enum AccessPolicy {
                               registry: LegalBasisRegistry) -> Result<[String], Denial> {
         switch basis {
         case let .fixed(codes): return .success(codes)
+        case let .fixedAndReferral(codes): return .success(codes + document.referralBases.filter { !codes.contains($0) })
         case .referral:
             return document.referralBases.isEmpty ? .failure(Denial(rule: "referral-bases-unknown")) : .success(document.referralBases)
         case .reader, .audit:
@@ -230,7 +341,25 @@ public enum AccessPolicy {
     }
 
     /// The most specific reason no rule admits the reader.
-    private static func whyNot(_ reader: Reader, _ document: Document, _ meetings: [Meeting]) -> String {
+    private static func whyNot(_ reader: Reader, _ document: Document, _ meetings: [Meeting], _ purpose: Purpose) -> String {
+        switch purpose {
+        case .read: break
+        case .unattributed: return "no-facts"
+        case let .pack(pack):
+            if !pack.recorded { return "pack-not-recorded" }
+            if !pack.recipientInvited { return "pack-not-invited" }
+            if !pack.certificateRegistered { return "pack-certificate-changed" }
+            if !pack.caseOnAgenda { return "pack-not-on-agenda" }
+            switch pack.kind {
+            case .agenda:
+                if !reader.principal.roles.contains(.coordinator) { return "pack-not-coordinator" }
+                if pack.meetingState != .agendaIssued && pack.meetingState != .inSession { return "pack-meeting-state" }
+            case .meeting:
+                if pack.meetingState != .inSession { return "pack-meeting-state" }
+                if !pack.recipientDeclared { return "pack-not-declared" }
+            }
+            return "pack-document-kind"
+        }
         switch document.kind {
         case "iswc": return "iswc-author-coordinator-ig-only"
         case "quarantine": return "quarantine-owner-ig-only"
@@ -244,4 +373,10 @@ public enum AccessPolicy {
         default: return "no-rule"
         }
     }
+}
+
+extension AccessPolicy.Pack {
+    /// Whether the pack may go to its recipient at all: recorded, the recipient invited,
+    /// encrypted to its registered certificate, the case on the meeting's agenda.
+    var deliverable: Bool { recorded && recipientInvited && certificateRegistered && caseOnAgenda }
 }

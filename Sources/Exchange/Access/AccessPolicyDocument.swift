@@ -7,12 +7,21 @@ import Foundation
 extension AccessPolicy {
     /// The rules, one line each, as `docs/access.md` shows them.
     public static var markdown: String {
-        var lines = ["| rule | who | reads | a corrected (superseded) form | when | basis | logged as |", "|---|---|---|---|---|---|---|"]
+        var lines = ["| rule | for | who | reads | a corrected (superseded) form | when | basis | logged as |",
+                     "|---|---|---|---|---|---|---|---|"]
         for rule in table {
-            lines.append("| `\(rule.id)` | \(describe(rule.who)) | \(describe(rule.kinds)) | \(rule.superseded ? "yes" : "no") | "
+            lines.append("| `\(rule.id)` | \(describe(rule.purpose)) | \(describe(rule.who)) | \(describe(rule.kinds)) | \(rule.superseded ? "yes" : "no") | "
                          + "\(describe(rule.when)) | \(describe(rule.basis)) | \(logged(rule.who)) |")
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func describe(_ purpose: For) -> String {
+        switch purpose {
+        case .read: return "a person reading"
+        case .pack(.agenda): return "building an agency's agenda pack"
+        case .pack(.meeting): return "building an agency's meeting pack"
+        }
     }
 
     private static func describe(_ who: Who) -> String {
@@ -22,6 +31,11 @@ extension AccessPolicy {
         case .coordinator: return "the coordinator"
         case .declaredInvited: return "a principal of an agency invited to a meeting with the case on its agenda, who has made the declaration for it"
         case .igOfficer: return "an IG officer of the agency that sent it, or the Marac-wide IG officer (`\"scope\": \"marac\"`)"
+        case .agendaPackSender: return "the coordinator, for an invited agency whose pack is recorded, encrypted to its registered certificate, "
+            + "the case on that meeting's agenda"
+        case .meetingPackSender: return "anyone whose move makes the pack due (the coordinator, the chair, a declaring representative), "
+            + "for an invited agency that has declared, whose pack is recorded, encrypted to its registered certificate, "
+            + "the case on that meeting's agenda"
         }
     }
 
@@ -34,6 +48,7 @@ extension AccessPolicy {
         switch when {
         case .always: return "always"
         case .inSession: return "while that meeting is `in-session`"
+        case .agendaOut: return "while that meeting is `agenda-issued` or `in-session`"
         }
     }
 
@@ -42,6 +57,7 @@ extension AccessPolicy {
         case .reader: return "the reader's codes (each one that may justify sharing) and a reason"
         case .referral: return "the referral's own: `consent`, or its without-consent codes"
         case let .fixed(codes): return codes.map { "`\($0)`" }.joined(separator: ", ")
+        case let .fixedAndReferral(codes): return codes.map { "`\($0)`" }.joined(separator: ", ") + " and the referral's own"
         case .audit: return "`audit` (and any others), with a reason"
         }
     }
@@ -53,6 +69,7 @@ extension AccessPolicy {
         case .coordinator: return "disclosure to the coordinator's agency"
         case .declaredInvited: return "disclosure to the reader's agency, naming the meeting"
         case .igOfficer: return "consultation or disclosure"
+        case .agendaPackSender, .meetingPackSender: return "disclosure to the recipient agency, naming the meeting, the pack and its certificate"
         }
     }
 }

@@ -15,10 +15,8 @@ public struct CaseView: Equatable, Sendable {
 }
 
 extension Marac {
-    /// The cases `principal` may see (`docs/exchange-format.md`, "Who sees which case"):
-    /// every case for the coordinator and a Marac-wide IG officer; otherwise those their
-    /// agency referred and those on the agenda of a meeting their agency is invited to.
-    /// Filtered to `meeting`'s agenda, or to cases on no meeting (`unscheduled`).
+    /// The cases `principal` may see, as `CaseVisibility`'s table decides (`docs/access.md`,
+    /// "Who sees which case"). Filtered to `meeting`'s agenda, or to cases on no meeting (`unscheduled`).
     public func visibleCases(to principal: Principal, meeting: String? = nil, unscheduled: Bool = false) throws -> [CaseView] {
         try vault.reading { tx in
             var numbers: [String]
@@ -52,12 +50,10 @@ extension Marac {
     private func caseView(_ tx: VaultTransaction, _ number: CaseNumber, to principal: Principal) throws -> CaseView? {
         let record = try CaseBook.get(tx, number)
         let meetings = try MeetingBook.meetings(tx, with: number.description)
-        let everything = principal.roles.contains(.coordinator) || (principal.roles.contains(.igOfficer) && principal.isMaracWide)
-        guard everything || record.referringAgency == principal.agency || meetings.contains(where: { $0.invited.contains(principal.agency) }) else {
-            return nil
-        }
+        let facts = CaseVisibility.Facts(referringAgency: record.referringAgency, invitedAgencies: Set(meetings.flatMap(\.invited)))
+        guard let visibility = CaseVisibility.decide(principal, facts) else { return nil }
         let reader = try AccessPolicy.Reader.load(tx, principal)
-        let facts = AccessPolicy.Meeting.facts(meetings, for: principal)
+        let meetingFacts = AccessPolicy.Meeting.facts(meetings, for: principal)
         var documents: [DocumentRecord] = []
         // Readers see the latest version of a corrected form (the earlier: doc.read by its
         // agency or an IG officer, for the audit trail).
@@ -72,9 +68,9 @@ extension Marac {
         for id in ids {
             let document = try tx.record(id)
             guard document.erasedAt == nil else { continue }
-            if AccessPolicy.admits(reader, AccessPolicy.Document(record: document), meetings: facts) { documents.append(document) }
+            if AccessPolicy.admits(reader, AccessPolicy.Document(record: document), meetings: meetingFacts) { documents.append(document) }
         }
         return CaseView(record: record, meetings: meetings.map(\.id), documents: documents,
-                        showsRepeats: principal.roles.contains(.coordinator))
+                        showsRepeats: visibility.showsRepeats)
     }
 }

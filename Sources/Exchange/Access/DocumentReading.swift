@@ -38,26 +38,24 @@ public final class MaracAccessPolicy: DocumentAccessPolicy, @unchecked Sendable 
         let registry = self.registry
         lock.unlock()
         let time = LogEntry.timestamp(tx.now)
-        guard let principal = Principal(actor: request.actor, agency: request.agency, accessContext: request.context) else {
-            // Not a request Marac.read made: refuse, and log it.
-            let entry = LogEntry(time: time, operation: .refusal, actor: .init(person: request.actor, agency: request.agency),
-                                 records: [record.id], case: record.metadata["case"], meeting: nil, recipients: [], bases: request.bases,
-                                 justification: "read without the facts the access policy needs", details: ["rule": "no-facts"])
-            return .deny(reason: "no-facts", logEntry: entry.encoded())
-        }
         var document = AccessPolicy.Document(record: record)
         document.superseded = try Supersession.isSuperseded(tx, document.id)
-        if let (decision, details) = try PackPolicy.decide(request, principal: principal, document: document, reading: tx) {
-            let entry = PackPolicy.entry(decision, details: details, principal: principal, document: document,
-                                         recipient: request.context[PackPolicy.Key.recipient] ?? "", time: time)
-            switch decision {
-            case .allow: return .allow(logEntry: entry.encoded())
-            case let .deny(rule): return .deny(reason: rule, logEntry: entry.encoded())
-            }
+        // A request `Marac.read` did not make names no roles: no row is for it (`no-facts`).
+        let named = Principal(actor: request.actor, agency: request.agency, accessContext: request.context)
+        let principal = named ?? Principal(uid: -1, name: request.actor, agency: request.agency, roles: [])
+        let purpose: AccessPolicy.Purpose
+        if named == nil {
+            purpose = .unattributed
+        } else if request.context[PackRead.Key.pack] != nil {
+            purpose = try PackRead.facts(request.context, document: document, reading: tx).map { .pack($0) } ?? .unattributed
+        } else {
+            purpose = .read
         }
-        let reader = try AccessPolicy.Reader.load(tx, principal)
-        let meetings = try document.caseNumber.map { try MeetingBook.meetings(tx, with: $0) } ?? []
-        let readRequest = AccessPolicy.Request(bases: request.bases, reason: request.reason)
+        // The reader's agency kind and the case's meetings are the facts of the `read`
+        // rows; a pack's rows decide on the pack's own facts (a pack is thousands of reads).
+        let reader = purpose == .read ? try AccessPolicy.Reader.load(tx, principal) : AccessPolicy.Reader(principal: principal, agencyKind: nil)
+        let meetings = purpose == .read ? try document.caseNumber.map { try MeetingBook.meetings(tx, with: $0) } ?? [] : []
+        let readRequest = AccessPolicy.Request(bases: request.bases, reason: request.reason, purpose: purpose)
         let decision = AccessPolicy.decide(reader, document, meetings: AccessPolicy.Meeting.facts(meetings, for: principal),
                                            request: readRequest, registry: registry)
         let entry = AccessLog.entry(decision, reader: principal, document: document, request: readRequest, time: time)
@@ -75,6 +73,7 @@ public enum AccessLog {
     /// The entry `decision` makes.
     public static func entry(_ decision: AccessPolicy.Decision, reader: Principal, document: AccessPolicy.Document,
                              request: AccessPolicy.Request, time: String) -> LogEntry {
+        if case let .pack(pack) = request.purpose { return packEntry(decision, reader: reader, document: document, pack: pack, time: time) }
         switch decision {
         case let .allow(rule, operation, bases, meeting):
             return LogEntry(time: time, operation: operation, actor: .init(person: reader.name, agency: reader.agency),
@@ -87,6 +86,26 @@ public enum AccessLog {
                             records: [document.id], case: document.caseNumber, meeting: nil, recipients: [],
                             bases: request.bases, justification: justification(request.reason, rule: nil),
                             details: ["rule": rule, "kind": document.kind, "owner": document.agency])
+        }
+    }
+
+    /// A pack read's entry: a disclosure to the recipient naming the pack, its version and
+    /// the certificate it is encrypted to (`audit verify` checks it against the registry's
+    /// history), or a refusal.
+    static func packEntry(_ decision: AccessPolicy.Decision, reader: Principal, document: AccessPolicy.Document,
+                          pack: AccessPolicy.Pack, time: String) -> LogEntry {
+        var details = ["kind": document.kind, "owner": document.agency, "pack": pack.fileName, "version": String(pack.version),
+                       PackRead.Key.certificate: pack.certificateSHA256]
+        switch decision {
+        case let .allow(rule, operation, bases, meeting):
+            details["rule"] = rule
+            return LogEntry(time: time, operation: operation, actor: reader.actor, records: [document.id], case: document.caseNumber,
+                            meeting: meeting, recipients: [pack.recipient], bases: bases,
+                            justification: "\(rule) \(pack.fileName) for \(pack.recipient)", details: details)
+        case let .deny(rule):
+            details["rule"] = rule
+            return LogEntry(time: time, operation: .refusal, actor: reader.actor, records: [document.id], case: document.caseNumber,
+                            meeting: nil, recipients: [], bases: [], justification: "pack read refused", details: details)
         }
     }
 

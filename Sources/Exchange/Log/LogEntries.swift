@@ -2,8 +2,8 @@ import Foundation
 
 // Named constructors: one per kind of event the log records (`docs/audit.md`, "The log
 // entry"), so every call site says what happened and the fields each operation carries
-// are decided here, once. The access policy's reads and refusals are `AccessLog.entry`
-// and `PackPolicy.entry`; key operations are `keyEvent`.
+// are decided here, once. The access policy's reads and refusals (a pack's among them)
+// are `AccessLog.entry`; key operations are `keyEvent`.
 
 extension LogEntry {
     /// A form (or a refused file kept in quarantine) received through `agency`'s inbox.

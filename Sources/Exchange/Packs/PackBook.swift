@@ -99,7 +99,7 @@ extension Marac {
             content.set("recipient", .string(agency))
             content.set("cases", .array(cases))
             return PreparedPack(kind: .agenda, meeting: id, agency: agency, version: version, certificate: certificates[agency]!,
-                                fileName: PackPolicy.fileName(.agenda, meeting: id, version: version),
+                                fileName: PackRead.fileName(.agenda, meeting: id, version: version),
                                 content: JSONValue.object(content).canonicalBytes, documents: referrals.map(\.referral))
         }
         let today = CalendarDate(vault.currentTime)
@@ -156,7 +156,7 @@ extension Marac {
             let content = JSONObject(["v": 1, "type": "meeting-pack", "meeting": .string(id), "issuedAt": .string(issuedAt),
                                       "recipient": .string(agency), "documents": .array(items)])
             return PreparedPack(kind: .meeting, meeting: id, agency: agency, version: 1, certificate: due[agency]!,
-                                fileName: PackPolicy.fileName(.meeting, meeting: id, version: 1),
+                                fileName: PackRead.fileName(.meeting, meeting: id, version: 1),
                                 content: JSONValue.object(content).canonicalBytes, documents: ids)
         }
         return MeetingPacks(packs: packs, skipped: skipped)
@@ -191,7 +191,7 @@ extension Marac {
             return try tx.rows("SELECT agency, sha256 FROM x_pack WHERE meeting = ? AND kind = 'meeting' AND revoked_at IS NULL ORDER BY agency",
                                [.text(id)]).map { row in
                 let agency = try row.text(0, "x_pack")
-                let pack = PackPolicy.fileName(.meeting, meeting: id, version: 1)
+                let pack = PackRead.fileName(.meeting, meeting: id, version: 1)
                 var content = JSONObject(["v": 1, "type": "revocation", "meeting": .string(id), "recipient": .string(agency),
                                           "pack": .string(pack), "closedAt": .string(closedAt),
                                           "instruction": "The meeting is closed: delete the meeting pack and every copy of it."])
@@ -246,7 +246,7 @@ extension Marac {
         let agencies = documents.keys.sorted()
         var requests: [(id: String, request: AccessRequest)] = []
         for agency in agencies {
-            let context = PackPolicy.context(kind, meeting: meeting.id, recipient: agency, version: version,
+            let context = PackRead.context(kind, meeting: meeting.id, recipient: agency, version: version,
                                              certificateSHA256: Hex.encode(certificates[agency]!.sha256Fingerprint), for: principal)
             for id in documents[agency]! {
                 requests.append((id, AccessRequest(actor: principal.name, agency: principal.agency, bases: ["marac-isp"],

@@ -56,6 +56,38 @@ final class ControlPolicyTests: XCTestCase {
         let text = try String(contentsOf: docs, encoding: .utf8)
         XCTAssertTrue(text.contains(ControlPolicy.markdown), "docs/access.md must hold ControlPolicy.markdown:\n\(ControlPolicy.markdown)")
         XCTAssertTrue(text.contains(AccessPolicy.markdown), "docs/access.md must hold AccessPolicy.markdown:\n\(AccessPolicy.markdown)")
+        XCTAssertTrue(text.contains(FactRules.markdown), "docs/access.md must hold FactRules.markdown:\n\(FactRules.markdown)")
         XCTAssertTrue(text.contains(CaseVisibility.markdown), "docs/access.md must hold CaseVisibility.markdown:\n\(CaseVisibility.markdown)")
+    }
+
+    /// Every column of every fact row is evaluated, and a refusal says why.
+    func testTheFactRulesDecideDeclarationsAndApprovals() throws {
+        let rep = Principal(uid: 1, name: "Rep", agency: "health", roles: [.representative])
+        let chair = Principal(uid: 2, name: "Chair", agency: "police", roles: [.chair])
+        func facts(_ person: String, _ agency: String, invited: Bool = false, waits: Bool = false, waiting: [String] = []) -> FactRules.Facts {
+            var facts = FactRules.Facts(target: "MTG-2026-12-10", person: person, agency: agency)
+            facts.agencyInvited = invited
+            facts.requestWaitsForAgency = waits
+            facts.ownersWaiting = waiting
+            return facts
+        }
+        func refusal(_ verb: String, _ principal: Principal, _ f: FactRules.Facts) -> String {
+            do { return "allowed \(try FactRules.decide(verb, principal, f))" } catch { return "\(error)" }
+        }
+        XCTAssertEqual(try FactRules.decide("meeting.declare", rep, facts("Rep", "health", invited: true)), .allow(rule: "declares-for-themselves"))
+        XCTAssertEqual(refusal("meeting.declare", rep, facts("Rep", "health")), "not permitted: agency health is not invited to MTG-2026-12-10")
+        XCTAssertEqual(refusal("meeting.declare", rep, facts("Other", "health", invited: true)),
+                       "not permitted: only the chair records a declaration for someone else")
+        XCTAssertEqual(refusal("meeting.declare", rep, facts("Rep", "police", invited: true)),
+                       "not permitted: only the chair records a declaration for someone else")
+        XCTAssertEqual(try FactRules.decide("meeting.declare", chair, facts("Rep", "health", invited: true)), .allow(rule: "chair-records"))
+        XCTAssertEqual(refusal("meeting.declare", chair, facts("Rep", "health")), "not permitted: agency health is not invited to MTG-2026-12-10")
+        XCTAssertEqual(try FactRules.decide("export.approve", rep, facts("Rep", "health", waits: true)), .allow(rule: "owning-agency-approves"))
+        XCTAssertEqual(refusal("export.approve", rep, facts("Rep", "police", waits: true)),
+                       "not permitted: export request MTG-2026-12-10 does not wait for agency police")
+        XCTAssertEqual(refusal("export.approve", rep, facts("Rep", "health")),
+                       "not permitted: export request MTG-2026-12-10 does not wait for agency health")
+        XCTAssertEqual(try FactRules.decide("export.case", rep, facts("Rep", "health", waiting: ["police"])), .waitsFor(["police"]))
+        XCTAssertEqual(try FactRules.decide("export.case", rep, facts("Rep", "health")), .allow(rule: "owners-approved"))
     }
 }

@@ -286,7 +286,7 @@ public enum AccessPolicy {
         case .ownAgency: guard principal.agency == document.agency else { return nil }
         case .idva: guard reader.agencyKind == .idva else { return nil }
         case .coordinator: guard principal.roles.contains(.coordinator) else { return nil }
-        case .igOfficer: guard principal.roles.contains(.igOfficer), principal.isMaracWide || principal.agency == document.agency else { return nil }
+        case .igOfficer: guard AuditScope.covers(document.agency, principal) else { return nil }
         case .declaredInvited:
             guard document.caseNumber != nil else { return nil }
             held = meetings.filter { $0.readerInvited && $0.readerDeclared }

@@ -44,10 +44,9 @@ public enum ControlPolicy {
         row("meeting.send-agenda", [.coordinator], "send the agenda"),
         row("meeting.advance", [.coordinator, .chair], "move a meeting"),
         row("meeting.send-packs", [.coordinator, .chair], "send meeting packs"),
-        row("meeting.declare", [], "make a declaration",
-            decidedBy: "a principal of an invited agency for themselves; the chair for an attendee present"),
-        row("export.case", [], "export a case", decidedBy: "the document-read table for each form, then the owning agencies' approval"),
-        row("export.approve", [], "approve an export", decidedBy: "a principal of an agency the request waits for"),
+        row("meeting.declare", [], "make a declaration", decidedBy: "the facts (below): for themselves, or the chair for an attendee"),
+        row("export.case", [], "export a case", decidedBy: "the document-read table for each form, then the facts (below): the owners' approval"),
+        row("export.approve", [], "approve an export", decidedBy: "the facts (below): an agency the request waits for"),
         row("export.audit", [.igOfficer], "export the log", decidedBy: "the audit scope (below)"),
         row("audit.log", [.igOfficer], "audit the log", decidedBy: "the audit scope (below)"),
         row("audit.checkpoint", [.igOfficer], "audit the log"),
@@ -121,6 +120,12 @@ public enum AuditScope {
         if principal.isMaracWide { return true }
         guard let entry, case .object = entry else { return false }
         return involves(entry, principal.agency)
+    }
+
+    /// Whether `principal`'s audit reaches what `agency` holds: an IG officer of that
+    /// agency, or the Marac-wide one (the `ig-audit` read row and subject access).
+    public static func covers(_ agency: String, _ principal: Principal) -> Bool {
+        principal.roles.contains(.igOfficer) && (principal.isMaracWide || principal.agency == agency)
     }
 
     /// Whether the parsed `entry` involves `agency` (also the `--agency` filter).

@@ -99,10 +99,10 @@ extension Marac {
             }
             guard row[3].integer == nil else { throw ExchangeError.conflict("export request \(id) was used already") }
             let pending = try tx.rows("SELECT approved_at FROM x_export_approval WHERE request = ? AND agency = ?", [.text(id), .text(principal.agency)])
-            guard let approval = pending.first else {
-                throw ExchangeError.notPermitted("export request \(id) does not wait for agency \(principal.agency)")
-            }
-            guard approval[0].integer == nil else { throw ExchangeError.conflict("agency \(principal.agency) approved export request \(id) already") }
+            var facts = FactRules.Facts(target: id, person: principal.name, agency: principal.agency)
+            facts.requestWaitsForAgency = !pending.isEmpty
+            _ = try FactRules.decide("export.approve", principal, facts)
+            guard pending[0][0].integer == nil else { throw ExchangeError.conflict("agency \(principal.agency) approved export request \(id) already") }
             try tx.changeFact("x_export_approval", [.text(id), .text(principal.agency)],
                               "UPDATE x_export_approval SET approved_by = ?, approved_at = ? WHERE request = ? AND agency = ?",
                            [.text(principal.name), .integer(Int64(tx.now.timeIntervalSince1970)), .text(id), .text(principal.agency)])
@@ -141,14 +141,15 @@ extension Marac {
             }
             let waiting = try tx.rows("SELECT agency FROM x_export_approval WHERE request = ? AND approved_at IS NULL ORDER BY agency", [.text(id)])
                 .map { try $0.text(0, "x_export_approval") }.filter(owners.contains)
-            guard waiting.isEmpty else {
-                if existing == nil || asked {
-                    try tx.append(.consent(by: principal.actor, case: number.description, recipients: waiting, at: tx.now,
-                                           justification: "export approval requested", details: ["request": id]))
-                }
-                return .pending(id, waiting)
+            var facts = FactRules.Facts(target: id, person: principal.name, agency: principal.agency)
+            facts.otherOwners = owners
+            facts.ownersWaiting = waiting
+            guard case let .waitsFor(agencies) = try FactRules.decide("export.case", principal, facts) else { return .approved(id) }
+            if existing == nil || asked {
+                try tx.append(.consent(by: principal.actor, case: number.description, recipients: agencies, at: tx.now,
+                                       justification: "export approval requested", details: ["request": id]))
             }
-            return .approved(id)
+            return .pending(id, agencies)
         }
     }
 }

@@ -62,7 +62,7 @@ extension Marac {
         guard !names.isEmpty, names.count <= 50 else { throw ExchangeError.conflict("give 1 to 50 names (variants and aliases) to search for") }
         var found: [String: DocumentRecord] = [:]
         for token in try RepeatDetection.tokens(tx, name: names[0], aliases: Array(names.dropFirst()), dob: dob) {
-            for record in try tx.documents(about: token) where principal.isMaracWide || record.agency == principal.agency {
+            for record in try tx.documents(about: token) where AuditScope.covers(record.agency, principal) {
                 found[record.id] = record
             }
         }

@@ -198,17 +198,15 @@ public struct MeetingBook: Sendable {
 
     /// Records the confidentiality declaration of `person` for `agency` at meeting `id`:
     /// made by the person themselves (a principal of an invited agency), or recorded by
-    /// the chair for an attendee present. Once per person, agency and meeting; not once
+    /// the chair for an attendee present, as `FactRules` decides. Once per person, agency and meeting; not once
     /// the meeting is closed.
     public func declare(_ id: String, person: String, agency: String, statement: [UInt8], by actor: Principal) throws -> Meeting {
-        let forSelf = person == actor.name && agency == actor.agency
-        guard forSelf || actor.roles.contains(.chair) else {
-            throw ExchangeError.notPermitted("only the chair records a declaration for someone else")
-        }
         return try vault.transaction { tx in
             let meeting = try Self.get(tx, id)
+            var facts = FactRules.Facts(target: id, person: person, agency: agency)
+            facts.agencyInvited = meeting.invited.contains(agency)
+            let forSelf = try FactRules.decide("meeting.declare", actor, facts) == .allow(rule: "declares-for-themselves")
             guard meeting.state != .closed else { throw ExchangeError.conflict("meeting \(id) is closed") }
-            guard meeting.invited.contains(agency) else { throw ExchangeError.notPermitted("agency \(agency) is not invited to \(id)") }
             guard !meeting.hasDeclared(person: person, agency: agency) else {
                 throw ExchangeError.conflict("this declaration for \(id) was already made")
             }

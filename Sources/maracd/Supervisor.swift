@@ -223,7 +223,7 @@ final class Supervisor {
 
     /// The outboxes checkpoints go to: those of agencies with an IG officer.
     private var igOutboxes: [Outbox] {
-        ingest.outboxes(for: Set(principals.byUID.values.filter { $0.roles.contains(.igOfficer) }.map(\.agency)))
+        ingest.outboxes(for: principals.auditingAgencies)
     }
 
     /// The largest ingest batch while control clients are connected.

@@ -96,11 +96,10 @@ final class AccessMatrixTests: XCTestCase {
         } }
         XCTAssertEqual(problems.prefix(20).joined(separator: "\n"), "", "\(problems.count) disagreements")
         XCTAssertEqual(checked, 7 * 3 * 2 * 2 * 4 * 2 * 6 * 2 * (3 + 3))
-        for reason in ["superseded", "basis-required", "reason-required", "basis-unknown", "basis-not-for-sharing", "audit-basis-required",
-                       "referral-bases-unknown", "iswc-author-coordinator-ig-only", "quarantine-owner-ig-only", "case-not-on-an-agenda",
-                       "agency-not-invited", "declaration-not-made", "meeting-not-in-session"] {
-            XCTAssertGreaterThan(reasons[reason] ?? 0, 0, "no combination was refused \(reason)")
-        }
+        AccessTable.assertEachOccurred(["superseded", "basis-required", "reason-required", "basis-unknown", "basis-not-for-sharing",
+                                        "audit-basis-required", "referral-bases-unknown", "iswc-author-coordinator-ig-only", "quarantine-owner-ig-only",
+                                        "case-not-on-an-agenda", "agency-not-invited", "declaration-not-made", "meeting-not-in-session"],
+                                       in: reasons, "person's read")
         XCTAssertGreaterThan(allowed, 1_000, "the matrix exercises allows too")
         print("access matrix, person reads: \(checked) combinations, \(allowed) allowed, \(checked - allowed) refused, 0 disagreements")
     }
@@ -149,10 +148,9 @@ final class AccessMatrixTests: XCTestCase {
         } } } }
         XCTAssertEqual(problems.prefix(20).joined(separator: "\n"), "", "\(problems.count) disagreements")
         XCTAssertEqual(checked, 2 * 7 * 4 * 2 * 4 * 32 * 2)
-        for reason in ["pack-not-recorded", "pack-not-invited", "pack-certificate-changed", "pack-not-on-agenda", "pack-not-coordinator",
-                       "pack-meeting-state", "pack-not-declared", "pack-document-kind", "superseded"] {
-            XCTAssertGreaterThan(reasons[reason] ?? 0, 0, "no pack read was refused \(reason)")
-        }
+        AccessTable.assertEachOccurred(["pack-not-recorded", "pack-not-invited", "pack-certificate-changed", "pack-not-on-agenda",
+                                        "pack-not-coordinator", "pack-meeting-state", "pack-not-declared", "pack-document-kind", "superseded"],
+                                       in: reasons, "pack read")
         // Agenda: the coordinator, a current referral, two states, declared or not, two sets
         // of referral bases (8); meeting: every sender, current referral or research, in
         // session, two sets of bases (28).

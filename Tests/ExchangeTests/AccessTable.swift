@@ -146,4 +146,12 @@ struct AccessTable {
         default: XCTFail("unknown basis: \(basis)"); return []
         }
     }
+
+    /// Fails unless every one of `reasons` was counted at least once in `counts`.
+    static func assertEachOccurred(_ reasons: [String], in counts: [String: Int], _ what: String,
+                                   file: StaticString = #filePath, line: UInt = #line) {
+        for reason in reasons where (counts[reason] ?? 0) == 0 {
+            XCTFail("no \(what) was refused \(reason): \(counts.sorted { $0.key < $1.key })", file: file, line: line)
+        }
+    }
 }

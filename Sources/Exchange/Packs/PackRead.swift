@@ -55,26 +55,28 @@ enum PackRead {
         guard let kind = context[Key.pack].flatMap(PackKind.init(rawValue:)), let meeting = context[Key.meeting],
               let recipient = context[Key.recipient], let version = context[Key.version].flatMap(Int.init) else { return nil }
         let certificate = context[Key.certificate] ?? ""  // none: not the registered one
-        // One indexed lookup per fact (a pack reads thousands of documents in one snapshot).
         func exists(_ sql: String, _ values: [SQLValue]) throws -> Bool { !(try tx.rows(sql, values)).isEmpty }
-        guard let stateText = try tx.rows("SELECT state FROM x_meeting WHERE id = ?", [.text(meeting)]).first?.first?.text,
-              let state = MeetingState(rawValue: stateText) else { throw ExchangeError.unknownMeeting(meeting) }
-        // The recipient's registered certificate, once per snapshot.
-        let memo = "pack-certificate/" + recipient
+        // The pack's own facts, once per snapshot (a pack reads thousands of documents in
+        // one): the meeting's state, the pack recorded, the recipient invited and declared,
+        // its registered certificate's fingerprint.
+        let memo = "pack/\(kind.rawValue)/\(meeting)/\(recipient)/\(version)"
         if tx.memo[memo] == nil {
-            tx.memo[memo] = try tx.rows("SELECT certificate FROM x_agency WHERE id = ?", [.text(recipient)]).first?.first?.blob
-                .map { Hex.encode(SHA256.hash($0)) } ?? ""
+            guard let stateText = try tx.rows("SELECT state FROM x_meeting WHERE id = ?", [.text(meeting)]).first?.first?.text,
+                  MeetingState(rawValue: stateText) != nil else { throw ExchangeError.unknownMeeting(meeting) }
+            let recorded = try exists("SELECT 1 FROM x_pack WHERE meeting = ? AND kind = ? AND agency = ? AND version = ?",
+                                      [.text(meeting), .text(kind.rawValue), .text(recipient), .integer(Int64(version))])
+            let invited = try exists("SELECT 1 FROM x_invitation WHERE meeting = ? AND agency = ?", [.text(meeting), .text(recipient)])
+            let declared = try kind == .meeting
+                && exists("SELECT 1 FROM x_declaration WHERE meeting = ? AND agency = ? LIMIT 1", [.text(meeting), .text(recipient)])
+            let registered = try tx.rows("SELECT certificate FROM x_agency WHERE id = ?", [.text(recipient)]).first?.first?.blob
+                .map { Hex.encode(SHA256.hash($0)) } ?? "-"
+            tx.memo[memo] = [stateText, recorded ? "1" : "0", invited ? "1" : "0", declared ? "1" : "0", registered].joined(separator: " ")
         }
-        let registered = tx.memo[memo] ?? ""
-        let declared = try kind == .meeting
-            && exists("SELECT 1 FROM x_declaration WHERE meeting = ? AND agency = ? LIMIT 1", [.text(meeting), .text(recipient)])
+        let facts = tx.memo[memo]!.split(separator: " ").map(String.init)
         return AccessPolicy.Pack(
-            kind: kind, meeting: meeting, meetingState: state, recipient: recipient, version: version, certificateSHA256: certificate,
-            recorded: try exists("SELECT 1 FROM x_pack WHERE meeting = ? AND kind = ? AND agency = ? AND version = ?",
-                                 [.text(meeting), .text(kind.rawValue), .text(recipient), .integer(Int64(version))]),
-            recipientInvited: try exists("SELECT 1 FROM x_invitation WHERE meeting = ? AND agency = ?", [.text(meeting), .text(recipient)]),
-            recipientDeclared: declared,
-            certificateRegistered: !registered.isEmpty && registered == certificate,
+            kind: kind, meeting: meeting, meetingState: MeetingState(rawValue: facts[0])!, recipient: recipient, version: version,
+            certificateSHA256: certificate, recorded: facts[1] == "1", recipientInvited: facts[2] == "1", recipientDeclared: facts[3] == "1",
+            certificateRegistered: facts[4] != "-" && facts[4] == certificate,
             caseOnAgenda: try document.caseNumber.map {
                 try exists("SELECT 1 FROM x_agenda WHERE meeting = ? AND case_number = ?", [.text(meeting), .text($0)])
             } ?? false)

@@ -63,6 +63,9 @@ public struct PrincipalRegistry: Sendable {
     /// The principal for `uid`, if mapped.
     public func principal(uid: Int) -> Principal? { byUID[uid] }
 
+    /// The agencies with an IG officer: where signed checkpoints go (`docs/audit.md`).
+    public var auditingAgencies: Set<String> { Set(byUID.values.filter { $0.roles.contains(.igOfficer) }.map(\.agency)) }
+
     /// Loads `path`. Unknown fields, bad ids, unknown roles and a uid listed twice are refused.
     public static func load(contentsOf path: String) throws -> PrincipalRegistry {
         try load(RegistryFileError.read(path), path: path)

@@ -1,3 +1,4 @@
+import Exchange
 import Foundation
 import TestSupport
 import XCTest
@@ -44,6 +45,30 @@ final class ReloadTests: PrincipalsTestCase {
         try daemon.waitFor("the failed reload") { daemon.log.contains("config.reload_failed") }
         try ok(["case", "list"], as: Self.leaving)
         XCTAssertEqual(try ctl(["case", "list"], as: Self.joining).status, 77)
+        XCTAssertEqual(daemon.stop(), 0)
+    }
+
+    /// The request on a connection opened before the reload, sent after its log line, is
+    /// decided under the new principals: the verbs are read when a request is answered,
+    /// not when the loop last blocked in `poll`. (The old loop's stale copy lived from the
+    /// wake-up `reconfigure` caused until the next one, a window a test cannot hold open
+    /// from outside: this test passes on the old code too, and guards the held connection.)
+    func testARequestOnAConnectionHeldOpenAcrossTheReloadIsDecidedUnderTheNewPrincipals() throws {
+        // This process (uid 0) is the coordinator; the reload removes it.
+        try setUpDaemon(group: 4_743, principals: principals([Self.leaving]))
+        try daemon.writeConfig(#""principalsFile": "\#(daemon.principalsPath.path)", "control": {"socketPath": "\#(socket)", "socketGroup": 4743, "requestTimeoutSeconds": 120}"#)
+        try daemon.start()
+        let held = try ControlSocketTests.RawClient(socket)
+        // A later connection answered: the held one was accepted, and the loop is blocked again.
+        let other = try ControlSocketTests.RawClient(socket)
+        other.send(ControlProtocol.frame(ControlRequest(verb: "case.list").body))
+        XCTAssertEqual(other.response(), "ok")
+        try Data(#"{"version": 1, "principals": [{"uid": \#(Self.leaving), "name": "Representative", "agency": "police", "roles": ["representative"]}]}"#.utf8)
+            .write(to: daemon.principalsPath)
+        kill(try XCTUnwrap(daemon.process?.processIdentifier), SIGHUP)
+        try daemon.waitFor("the reload") { daemon.log.contains("config.reloaded") }
+        held.send(ControlProtocol.frame(ControlRequest(verb: "case.list").body))
+        XCTAssertEqual(held.response(), "unknown-principal", "the held connection's request is decided under the reloaded principals")
         XCTAssertEqual(daemon.stop(), 0)
     }
 }

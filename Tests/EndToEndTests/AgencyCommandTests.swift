@@ -95,6 +95,14 @@ final class AgencyCommandTests: XCTestCase {
         let notACertificate = try maracctl(["agency", "set-cert", "police", "--cert", "\(work)/police.key", "--state", state])
         XCTAssertEqual(notACertificate.status, 65)
         XCTAssertEqual(notACertificate.stderr, "maracctl: \(work)/police.key: not a PEM or DER X.509 certificate\n")
+        // A file that is not there, or cannot be read, says so (66), not that it is no certificate.
+        for verb in [["set-cert", "police"], ["add", "health", "--name", "Health", "--kind", "health"]] {
+            let missing = try maracctl(["agency"] + verb + ["--cert", "\(work)/no-such.pem", "--state", state])
+            XCTAssertEqual(missing.status, 66, missing.stderr)
+            XCTAssertEqual(missing.stderr, "maracctl: \(work)/no-such.pem: cannot be read\n")
+        }
+        let unreadable = try maracctl(["agency", "set-cert", "police", "--cert", work, "--state", state])
+        XCTAssertEqual(unreadable.status, 66, "a directory is not readable as a file: \(unreadable.stderr)")
         let listed = try maracctl(["agency", "list", "--state", state])
         XCTAssertTrue(listed.output.contains(try fingerprint(good)), "the registered certificate is still the first one")
     }

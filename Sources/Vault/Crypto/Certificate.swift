@@ -43,8 +43,12 @@ public final class Certificate: @unchecked Sendable {
 
     /// Loads a certificate file in PEM or DER.
     public convenience init(contentsOfFile path: String) throws {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        if data.withUnsafeBytes(looksLikePEM) { try self.init(pemRepresentation: data) } else { try self.init(derRepresentation: data) }
+        try self.init(pemOrDER: try Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
+    /// A certificate in PEM or DER, whichever `bytes` are.
+    public convenience init<D: ContiguousBytes>(pemOrDER bytes: D) throws {
+        if bytes.withUnsafeBytes(looksLikePEM) { try self.init(pemRepresentation: bytes) } else { try self.init(derRepresentation: bytes) }
     }
 
     // MARK: - Fields

@@ -135,10 +135,12 @@ struct AgencyCommand {
                                    : "certificate: \(written[1]) (register it: maracctl agency add ID ... --cert \(written[1]))")
     }
 
-    /// A PEM or DER certificate file, as DER.
+    /// A PEM or DER certificate file, as DER: 66 if it cannot be read, 65 if it is not a
+    /// certificate.
     private static func certificate(at path: String) throws -> [UInt8] {
+        let bytes = try readInput(path, limit: 1 << 20)
         do {
-            return try Certificate(contentsOfFile: path).derRepresentation
+            return try Certificate(pemOrDER: bytes).derRepresentation
         } catch {
             throw CommandError(code: .dataError, message: "\(path): not a PEM or DER X.509 certificate")
         }

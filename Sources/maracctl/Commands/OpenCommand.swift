@@ -129,7 +129,10 @@ enum SignerTrust {
 func readInput(_ path: String, limit: Int) throws -> [UInt8] {
     guard let handle = FileHandle(forReadingAtPath: path) else { throw CommandError(code: .noInput, message: "\(path): cannot be read") }
     defer { try? handle.close() }
-    let data = (try? handle.read(upToCount: limit + 1)) ?? Data()
+    // A directory opens, and fails to read (EISDIR): it cannot be read either.
+    guard let data = try? handle.read(upToCount: limit + 1) ?? Data() else {
+        throw CommandError(code: .noInput, message: "\(path): cannot be read")
+    }
     guard data.count <= limit else { throw CommandError(code: .dataError, message: "\(path): larger than \(limit) bytes") }
     return [UInt8](data)
 }

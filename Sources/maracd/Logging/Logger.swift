@@ -24,9 +24,14 @@ enum LogFormat: String, Sendable {
 /// One structured line per event on standard error, which journald collects: time,
 /// level, event, then fields such as `doc`, `agency`, `case`, `file_id`, `duration_ms`.
 ///
-/// Field values are ids, case numbers, counts and durations. To keep a name from ever
-/// reaching a log through a mistake, every value is reduced to ASCII letters, digits, space and `._:/@=+-,();'`, at most
-/// 128 characters; anything else becomes `_`. Each line is written with one `write(2)`.
+/// What keeps personal data out of the log is what the call sites pass: ids, case numbers,
+/// counts, durations, rule names, JSON paths from the schema, error descriptions that name
+/// no value. This type cannot tell a name from an id ("Tamsin Quinn" is letters and a
+/// space) and does not try. What it does guarantee is the line's shape: every value is
+/// reduced to ASCII letters, digits, space and `._:/@=+-,();'`, at most 128 characters
+/// (anything else becomes `_`), so no value can break a line, forge a field or end a JSON
+/// string; each line, in either format, is written with one `write(2)`.
+/// `LogFormatTests` parses both formats from a real daemon.
 final class Logger: @unchecked Sendable {
     private let lock = NSLock()
     private var level: LogLevel

@@ -41,7 +41,7 @@ final class FixtureVerdictTests: XCTestCase {
             ("invalid/referral-dash-inconsistent.json",
              ["$.reasons.visibleHighRisk: claimed, but the Dash has 0 \"yes\" answers and the threshold is 14"]),
             ("invalid/referral-no-reason.json", ["$.reasons: at least one reason for referral must be true"]),
-            ("invalid/referral-unknown-field.json", ["$.victimNmae: unknown field"]),
+            ("invalid/referral-unknown-field.json", ["$.*: unknown field: member 17 of this object"]),
             ("invalid/referral-wrong-agency.json", ["$.referringAgency: names another agency than the police inbox it arrived in"]),
             ("invalid/referral-no-consent-no-basis.json", ["$.sharingWithoutConsent: required when consentGiven is false"]),
             ("invalid/referral-bad-date.json", ["$.date: must be a date YYYY-MM-DD"]),

@@ -31,6 +31,30 @@ final class QuarantineTests: XCTestCase {
         XCTAssertEqual(try fixture.marac.cases.list().count, 0, "a rejection opens no case")
     }
 
+    /// A key can be personal data: an unknown member, a repeated one and one under
+    /// `extensions` are named `*` in the problems, and no byte of the key is in the vault's
+    /// files (the problems are stored in clear with the quarantined form).
+    func testAKeyThatIsPersonalDataIsNeverStoredOrReported() throws {
+        let key = "Quinn_Tamsin_1993-11-13"
+        var text = String(decoding: try FormFixtures.bytes("valid/referral-police.json"), as: UTF8.self)
+        text = text.replacingOccurrences(of: #""victim": {"#, with: #""victim": {"\#(key)": true, "\#(key)": false, "#)
+        text = text.replacingOccurrences(of: #""form": "referral","#, with: #""form": "referral", "extensions": {"\#(key)": 1, "\#(key)": 2},"#)
+        XCTAssertTrue(text.contains(key) && text.contains("extensions"), "the edits took")
+        guard case let .rejected(rejection, record?) = try fixture.marac.submit(Submission(bytes: Array(text.utf8), agency: "police"), quarantining: true)
+        else { return XCTFail("not rejected") }
+        XCTAssertEqual(rejection.problems.map(\.description).sorted(), [
+            "$.extensions.*: appears more than once in its object",
+            "$.victim.*: appears more than once in its object",
+            "$.victim.*: unknown field: member 1 of this object",
+        ])
+        XCTAssertEqual(try fixture.vault.record(record.document).kind, "quarantine")
+        for (name, bytes) in try fixture.filesOnDisk() {
+            for needle in [key, "Quinn_Tamsin", "1993-11-13"] where bytes.contains(bytes: Array(needle.utf8)) {
+                XCTFail("\(name) holds \(needle)")
+            }
+        }
+    }
+
     func testQuarantineIsShreddedAfterTheRetentionPeriod() throws {
         let record = try fixture.marac.quarantine(Array("not json at all".utf8), from: "health", reason: "syntax",
                                                   problems: [FormProblem(.root, .syntax, "not valid JSON")])

@@ -145,7 +145,7 @@ final class RegistryTests: XCTestCase {
             (#"{"version":1,"bases":[{"code":"x1","basis":"a","uses":["audit"]},{"code":"x1","basis":"b","uses":["audit"]}]}"#,
              .duplicate(path: "f.json", code: "x1")),
             (#"{"version":1,"bases":[{"code":"x1","basis":"a","uses":["audit"],"colour":"red"}]}"#,
-             .invalid(path: "f.json", problems: ["$.bases[0].colour: unknown field"])),
+             .invalid(path: "f.json", problems: ["$.bases[0].colour: unknown field: member 4 of this object"])),
             (#"{"version":1,"bases":[{"code":"Local Code","basis":"a","uses":["sharing"]}]}"#,
              .invalid(path: "f.json", problems: ["$.bases[0].code: must be an id of 1 to 64 lower-case letters, digits and hyphens",
                                                  "$.bases[0].uses[0]: must be one of: disclosure, erasure, audit"])),

@@ -8,6 +8,8 @@ public struct JSONPath: Hashable, Sendable, CustomStringConvertible {
     enum Component: Hashable, Sendable {
         case key(String)
         case index(Int)
+        /// A member whose name is not repeated.
+        case withheld
     }
 
     private(set) var components: [Component] = []
@@ -39,17 +41,22 @@ public struct JSONPath: Hashable, Sendable, CustomStringConvertible {
     /// Climbs back out of the last `push`.
     mutating func pop() { components.removeLast() }
 
-    /// `$`, then `.name`, `["name"]` or `[n]` per component.
+    /// `$`, then `.name`, `["name"]` or `[n]` per component; `.*` for a member whose name
+    /// is withheld (`withheld`).
     public var description: String {
         var out = "$"
         for component in components {
             switch component {
             case let .index(i): out += "[\(i)]"
+            case .withheld: out += ".*"
             case let .key(key): out += Self.render(key)
             }
         }
         return out
     }
+
+    /// Descends into a member whose name is not repeated (it may be personal data).
+    mutating func pushWithheld() { components.append(.withheld) }
 
     static func render(_ key: String) -> String {
         let utf8 = key.utf8

@@ -2,6 +2,10 @@
 /// Unknown fields are refused at every level, not only the top: a misspelt `victim.dbo`
 /// would silently drop a date of birth. Only `extensions` holds anything.
 enum FormShapes {
+    /// What is known of a form before its kind: the `form` member only (the paths of
+    /// problems found that early name nothing else).
+    static let beforeKind = Shape.object(Fields([required("form", .text(max: 20, nonEmpty: true))]))
+
     static func shape(of kind: FormKind) -> Shape {
         switch kind {
         case .referral: return referral

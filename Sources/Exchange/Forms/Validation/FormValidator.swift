@@ -82,7 +82,7 @@ public enum FormValidator {
         case .research: FormRules.research(object, context, &problems)
         case .iswc: FormRules.iswc(object, context, &problems)
         }
-        guard problems.isEmpty else { return .failure(FormRejection(kind: kind, problems: capped(problems))) }
+        guard problems.isEmpty else { return .failure(FormRejection(kind: kind, problems: capped(problems, shape: FormShapes.shape(of: kind)))) }
 
         do {
             // From the tree already parsed and checked: no second parse.
@@ -123,7 +123,10 @@ extension FormValidator {
     }
 
     /// The first `maxProblems` problems, then one saying how many more there were.
-    static func capped(_ problems: [FormProblem]) -> [FormProblem] {
+    /// `problems`, each path as `shape` lets it be shown (`Shape.publicPath`: no member name
+    /// the schema does not define), at most `maxProblems` and a count of the rest.
+    static func capped(_ problems: [FormProblem], shape: Shape = FormShapes.beforeKind) -> [FormProblem] {
+        let problems = problems.map { FormProblem(shape.publicPath($0.path), $0.rule, $0.message) }
         guard problems.count > maxProblems else { return problems }
         return Array(problems.prefix(maxProblems)) + [
             FormProblem(.root, .moreProblems, "\(problems.count - maxProblems) more problems not listed"),

@@ -71,6 +71,34 @@ func optional(_ name: String, _ shape: Shape) -> Fields.Field { .init(name: name
 // MARK: - Checking
 
 extension Shape {
+    /// `path` as a report, the vault and the daemon's log may show it: the schema's field
+    /// names and array indexes only. A member the schema does not name (an unknown field,
+    /// anything under `extensions`, anything below those) is `*`, never its text: a form's
+    /// key can be a person's name (`docs/forms.md`, "Rejection reports").
+    func publicPath(_ path: JSONPath) -> JSONPath {
+        var shape: Shape? = self
+        var out = JSONPath.root
+        for component in path.components {
+            switch component {
+            case let .index(i):
+                out.push(index: i)
+                if case let .list(element, _, _)? = shape { shape = element } else { shape = nil }
+            case let .key(key):
+                if case let .object(fields)? = shape, let field = fields.field(key) {
+                    out.push(key)
+                    shape = field.shape
+                } else {
+                    out.pushWithheld()
+                    shape = nil
+                }
+            case .withheld:
+                out.pushWithheld()
+                shape = nil
+            }
+        }
+        return out
+    }
+
     /// Appends every way `value` at `path` departs from this shape to `problems`.
     func check(_ value: JSONValue, at path: JSONPath, into problems: inout [FormProblem]) {
         var walk = path
@@ -139,13 +167,14 @@ extension Shape {
             }
         case let .object(fields):
             guard case let .object(object) = value else { return problems.append(.init(path, .wrongType, "must be an object")) }
-            for (key, member) in object.members {
+            for (position, (key, member)) in object.members.enumerated() {
                 if let field = fields.field(key) {
                     path.push(key)
                     field.shape.check(member, at: &path, into: &problems)
                     path.pop()
                 } else {
-                    problems.append(.init(path.appending(key), .unknownField, "unknown field"))
+                    // Its position, not its name (`publicPath`): a key can be personal data.
+                    problems.append(.init(path.appending(key), .unknownField, "unknown field: member \(position + 1) of this object"))
                 }
             }
             for field in fields.fields where field.required && object[field.name] == nil {

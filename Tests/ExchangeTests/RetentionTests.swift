@@ -85,6 +85,50 @@ final class RetentionTests: XCTestCase {
         XCTAssertEqual(links.cases, 3, "the cases' links still verify with their documents erased")
     }
 
+    /// Erasure erases what outlives the documents (issue 22): the same bytes sent again are
+    /// a new submission, not an "accepted" receipt for an erased document; a case whose
+    /// every document is gone keeps neither its equality facts nor its Dash count, and the
+    /// statistics say so; a case with a document left keeps both.
+    func testWhatOutlivesTheDocumentsGoesWithTheLastOfThem() throws {
+        let police = try fixture.fixture("valid/referral-police.json")
+        let a = try fixture.accept(police)
+        let b = try fixture.accept(fixture.referral(name: "Second Person", dob: "1981-01-01"))
+        let caseA = try XCTUnwrap(a.caseNumber), caseB = try XCTUnwrap(b.caseNumber)
+        // B's case has health's research too (B on a meeting health is invited to), which
+        // this schedule keeps far longer.
+        _ = try fixture.schedule(caseB, inviting: ["health"])
+        var research = try FormEdit("valid/research-health-for-first-case.json")
+        research.set("caseNumber", caseB.description)
+        let late = try fixture.accept(Submission(bytes: research.bytes, agency: "health"))
+        func facts(_ number: CaseNumber) throws -> (sealed: Int, dash: String) {
+            let row = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/sqlite3"),
+                                         [fixture.directory + "/vault.db", "SELECT length(facts) || ' ' || ifnull(dash_yes, 'null') FROM x_case WHERE number = '\(number)'"])
+                .output.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ")
+            return (Int(row[0]) ?? -1, String(row[1]))
+        }
+        XCTAssertGreaterThan(try facts(caseA).sealed, 0)
+        XCTAssertNotEqual(try facts(caseA).dash, "null", "the fixture has a Dash")
+
+        // 30 days after receipt both referrals go; B's research stays.
+        fixture.clock.set("2026-12-20")
+        let erased = try fixture.marac.applyRetention(RetentionSchedule(days: [.referral: 30, .research: 3_000, .iswc: 30]))
+        XCTAssertEqual(Set(erased.map(\.document)), [a.document, b.document])
+        XCTAssertEqual(try facts(caseA).sealed, 0, "A's facts went with its last document")
+        XCTAssertEqual(try facts(caseA).dash, "null")
+        XCTAssertGreaterThan(try facts(caseB).sealed, 0, "B keeps its facts while health's research is kept")
+        let stats = try fixture.marac.cases.statistics(from: CalendarDate("2026-11-01")!, to: CalendarDate("2026-11-30")!, by: coordinator)
+        XCTAssertEqual(stats.cases, 2)
+        XCTAssertEqual(stats.withoutEqualityFacts, 1)
+
+        // The same bytes again: a new submission with a new document, not a duplicate.
+        guard case let .accepted(again) = try fixture.marac.submit(police) else { return XCTFail("the resend was not accepted") }
+        XCTAssertFalse(again.duplicate, "not a receipt for the erased document")
+        XCTAssertNotEqual(again.document, a.document)
+        XCTAssertNil(try fixture.vault.record(again.document).erasedAt)
+        XCTAssertNotEqual(again.caseNumber, caseA, "a new case: the erased one's index tokens went with it")
+        XCTAssertNil(try fixture.vault.record(late.document).erasedAt)
+    }
+
     func testTheDefaultIsSixYearsAndAnUnlistedKindKeepsIt() {
         XCTAssertEqual(RetentionSchedule().days, [.referral: 2_192, .research: 2_192, .iswc: 2_192])
         XCTAssertEqual(RetentionSchedule(days: [.iswc: 90]).days[.referral], 2_192)

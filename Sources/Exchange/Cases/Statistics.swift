@@ -29,6 +29,10 @@ public struct MaracStatistics: Codable, Equatable, Sendable {
     public let aged16to17: Int
     /// Children in the referred households.
     public let children: Int
+    /// Cases counted above whose equality facts were erased with their last document
+    /// (`docs/retention.md`): in `cases`, `repeats` and the agency counts, not in the
+    /// equality counts.
+    public let withoutEqualityFacts: Int
 
     /// Repeats as a share of cases (SafeLives recommends 28–40%); nil with no cases.
     public var repeatRate: Double? { cases == 0 ? nil : Double(repeats) / Double(cases) }
@@ -90,7 +94,7 @@ extension CaseBook {
     public func statistics(from: CalendarDate, to: CalendarDate, by principal: Principal) throws -> MaracStatistics {
         try ControlPolicy.require("statistics", principal)
         return try vault.transaction { tx in
-            var cases = 0, repeats = 0, nonPolice = 0, bme = 0, lgbtq = 0, disabled = 0, male = 0, young = 0, children = 0
+            var cases = 0, repeats = 0, nonPolice = 0, bme = 0, lgbtq = 0, disabled = 0, male = 0, young = 0, children = 0, erased = 0
             var byKind: [String: Int] = [:]
             for row in try tx.rows("SELECT number, agency_kind, repeat_of, facts FROM x_case WHERE received_on >= ? AND received_on <= ?",
                                    [.text(from.description), .text(to.description)]) {
@@ -98,11 +102,15 @@ extension CaseBook {
                     throw ExchangeError.corruptRow("x_case/" + (row[0].text ?? "?"))
                 }
                 let kind = try row.text(1, "x_case/\(number).agency_kind")
-                let facts = try ReferralFacts.open(tx, sealed, for: number)
                 cases += 1
                 if row[2].text != nil { repeats += 1 }
                 byKind[kind, default: 0] += 1
                 if kind != AgencyKind.police.rawValue { nonPolice += 1 }
+                guard !sealed.isEmpty else {  // erased with the case's last document
+                    erased += 1
+                    continue
+                }
+                let facts = try ReferralFacts.open(tx, sealed, for: number)
                 if facts.bme { bme += 1 }
                 if facts.lgbtq { lgbtq += 1 }
                 if facts.disabled { disabled += 1 }
@@ -116,7 +124,7 @@ extension CaseBook {
                                    details: ["what": "statistics", "from": from.description, "to": to.description, "cases": String(cases)]))
             return MaracStatistics(from: from, to: to, cases: cases, repeats: repeats, referralsByAgencyKind: byKind,
                                    nonPoliceReferrals: nonPolice, bme: bme, lgbtq: lgbtq, disabled: disabled, male: male,
-                                   aged16to17: young, children: children)
+                                   aged16to17: young, children: children, withoutEqualityFacts: erased)
         }
     }
 }

@@ -61,7 +61,24 @@ extension Marac {
                     justification: "retention of \(schedule.days[item.kind] ?? 0) days for \(item.kind.rawValue) forms ended \(item.due)",
                     details: ["kind": item.kind.rawValue]).encoded())
             })
+            try Self.eraseWhatOutlives(tx, items)
             return items
+        }
+    }
+
+    /// What the erased documents leave that could still say something of a person
+    /// (`docs/retention.md`, "What stays"): the record that their bytes were received (a
+    /// resend is then a new submission, not a receipt for an erased document), and, once
+    /// every document of a case is gone, the case's sealed equality facts and Dash count.
+    static func eraseWhatOutlives(_ tx: VaultTransaction, _ items: [RetentionItem]) throws {
+        for item in items { try tx.execute("DELETE FROM x_submission WHERE document = ?", [.text(item.document)]) }
+        for number in Set(items.compactMap(\.caseNumber)).sorted() {
+            let documents = try tx.rows("""
+                SELECT referral FROM x_case WHERE number = ?1 UNION SELECT document FROM x_attachment WHERE case_number = ?1
+                UNION SELECT old FROM x_supersession WHERE case_number = ?1
+                """, [.text(number)]).map { try $0.text(0, "retention/\(number)") }
+            guard try documents.allSatisfy({ try tx.record($0).erasedAt != nil }) else { continue }
+            try tx.execute("UPDATE x_case SET facts = X'', dash_yes = NULL WHERE number = ?", [.text(number)])
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Vault
 
 // The control protocol's messages (`docs/control-protocol.md`): frames, requests and
 // responses as bytes. Both ends use these; neither sockets nor files are touched here.
@@ -80,6 +81,11 @@ public struct ControlRequest: Equatable, Sendable {
     public var verb: String
     /// Its arguments.
     public var args: JSONObject
+    /// A secret the daemon took out of the frame before parsing it (`key.rotate`'s new root
+    /// key), in zeroising memory; its argument then holds `*`s. Not part of equality.
+    public var secret: SecretBytes?
+
+    public static func == (a: ControlRequest, b: ControlRequest) -> Bool { a.verb == b.verb && a.args == b.args }
 
     /// A request for `verb` with `args`.
     public init(verb: String, args: JSONObject = JSONObject()) {

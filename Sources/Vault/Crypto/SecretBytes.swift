@@ -86,6 +86,17 @@ extension SecretBytes: CustomStringConvertible, CustomDebugStringConvertible, Cu
     public var customMirror: Mirror { Mirror(self, children: [:]) }
 }
 
+/// Overwrites `bytes` with zeros by `OPENSSL_cleanse`, which no optimiser removes: for a
+/// buffer that held a secret before it is released (a control frame carrying a root key).
+public func wipe(_ bytes: inout [UInt8]) {
+    bytes.withUnsafeMutableBytes { wipe($0) }
+}
+
+/// The same for memory in place.
+public func wipe(_ bytes: UnsafeMutableRawBufferPointer) {
+    if bytes.count > 0 { OPENSSL_cleanse(bytes.baseAddress, bytes.count) }
+}
+
 /// Compares two byte strings in time that depends only on their lengths.
 public func constantTimeEquals<A: ContiguousBytes, B: ContiguousBytes>(_ a: A, _ b: B) -> Bool {
     a.withUnsafeBytes { x in

@@ -1,6 +1,7 @@
 import Exchange
 import Foundation
 import Glibc
+import Vault
 
 /// One control connection: the request frame as it arrives, then the response as it
 /// leaves. Bounded: it never holds more than one frame's header and body.
@@ -31,7 +32,14 @@ final class Connection {
     func received(_ bytes: ArraySlice<UInt8>) {
         buffer.append(contentsOf: bytes)
         if bodyLength == nil, buffer.count >= 4 {
-            if let length = ControlProtocol.bodyLength(header: buffer.prefix(4)) { bodyLength = length } else { frameRefused = true }
+            if let length = ControlProtocol.bodyLength(header: buffer.prefix(4)) {
+                bodyLength = length
+                // The whole frame in one allocation: growing it would leave copies of
+                // what it held (a root key, `SecretField`) in freed memory.
+                buffer.reserveCapacity(4 + length)
+            } else {
+                frameRefused = true
+            }
         }
     }
 
@@ -41,9 +49,17 @@ final class Connection {
             return .failure(ControlError(.badFrame, "a frame's length must be 1 to \(ControlProtocol.maxBodyBytes) bytes"))
         }
         guard let bodyLength, buffer.count == 4 + bodyLength else { return nil }
+        let secret = SecretField.takeRootKey(&buffer)
         let body = Array(buffer.dropFirst(4))
+        wipe(&buffer)
         buffer = []
-        do { return .success(try ControlRequest.parse(body)) } catch { return .failure(error) }
+        do {
+            var request = try ControlRequest.parse(body)
+            request.secret = secret
+            return .success(request)
+        } catch {
+            return .failure(error)
+        }
     }
 
     func respond(_ response: ControlResponse, deadline: Date) {

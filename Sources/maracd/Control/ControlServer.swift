@@ -2,6 +2,7 @@ import CSystemShim
 import Exchange
 import Foundation
 import Glibc
+import Vault
 
 /// The control socket (`docs/control-protocol.md`): a non-blocking Unix stream listener
 /// served from the control service's `poll` loop (`ControlService`, its own thread). Each
@@ -189,6 +190,7 @@ final class ControlServer {
             }
             if n == 0 { return finish(connection) }  // closed before the frame was complete
             connection.received(chunk[0..<n])
+            chunk.withUnsafeMutableBytes { wipe(UnsafeMutableRawBufferPointer(rebasing: $0[0..<n])) }  // it may have held a key (`SecretField`)
             if let request = connection.take() {
                 switch request {
                 case let .failure(error):

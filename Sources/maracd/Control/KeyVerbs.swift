@@ -46,7 +46,7 @@ extension ControlVerbs {
             let targets = [args.object["agency"] != nil, args.object["root"] != nil, try args.flag("signing")].filter { $0 }.count
             guard targets == 1 else { throw ControlError(.badArgument, "rotate exactly one of agency, root, signing") }
             if let agency = try args.optionalLabel("agency") { return try rotateAgency(agency, by: principal) }
-            if args.object["root"] != nil { return try rotateRoot(try args.string("root"), by: principal) }
+            if args.object["root"] != nil { return try rotateRoot(request.secret, by: principal) }
             return try rotateSigning(name: try args.optionalName("name"), by: principal)
         default: throw Self.unknownVerb
         }
@@ -79,11 +79,11 @@ extension ControlVerbs {
                                    "dataKeysToRewrap": .number(Double(row.dataKeysByVersion.values.reduce(0, +)))]))
     }
 
-    private func rotateRoot(_ encoded: String, by principal: Principal) throws -> JSONValue {
-        guard let data = Data(base64Encoded: encoded), data.count == RootKey.byteCount else {
-            throw ControlError(.badArgument, "root must be a new root key (32 bytes, base64)")
-        }
-        let key = try RootKey(bytes: SecretBytes(copying: [UInt8](data)))
+    /// The key arrives already out of the frame, in zeroising memory (`SecretField`): no
+    /// string or buffer of the request holds it.
+    private func rotateRoot(_ secret: SecretBytes?, by principal: Principal) throws -> JSONValue {
+        guard let secret else { throw ControlError(.badArgument, "root must be a new root key (32 bytes, base64)") }
+        let key = try RootKey(bytes: secret)
         let outcome = try vault.rotateRootKey(to: key, recording: LogEntry.keyEvents(by: principal.actor))
         logRotation(principal, key: "root")
         return .object(JSONObject(["root": "rotated", "keyFile": outcome == .replaced ? "replaced" : "not-written",

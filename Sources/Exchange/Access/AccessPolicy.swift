@@ -136,7 +136,10 @@ public enum AccessPolicy {
         }
 
         /// The pack file's name in the recipient's outbox directory.
-        public var fileName: String {
+        public var fileName: String { Self.fileName(kind, meeting: meeting, version: version) }
+
+        /// The file name of `kind` pack `version` of `meeting`.
+        static func fileName(_ kind: PackKind, meeting: String, version: Int) -> String {
             switch kind {
             case .agenda: return "\(meeting)-v\(version).p7m"
             case .meeting: return "\(meeting).p7m"

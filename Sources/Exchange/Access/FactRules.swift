@@ -17,9 +17,8 @@ public enum FactRules {
         public var agencyInvited = false
         /// An approval: whether the request waits for `agency`'s approval.
         public var requestWaitsForAgency = false
-        /// A case export: the other agencies whose forms are in it, and those that have not
-        /// yet approved the caller's request.
-        public var otherOwners: [String] = []
+        /// A case export: the other agencies whose forms are in it that have not yet
+        /// approved the caller's request.
         public var ownersWaiting: [String] = []
 
         /// The facts of an act on `target` for `person` of `agency`.

@@ -142,7 +142,6 @@ extension Marac {
             let waiting = try tx.rows("SELECT agency FROM x_export_approval WHERE request = ? AND approved_at IS NULL ORDER BY agency", [.text(id)])
                 .map { try $0.text(0, "x_export_approval") }.filter(owners.contains)
             var facts = FactRules.Facts(target: id, person: principal.name, agency: principal.agency)
-            facts.otherOwners = owners
             facts.ownersWaiting = waiting
             guard case let .waitsFor(agencies) = try FactRules.decide("export.case", principal, facts) else { return .approved(id) }
             if existing == nil || asked {

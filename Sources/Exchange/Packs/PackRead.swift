@@ -44,9 +44,7 @@ enum PackRead {
 
     /// The pack file's name in the agency's outbox directory for `kind`.
     static func fileName(_ kind: PackKind, meeting: String, version: Int) -> String {
-        AccessPolicy.Pack(kind: kind, meeting: meeting, meetingState: .scheduled, recipient: "", version: version, certificateSHA256: "",
-                          recorded: false, recipientInvited: false, recipientDeclared: false, certificateRegistered: false,
-                          caseOnAgenda: false).fileName
+        AccessPolicy.Pack.fileName(kind, meeting: meeting, version: version)
     }
 
     /// The facts of the pack a read's `context` names, as they stand in `tx`; nil when the

@@ -33,8 +33,7 @@ final class Supervisor {
     /// Rewraps started by online agency key rotations.
     private let rewraps = RewrapRunner()
     private var principals: PrincipalRegistry
-    private var queue: [IngestService.Pending] = []
-    private var queued = Set<IngestService.Pending>()
+    private var queue = FairQueue()
     private var waiting = Set<IngestService.Pending>()
     private var nextRescan = Monotonic.now()
     private var nextSweep = Monotonic.now()
@@ -166,9 +165,7 @@ final class Supervisor {
                 // While control clients are served, a batch is small, so a read waits on the
                 // vault's lock for at most a few files' store rather than a full group commit.
                 let size = control.isServing ? min(config.ingest.maxBatchFiles, Self.batchWhileServing) : config.ingest.maxBatchFiles
-                let batch = Array(queue.prefix(size))
-                queue.removeFirst(batch.count)
-                batch.forEach { queued.remove($0) }
+                let batch = queue.take(size)
                 // Names from a scan must have settled; names from inotify were closed or
                 // renamed in. Whatever is not taken now stays in the inbox for the next rescan.
                 let (scanned, announced) = batch.partitioned { waiting.contains($0) }
@@ -177,6 +174,8 @@ final class Supervisor {
                 ingest.process(scanned, settle: config.inbox.settleSeconds)
                 // Readers first: while clients are served, ingest runs one stage at a time.
                 if control.isServing { ingest.finishInFlight() }
+                // Objects left behind a refusal backlog are taken by a rescan within a second.
+                if ingest.takeLeftForLater() { nextRescan = min(nextRescan, Monotonic.now().addingTimeInterval(1)) }
             }
             // Nothing more to take now: store the batch still being validated.
             if queue.isEmpty { ingest.flush() }
@@ -186,7 +185,7 @@ final class Supervisor {
                 let found = ingest.scan()
                 // A test waits for rescans by this line, never by a fixed sleep.
                 logger.debug("inbox.rescan", ["files": found.count])
-                waiting.formUnion(found.filter { !queued.contains($0) })
+                waiting.formUnion(found.filter { !queue.contains($0) })
                 enqueue(found)
                 nextRescan = Monotonic.now().addingTimeInterval(config.inbox.rescanIntervalSeconds)
             }
@@ -230,7 +229,7 @@ final class Supervisor {
     static let batchWhileServing = 32
 
     private func enqueue(_ items: [IngestService.Pending]) {
-        for item in items where queued.insert(item).inserted { queue.append(item) }
+        queue.append(items)
     }
 
     /// SIGHUP: re-reads the configuration and registries. Everything the new configuration

@@ -9,6 +9,7 @@ enum BenchArea: String, CaseIterable {
     case ingest
     case access
     case agenda
+    case hostile
 }
 
 /// One area's results: raw figures and ratios to a baseline measured in the same run.
@@ -88,6 +89,7 @@ struct BenchCommand {
             case .forms: report = try FormsBench(seconds: seconds).run()
             case .ingest: report = try IngestBench(forms: full ? 50_000 : 10_000).run()
             case .agenda: report = try AgendaBench(cases: 100, agencies: 30).run()
+            case .hostile: report = try HostileInboxBench(objects: 3_000).run()
             case .access: report = try AccessBench(clients: 16, forms: ProcessInfo.processInfo.environment["MARACD_BENCH_FORMS"].flatMap(Int.init) ?? 5_000).run()
             }
             print(json ? report.json : report.table)

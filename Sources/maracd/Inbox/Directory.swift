@@ -83,6 +83,11 @@ final class Directory: Sendable {
         try syscall("unlinkat(AT_REMOVEDIR)") { name.withCString { unlinkat(fd, $0, AT_REMOVEDIR) } }
     }
 
+    /// Moves `name` into `directory` under the same name (`renameat`, not following it).
+    func move(_ name: FileName, to directory: Directory) throws {
+        try syscall("renameat") { name.withCString { renameat(fd, $0, directory.fd, $0) } }
+    }
+
     private init(adopting fd: Int32, path: String) {
         self.fd = fd
         self.path = path

@@ -40,17 +40,36 @@ enum Refusal: Equatable {
         }
     }
 
-    /// What the report says, with no content.
+    /// What the report says, with no content, when the object was removed (or kept).
     func message(limit: Int) -> String {
         switch self {
-        case .symlink: return "a symbolic link is not accepted; the link was removed and its target left untouched"
-        case .directory: return "a directory is not accepted; it was removed"
-        case .special: return "only regular files are accepted (this was a FIFO, socket or device); it was removed"
-        case .hardLink: return "a file with more than one link is not accepted; this name was removed, unread"
+        case .symlink: return what(limit: limit) + "; the link was removed and its target left untouched"
+        case .directory, .special: return what(limit: limit) + "; it was removed"
+        case .hardLink: return what(limit: limit) + "; this name was removed, unread"
+        case .oversized, .overHardCap: return what(limit: limit)
+        }
+    }
+
+    /// What the report says when the object could not be removed, for `reason`.
+    func unremovedMessage(limit: Int, reason: String) -> String {
+        what(limit: limit) + "; it could not be removed (\(reason)): the daemon moved it out of the inbox and set it aside "
+            + "for its administrator, and will not report it again"
+    }
+
+    /// What was refused, and why.
+    private func what(limit: Int) -> String {
+        switch self {
+        case .symlink: return "a symbolic link is not accepted"
+        case .directory: return "a directory is not accepted"
+        case .special: return "only regular files are accepted (this was a FIFO, socket or device)"
+        case .hardLink: return "a file with more than one link is not accepted"
         case let .oversized(_, size): return "the file is \(size) bytes; the limit is \(limit)"
         case let .overHardCap(size): return "the file is \(size) bytes; the limit is \(limit)"
         }
     }
+
+    /// The disposition in the report of an object that could not be removed.
+    static let unremovedDisposition = "could not be removed: set aside for the administrator"
 
     /// What became of the object, for the report.
     var disposition: String {
@@ -75,6 +94,10 @@ enum Claim: Equatable {
     case unreadable(FileIdentity)
     /// Moved, whatever it is, into the processing directory under `held`.
     case claimed(held: FileName)
+    /// Something the daemon may not move out of the inbox (an immutable file; a directory
+    /// it may not write, whose `..` a move would change): left where it is, for the
+    /// agency or the administrator to remove; reported once per inode and change time.
+    case stuck(FileIdentity, errno: Int32)
 }
 
 /// Device, inode and change time of a file.
@@ -128,6 +151,7 @@ extension Directory {
         let moved = name.withCString { from in held.withCString { to in renameat(fd, from, processing.fd, to) } }
         if moved != 0 {
             if errno == ENOENT { return .gone }
+            if errno == EACCES || errno == EPERM || errno == EBUSY { return .stuck(FileIdentity(info), errno: errno) }
             throw SystemError(call: errno == EXDEV ? "renameat: the inbox and processing directories must be on one filesystem"
                                                    : "renameat into processing", errno: errno)
         }

@@ -26,10 +26,16 @@ final class IngestService {
     private var inboxes: [String: Directory] = [:]
     private var processing: [String: Directory] = [:]
     private var outboxes: [String: Outbox] = [:]
-    /// Unreadable inbox files already reported, so each is reported once per change.
-    private var reportedUnreadable = Set<FileIdentity>()
+    /// Where claimed objects the daemon cannot remove are set aside, per agency.
+    private var deadLetters: [String: Directory] = [:]
+    /// Inbox objects left in place (unreadable, or not movable) already reported, so each
+    /// is reported and logged once per inode and change time.
+    private var reportedInPlace = Set<FileIdentity>()
     /// Writes receipts, syncs and removes claimed files, on its own thread.
     private let stage: ReceiptStage
+    /// The same for refused objects, on a thread of its own that a form never waits for:
+    /// one agency's thousands of directories cost its own reports, not another's receipts.
+    private let refusals: ReceiptStage
     /// The batch taken last, validated on other threads while the one before is stored.
     private var validating: Validation?
 
@@ -38,13 +44,24 @@ final class IngestService {
         self.config = config
         self.logger = logger
         stage = ReceiptStage(logger: logger)
+        refusals = ReceiptStage(logger: logger, name: "maracd-refusals", removers: 1, pace: Self.refusalPace)
     }
+
+    /// Refused objects are reported and removed at most 32 at a time, with 100 ms between
+    /// batches (at most 320 a second): a receipt's sync then flushes at most 32 reports of
+    /// theirs (`docs/performance.md`, "A hostile inbox").
+    static let refusalPace = (batch: 16, pause: 0.05)
+
+    /// The refused objects an agency may have waiting before its further objects that are
+    /// not regular files are left for a later rescan: two of the refusal stage's batches.
+    static let refusalBacklog = 32
 
     /// Stores the batch being validated, finishes the batches handed to the receipt stage
     /// and ends its thread (SIGTERM).
     func stop() {
         flush()
         stage.stop()
+        refusals.stop()
     }
 
     /// Stores the batch being validated, if any: when nothing else is waiting, so a lone
@@ -88,6 +105,8 @@ final class IngestService {
         let inbox = try Directory.ensure(config.stateDirectory + "/inbox/" + agency, mode: group ? 0o770 : 0o700)
         _ = try Directory.ensure(config.stateDirectory + "/processing", mode: 0o700)
         processing[agency] = try Directory.ensure(config.stateDirectory + "/processing/" + agency, mode: 0o700)
+        _ = try Directory.ensure(config.stateDirectory + "/dead-letter", mode: 0o700)
+        deadLetters[agency] = try Directory.ensure(config.stateDirectory + "/dead-letter/" + agency, mode: 0o700)
         let outbox = try Outbox(state: config.stateDirectory, agency: agency, groupAccess: group, sweep: true)
         if published.isEmpty { published = try marac.vault.signingCertificates() }
         try outbox.publish(certificates: published)
@@ -113,6 +132,16 @@ final class IngestService {
     /// This deployment's form schemas, made once (not once per agency at start) and again
     /// on reload.
     private var schemas: [(name: String, bytes: [UInt8])]?
+
+    /// Whether objects were left in an inbox behind a refusal backlog since the supervisor
+    /// last asked (`takeLeftForLater`): it rescans within a second then, not at its interval.
+    private var leftForLater = false
+
+    /// Whether objects were left behind a refusal backlog; asking clears it.
+    func takeLeftForLater() -> Bool {
+        defer { leftForLater = false }
+        return leftForLater
+    }
 
     /// Whether the last store failed for the host's sake (said once until it clears).
     private var storeFailing = false
@@ -144,6 +173,7 @@ final class IngestService {
     func close(agency: String) {
         inboxes[agency] = nil
         processing[agency] = nil
+        deadLetters[agency] = nil
         outboxes[agency] = nil
     }
 
@@ -154,7 +184,7 @@ final class IngestService {
     func scan() -> [Pending] {
         flush()
         var found: [Pending] = []
-        let inFlight = stage.inFlight
+        let inFlight = stage.inFlight.union(refusals.inFlight)
         for (agency, inbox) in inboxes.sorted(by: { $0.key < $1.key }) {
             do {
                 found += try processing[agency]!.names().sorted().map { Pending(agency: agency, name: $0, held: true) }
@@ -179,15 +209,24 @@ final class IngestService {
     }
 
     /// Moves `pending` into its agency's processing directory if it is an inbox name;
-    /// returns its held name, or nil if there is nothing to take now.
-    private func claim(_ pending: Pending, settle: Double?) throws -> FileName? {
+    /// returns its held name, or nil if there is nothing to take now. Sets `reported` when
+    /// it wrote a report about an object left in the inbox (synced once per batch).
+    private func claim(_ pending: Pending, settle: Double?, reported: inout Bool) throws -> FileName? {
         if pending.held { return pending.name }
         guard let inbox = inboxes[pending.agency], let processing = processing[pending.agency] else { return nil }
         switch try inbox.claim(pending.name, into: processing, limit: config.inbox.maxFileBytes, settle: settle) {
         case .gone, .ignored, .notYet: return nil
         case let .claimed(held): return held
         case let .unreadable(identity):
-            try reportUnreadable(pending, identity)
+            reported = try reportInPlace(pending, identity, rule: "unreadable", prefix: "unreadable", event: "inbox.unreadable",
+                                         message: "the daemon is not permitted to read this file (its mode or owner); it was left in "
+                                             + "the inbox unread: give the daemon's group read permission, or send it again") || reported
+            return nil
+        case let .stuck(identity, code):
+            reported = try reportInPlace(pending, identity, rule: "cannot-be-taken", prefix: "left", event: "inbox.left",
+                                         message: "the daemon is not permitted to move this out of the inbox ("
+                                             + String(cString: strerror(code)).lowercased() + "); it was left where it is, and will "
+                                             + "not be reported again until it changes: remove it, or ask the administrator to") || reported
             return nil
         }
     }
@@ -203,11 +242,23 @@ final class IngestService {
         let started = ContinuousClock.now
         guard !batch.isEmpty else { return }
         var taken: [Taken] = []
-        let inFlight = stage.inFlight
+        var refused: [ReceiptStage.Item] = []
+        var reported = false
+        let inFlight = stage.inFlight.union(refusals.inFlight)
+        var backlog = Dictionary(grouping: refusals.inFlight, by: \.agency).mapValues(\.count)
         for pending in batch where !inFlight.contains(pending) {
             guard let processing = processing[pending.agency] else { continue }
             do {
-                guard let held = try claim(pending, settle: settle) else { continue }
+                // An agency with a refusal backlog has its next objects that are not regular
+                // files left in the inbox for a later rescan: they would only be refused, and
+                // claiming thousands at once fills the disk's journal every receipt's sync
+                // must flush. Its forms are taken as ever.
+                if !pending.held, backlog[pending.agency, default: 0] >= Self.refusalBacklog,
+                   let info = try inboxes[pending.agency]?.status(pending.name), info.st_mode & S_IFMT != S_IFREG {
+                    leftForLater = true
+                    continue
+                }
+                guard let held = try claim(pending, settle: settle, reported: &reported) else { continue }
                 let nameSHA256 = pending.held ? held.heldNameSHA256 : pending.name.sha256
                 switch try processing.take(held, limit: config.inbox.maxFileBytes, hardCap: config.inbox.quarantineHardCapBytes,
                                            settle: settle) {
@@ -215,16 +266,25 @@ final class IngestService {
                 case let .file(bytes, _):
                     taken.append(Taken(agency: pending.agency, held: held, nameSHA256: nameSHA256, bytes: bytes))
                 case let .refused(refusal):
-                    try refuse(held, nameSHA256: nameSHA256, agency: pending.agency, refusal, processing: processing)
+                    if let item = try refuse(held, nameSHA256: nameSHA256, agency: pending.agency, refusal, processing: processing) {
+                        refused.append(item)
+                        backlog[pending.agency, default: 0] += 1
+                    }
                 }
             } catch {
                 logger.error("inbox.read_failed", ["agency": pending.agency, "file_id": pending.held ? FileName.logID(nameSHA256: pending.name.heldNameSHA256) : pending.name.id,
                                                    "error": "\(error)"])
             }
         }
+        if reported, let outbox = outboxes.values.first {
+            do { try outbox.root.syncFilesystem() } catch { logger.error("outbox.sync_failed", ["error": "\(error)"]) }
+        }
         let previous = validating
         validating = taken.isEmpty ? nil : Validation(taken: taken, marac: marac, takeTime: ContinuousClock.now - started)
         if let previous { store(previous) }
+        // Reports of refused objects are written and synced, once per batch, before any
+        // object is removed; a form's receipt never waits for them.
+        refusals.hand(refused, wait: false)
     }
 
     /// Stores a validated batch in one transaction, makes its receipts' and reports'
@@ -326,7 +386,7 @@ final class IngestService {
         switch outcome {
         case let .accepted(form):
             let receipt = outbox.receipt(nameSHA256: item.nameSHA256, form: form, signer: try signer())
-            return ReceiptStage.Item(pending: pending, processing: processing, file: receipt,
+            return ReceiptStage.Item(pending: pending, processing: processing, file: receipt, deadLetter: deadLetters[item.agency],
                                      event: form.duplicate ? "ingest.duplicate" : "ingest.accepted", fields: [
                                          ("agency", item.agency), ("doc", form.document), ("kind", form.kind.rawValue),
                                          ("case", form.caseNumber?.description ?? "-"), ("repeat_of", form.repeatOf?.description ?? "-"),
@@ -337,7 +397,8 @@ final class IngestService {
                                            problems: rejection.problems.map { ($0.path.description, $0.rule.rawValue, $0.message) },
                                            disposition: "quarantined", kind: rejection.kind,
                                            retentionDays: config.ingest.quarantineRetentionDays)
-            return ReceiptStage.Item(pending: pending, processing: processing, file: report, event: "ingest.rejected", fields: [
+            return ReceiptStage.Item(pending: pending, processing: processing, file: report, deadLetter: deadLetters[item.agency],
+                                     event: "ingest.rejected", fields: [
                 ("agency", item.agency), ("quarantine", record?.document ?? "-"), ("file_id", item.logID),
                 ("rules", Set(rejection.problems.map(\.rule.rawValue)).sorted().joined(separator: "+")),
             ], logID: item.logID)
@@ -345,39 +406,52 @@ final class IngestService {
     }
 
     /// A refused object, already in the processing directory: kept encrypted if it is an
-    /// oversized file under the hard cap, then removed without following it; its report
-    /// says which. Nobody else can reach the processing directory, so what is removed is
-    /// exactly what was claimed and examined.
-    private func refuse(_ held: FileName, nameSHA256: String, agency: String, _ refusal: Refusal, processing: Directory) throws {
-        guard let outbox = outboxes[agency] else { return }
-        let problem = (path: "$", rule: refusal.rule, message: refusal.message(limit: config.inbox.maxFileBytes))
+    /// oversized file under the hard cap; its report and removal go to the receipt stage
+    /// (report written and synced, then the object removed without following it, or set
+    /// aside with its report rewritten if it cannot be). Nobody else can reach the
+    /// processing directory, so what is removed is exactly what was claimed and examined.
+    /// The report is named by the content kept, or else by the held name: taken again
+    /// after a crash, the same object gets the same report, never a second one.
+    private func refuse(_ held: FileName, nameSHA256: String, agency: String, _ refusal: Refusal,
+                        processing: Directory) throws -> ReceiptStage.Item? {
+        guard let outbox = outboxes[agency] else { return nil }
+        let limit = config.inbox.maxFileBytes
         var kept: [UInt8]?
         if case let .oversized(bytes, _) = refusal {
-            _ = try marac.quarantine(bytes, from: agency, reason: "too-large", problems: [FormProblem(.root, .tooLarge, problem.message)])
+            _ = try marac.quarantine(bytes, from: agency, reason: "too-large",
+                                     problems: [FormProblem(.root, .tooLarge, refusal.message(limit: limit))])
             kept = bytes
         }
-        let report = try outbox.writeReport(nameSHA256: nameSHA256, bytes: kept, problems: [problem], disposition: refusal.disposition,
-                                            kind: nil, retentionDays: kept == nil ? nil : config.ingest.quarantineRetentionDays)
-        try outbox.root.syncFilesystem()
-        try processing.remove(held)
-        logger.warning("inbox.refused", ["agency": agency, "rule": refusal.rule, "disposition": refusal.disposition,
-                                         "file_id": FileName.logID(nameSHA256: nameSHA256), "outbox": report])
+        let name = kept == nil ? "unread-" + String(Hex.encode(SHA256.hash(held.bytes)).prefix(24)) : nil
+        let retention = kept == nil ? nil : config.ingest.quarantineRetentionDays
+        let report = { @Sendable [kept] (message: String, disposition: String) throws -> OutboxFile in
+            try outbox.report(nameSHA256: nameSHA256, bytes: kept, problems: [(path: "$", rule: refusal.rule, message: message)],
+                              disposition: disposition, kind: nil, retentionDays: retention, name: name)
+        }
+        let logID = FileName.logID(nameSHA256: nameSHA256)
+        return ReceiptStage.Item(
+            pending: Pending(agency: agency, name: held, held: true), processing: processing,
+            file: try report(refusal.message(limit: limit), refusal.disposition), deadLetter: deadLetters[agency],
+            unremoved: { reason in try report(refusal.unremovedMessage(limit: limit, reason: reason), Refusal.unremovedDisposition) },
+            event: "inbox.refused",
+            fields: [("agency", agency), ("rule", refusal.rule), ("disposition", refusal.disposition), ("file_id", logID)],
+            logID: logID, level: .warning)
     }
 
-    /// Reports once (per inode and change) an inbox file the daemon may not read. It is
-    /// left in place: a `chmod g+r` by the agency changes its change time, and the next
-    /// rescan takes it.
-    private func reportUnreadable(_ pending: Pending, _ identity: FileIdentity) throws {
-        guard reportedUnreadable.insert(identity).inserted, let outbox = outboxes[pending.agency] else { return }
-        let report = try outbox.writeReport(
-            nameSHA256: pending.name.sha256, bytes: nil,
-            problems: [(path: "$", rule: "unreadable",
-                        message: "the daemon is not permitted to read this file (its mode or owner); it was left in the inbox unread: "
-                            + "give the daemon's group read permission, or send it again")],
-            disposition: "left in the inbox", kind: nil, retentionDays: nil,
-            name: "unreadable-" + String(Hex.encode(SHA256.hash(Array("\(identity.device):\(identity.inode):\(identity.changed)".utf8))).prefix(24)))
-        try outbox.root.syncFilesystem()
-        logger.warning("inbox.unreadable", ["agency": pending.agency, "file_id": pending.name.id, "outbox": report])
+    /// Reports once (per inode and change) an inbox object the daemon leaves in place: a
+    /// file it may not read, or an object it may not move. A `chmod g+r` or the agency's
+    /// own fix changes its change time, and the next rescan takes it. The report's name
+    /// comes from the identity, and is not written again if it is there already (after a
+    /// restart). Returns whether it wrote one (not yet synced).
+    private func reportInPlace(_ pending: Pending, _ identity: FileIdentity, rule: String, prefix: String, event: String,
+                               message: String) throws -> Bool {
+        guard reportedInPlace.insert(identity).inserted, let outbox = outboxes[pending.agency] else { return false }
+        let name = prefix + "-" + String(Hex.encode(SHA256.hash(Array("\(identity.device):\(identity.inode):\(identity.changed)".utf8))).prefix(24))
+        logger.warning(event, ["agency": pending.agency, "file_id": pending.name.id, "outbox": name + ".rejected.json"])
+        guard try outbox.rejected.status(FileName(name + ".rejected.json")) == nil else { return false }
+        _ = try outbox.writeReport(nameSHA256: pending.name.sha256, bytes: nil, problems: [(path: "$", rule: rule, message: message)],
+                                   disposition: "left in the inbox", kind: nil, retentionDays: nil, name: name)
+        return true
     }
 
     /// The CPU time this thread has used: store time beyond it was spent waiting (on the

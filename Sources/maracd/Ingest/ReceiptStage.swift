@@ -27,12 +27,19 @@ final class ReceiptStage: @unchecked Sendable {
         let processing: Directory
         /// The receipt or report.
         let file: OutboxFile
+        /// Where the claimed object goes if it cannot be removed (the agency's dead-letter
+        /// directory), and for a refused object the truthful report that then replaces
+        /// `file`, given why (`docs/operations.md`, "Objects the daemon cannot remove").
+        let deadLetter: Directory?
+        var unremoved: (@Sendable (_ reason: String) throws -> OutboxFile)? = nil
         /// The log line once it is written (`ingest.accepted`, `ingest.rejected`, ...),
         /// to which the outbox name is added.
         let event: String
         let fields: [(key: String, value: String)]
         /// The file's id in log lines.
         let logID: String
+        /// The level of `event`'s line.
+        var level: LogLevel = .info
     }
 
     private let logger: Logger
@@ -44,30 +51,53 @@ final class ReceiptStage: @unchecked Sendable {
     private var unfinished = 0
     private var stopping = false
     private var inFlightNames = Set<IngestService.Pending>()
+    /// Claimed objects that could be neither removed nor set aside: never taken again in
+    /// this run (nobody but the daemon changes the processing directory).
+    private var stuckNames = Set<IngestService.Pending>()
     private let finished = DispatchSemaphore(value: 0)
 
-    init(logger: Logger) {
+    /// Threads removing a batch's files.
+    private let removers: Int
+    /// For a stage that must leave the disk to others: at most `batch` items per batch,
+    /// and a pause after each, so each sync has little of this stage's to flush.
+    private let pace: (batch: Int, pause: Double)?
+
+    /// A stage on a thread called `name`, removing with `removers` threads, at `pace`.
+    init(logger: Logger, name: String = "maracd-receipts", removers: Int = ReceiptStage.removers,
+         pace: (batch: Int, pause: Double)? = nil) {
         self.logger = logger
-        HelperThread.start(name: "maracd-receipts") { [self] in run() }
+        self.removers = removers
+        self.pace = pace
+        HelperThread.start(name: name) { [self] in run() }
     }
 
-    /// Hands a stored batch over; waits while an earlier one is still waiting.
-    func hand(_ items: [Item]) {
+    /// Hands a stored batch over; waits while an earlier one is still waiting, so a slow
+    /// disk slows the intake. With `wait: false` it never waits: the items join the batch
+    /// waiting, if any (the refusals' stage, which must never hold up a form).
+    func hand(_ items: [Item], wait: Bool = true) {
         guard !items.isEmpty else { return }
         condition.lock()
         defer { condition.unlock() }
-        while waiting != nil { condition.wait() }
+        while wait && waiting != nil { condition.wait() }
         precondition(!stopping, "a batch handed to a stopped receipt stage")
-        waiting = items
+        waiting = (waiting ?? []) + items
         inFlightNames.formUnion(items.map(\.pending))
         condition.broadcast()
     }
 
-    /// The claimed files handed over and not yet finished with.
+    /// The claimed files handed over and not yet finished with, and those that could be
+    /// neither removed nor set aside: a rescan takes none of them.
     var inFlight: Set<IngestService.Pending> {
         condition.lock()
         defer { condition.unlock() }
-        return inFlightNames
+        return inFlightNames.union(stuckNames)
+    }
+
+    /// Records claimed objects that could be neither removed nor set aside.
+    private func stuck(_ items: [Item]) {
+        condition.lock()
+        stuckNames.formUnion(items.map(\.pending))
+        condition.unlock()
     }
 
     /// Waits until every batch handed over is finished.
@@ -103,9 +133,11 @@ final class ReceiptStage: @unchecked Sendable {
         while true {
             condition.lock()
             while waiting == nil && !stopping && removal == nil { condition.wait() }
-            let items = waiting
-            if items != nil {
-                waiting = nil
+            var items = waiting
+            if let all = items {
+                // A paced stage takes a few at a time; the rest wait for its next turn.
+                items = Array(all.prefix(pace?.batch ?? all.count))
+                waiting = all.count > items!.count ? Array(all.dropFirst(items!.count)) : nil
                 unfinished += 1
                 condition.broadcast()
             }
@@ -127,7 +159,8 @@ final class ReceiptStage: @unchecked Sendable {
                 previous.wait()
                 release(previous.items)
             }
-            removal = Removal(items: items, written: written, logger: logger)
+            removal = Removal(items: items, written: written, logger: logger, stage: self, removers: removers)
+            if let pace { Thread.sleep(forTimeInterval: pace.pause) }
         }
     }
 
@@ -156,7 +189,7 @@ final class ReceiptStage: @unchecked Sendable {
         for item in items {
             do {
                 try item.file.write()
-                logger.log(.info, item.event, pairs: item.fields + [("outbox", item.file.name)])
+                logger.log(item.level, item.event, pairs: item.fields + [("outbox", item.file.name)])
                 written.append(item)
             } catch {
                 logger.error("outbox.write_failed", ["agency": item.pending.agency, "file_id": item.logID, "error": "\(error)"])
@@ -174,6 +207,13 @@ final class ReceiptStage: @unchecked Sendable {
         return Written(items: written, writing: wrote - started, syncing: ContinuousClock.now - wrote)
     }
 
+    /// Why an object could not be removed, in words for its report (no path, no name).
+    static func reason(_ error: any Error) -> String {
+        guard let error = error as? SystemError else { return "\(error)" }
+        if error.errno == ELOOP && error.call.hasPrefix("remove:") { return "it is nested more than 16 directories deep" }
+        return String(cString: strerror(error.errno)).lowercased()
+    }
+
     /// A batch's synced files and how long writing and syncing them took.
     private struct Written {
         let items: [Item]
@@ -187,24 +227,67 @@ final class ReceiptStage: @unchecked Sendable {
         let items: [Item]
         private let done = DispatchSemaphore(value: 0)
 
-        init(items: [Item], written: Written, logger: Logger) {
+        init(items: [Item], written: Written, logger: Logger, stage: ReceiptStage, removers: Int) {
             self.items = items
             let started = ContinuousClock.now
             Parallel.start { [done] in
-                Parallel.forEach(written.items.count, threads: ReceiptStage.removers) { i in
+                let failed = Failures()
+                Parallel.forEach(written.items.count, threads: removers) { i in
                     let item = written.items[i]
                     do {
                         try item.processing.remove(item.pending.name)
                     } catch {
-                        logger.error("processing.remove_failed", ["agency": item.pending.agency, "file_id": item.logID,
-                                                                  "error": "\(error)"])
+                        failed.append(item, error)
                     }
                 }
+                stage.stuck(Self.setAside(failed.all, logger: logger))
                 logger.debug("ingest.receipts", ["files": items.count, "write_ms": IngestService.milliseconds(written.writing),
                                                  "sync_ms": IngestService.milliseconds(written.syncing),
                                                  "remove_ms": IngestService.milliseconds(ContinuousClock.now - started)])
                 done.signal()
             }
+        }
+
+        /// Moves what could not be removed into its agency's dead-letter directory, out of
+        /// the way of every rescan, once a refused object's report says so truthfully
+        /// (rewritten and synced first: a report never says "removed" of an object that
+        /// was set aside). Returns those that could not be moved either.
+        private static func setAside(_ failed: [(Item, any Error)], logger: Logger) -> [Item] {
+            guard !failed.isEmpty else { return [] }
+            var rewritten: OutboxFile?
+            for (item, error) in failed {
+                guard let unremoved = item.unremoved else { continue }
+                do {
+                    let report = try unremoved(ReceiptStage.reason(error))
+                    try report.write()
+                    rewritten = report
+                } catch {
+                    logger.error("outbox.write_failed", ["agency": item.pending.agency, "file_id": item.logID, "error": "\(error)"])
+                }
+            }
+            do { try rewritten?.directory.syncFilesystem() } catch { logger.error("outbox.sync_failed", ["error": "\(error)"]) }
+            var stuck: [Item] = []
+            for (item, error) in failed {
+                do {
+                    guard let deadLetter = item.deadLetter else { throw error }
+                    try item.processing.move(item.pending.name, to: deadLetter)
+                    logger.warning("inbox.set_aside", ["agency": item.pending.agency, "file_id": item.logID,
+                                                       "reason": ReceiptStage.reason(error)])
+                } catch let moving {
+                    logger.error("processing.remove_failed", ["agency": item.pending.agency, "file_id": item.logID,
+                                                              "error": "\(error)", "set_aside": "\(moving)"])
+                    stuck.append(item)
+                }
+            }
+            return stuck
+        }
+
+        /// Removals that failed, gathered from the removers' threads.
+        private final class Failures: @unchecked Sendable {
+            private let lock = NSLock()
+            private var failed: [(Item, any Error)] = []
+            func append(_ item: Item, _ error: any Error) { lock.withLock { failed.append((item, error)) } }
+            var all: [(Item, any Error)] { lock.withLock { failed } }
         }
 
         /// Returns once every file is removed (or its failure logged). Called once.

@@ -39,6 +39,10 @@ final class Supervisor {
     private var nextSweep = Monotonic.now()
     private var nextCertificateCheck = Monotonic.now()
     private var nextRetention = Monotonic.now()
+    /// When to try again what closing meetings left in the outboxes, and the wait after
+    /// that if it fails again (doubling from the rescan interval to an hour).
+    private var nextCloseRetry = Monotonic.now()
+    private var closeRetryDelay = 0.0
 
     /// Opens the vault and the services for `config`, whose registry files the caller
     /// has already loaded (`registries`) while checking it.
@@ -125,8 +129,21 @@ final class Supervisor {
         }
     }
 
+    /// Finishes what closing meetings left in the outboxes (`docs/packs.md`, "Revocation notice"):
+    /// at start, then while anything is left, with a doubling wait.
+    private func finishClosing() {
+        let outcome = PackWriter(vault: vault, marac: ingest.marac, config: config, logger: logger).finishClosing()
+        if outcome.pending.isEmpty {
+            closeRetryDelay = 0
+        } else {
+            closeRetryDelay = min(3_600, max(config.inbox.rescanIntervalSeconds, closeRetryDelay * 2))
+            nextCloseRetry = Monotonic.now().addingTimeInterval(closeRetryDelay)
+        }
+    }
+
     /// Runs until SIGTERM or SIGINT.
     func run() throws {
+        finishClosing()
         enqueue(ingest.scan())
         control.start()
         ServiceManager.notify("READY=1")
@@ -134,6 +151,7 @@ final class Supervisor {
         while !stopping {
             let now = Monotonic.now()
             var wake = min(nextRescan, nextSweep, nextCertificateCheck, nextRetention)
+            if PackWriter.closingPending { wake = min(wake, nextCloseRetry) }
             if checkpoints.nextDue < wake, checkpoints.hasUnpublishedEntries { wake = checkpoints.nextDue }
             let timeout = queue.isEmpty ? max(0, wake.timeIntervalSince(now)) : 0
             var fds = [pollfd(fd: signals.fd, events: Int16(POLLIN), revents: 0),
@@ -199,6 +217,10 @@ final class Supervisor {
                     logger.error("quarantine.sweep_failed", ["error": "\(error)"])
                 }
                 nextSweep = Monotonic.now().addingTimeInterval(3_600)
+            }
+            if Monotonic.now() >= nextCloseRetry, PackWriter.closingPending {
+                finishClosing()
+                if closeRetryDelay == 0 { nextCloseRetry = Monotonic.now().addingTimeInterval(config.inbox.rescanIntervalSeconds) }
             }
             if Monotonic.now() >= nextRetention {
                 applyRetention()

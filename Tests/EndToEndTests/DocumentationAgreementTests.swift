@@ -45,7 +45,7 @@ final class DocumentationAgreementTests: XCTestCase {
             // Events a line made on one thread carries to another (`event: cond ? "a.b" : "c.d"`).
             for line in try matches(#"event: ([^,\n]+)"#, in: text) { events.formUnion(try matches(#""([a-z]+\.[a-z_]+)""#, in: line)) }
         }
-        XCTAssertTrue(events.isSuperset(of: ["ingest.accepted", "ingest.rejected", "log.checkpoint", "packs.written", "packs.revoked",
+        XCTAssertTrue(events.isSuperset(of: ["ingest.accepted", "ingest.rejected", "log.checkpoint", "packs.written", "meeting.notice_written",
                                              "packs.removed", "daemon.started"]), "\(events.sorted())")
         let configuration = try document("configuration.md")
         let missing = events.sorted().filter { !configuration.contains("| `\($0)` |") }

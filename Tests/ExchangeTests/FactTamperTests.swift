@@ -58,6 +58,14 @@ final class FactTamperTests: XCTestCase {
             }
             try fixture.marac.hold(number, reason: "litigation", by: coordinator)
         }
+        // A second meeting, closed: its outbox work is recorded for both its agencies.
+        let closing = try fixture.marac.meetings.create(date: CalendarDate("2027-01-21")!, by: coordinator)
+        _ = try fixture.marac.meetings.invite(closing.id, agencies: ["police", "health"], by: coordinator)
+        let third = try fixture.accept(fixture.referral(name: "Third Victim", dob: "1991-02-03"))
+        _ = try fixture.marac.meetings.addCase(closing.id, try XCTUnwrap(third.caseNumber), by: coordinator)
+        _ = try fixture.marac.sendAgenda(closing.id, by: coordinator)
+        _ = try fixture.marac.meetings.advance(closing.id, to: .inSession, by: chair)
+        _ = try fixture.marac.meetings.advance(closing.id, to: .closed, by: chair)
         _ = try fixture.accept(fixture.referral(edits: [("victim.address", "9 Corrected Road"), ("supersedes", first.document)]))
         _ = try fixture.accept(fixture.referral(name: "Second Victim", dob: "1990-01-02",
                                                 edits: [("victim.address", "3 Corrected Road"), ("supersedes", second.document)]))

@@ -159,23 +159,40 @@ final class PackTests: XCTestCase {
         XCTAssertEqual(try fixture.marac.meetingPacks(meeting.id, only: "police", by: police).packs.map(\.agency), ["police"])
     }
 
-    func testClosingRevokesEachMeetingPackOnceAndLogsIt() throws {
+    func testClosingRevokesEachMeetingPackInTheCloseAndRecordsTheOutboxWorkUntilDone() throws {
         _ = try fixture.marac.sendAgenda(meeting.id, by: coordinator)
         _ = try fixture.marac.meetings.declare(meeting.id, person: health.name, agency: "health", statement: [1], by: health)
         _ = try fixture.marac.meetings.advance(meeting.id, to: .inSession, by: chair)
         let packs = try fixture.marac.meetingPacks(meeting.id, by: chair).packs
         try fixture.marac.packsWritten([(packs[0], Array(repeating: 0xab, count: 32))])
-        XCTAssertTrue(try fixture.marac.revocations(meeting.id, by: chair).isEmpty, "not while the meeting sits")
-        _ = try fixture.marac.meetings.advance(meeting.id, to: .closed, by: chair)
+        XCTAssertTrue(try fixture.marac.closingWork(meeting: meeting.id).isEmpty, "nothing while the meeting sits")
         let start = logSize
-        let notices = try fixture.marac.revocations(meeting.id, by: chair)
+        _ = try fixture.marac.meetings.advance(meeting.id, to: .closed, by: chair)
+        XCTAssertEqual(try entries(since: start).map { $0.details["action"] }, ["advance", "revoke-pack", "close-recorded"],
+                       "the close, its revocation and its outbox work: one transaction")
+        let work = try fixture.marac.closingWork(meeting: meeting.id)
+        XCTAssertEqual(work.map(\.agency), meeting.invited.sorted())
+        XCTAssertTrue(work.allSatisfy(\.removePacks))
+        let notices = work.compactMap(\.notice)
         XCTAssertEqual(notices.map(\.agency), ["health"])
         XCTAssertEqual(notices[0].fileName, "\(meeting.id).revoked.p7m")
         let notice = try JSONParser().parse(notices[0].content).value
         XCTAssertEqual(notice["type"], "revocation")
         XCTAssertEqual(notice["packSHA256"]?.string, String(repeating: "ab", count: 32))
-        XCTAssertEqual(try entries(since: start).map { $0.details["action"] }, ["revoke-pack"])
-        XCTAssertTrue(try fixture.marac.revocations(meeting.id, by: chair).isEmpty, "once")
+        XCTAssertEqual(try fixture.marac.closingWork(meeting: meeting.id).compactMap(\.notice).map(\.content), notices.map(\.content),
+                       "the same notice at every try")
+
+        // Each step is logged once it has happened, and is then no longer due.
+        let health = try XCTUnwrap(work.first { $0.agency == "health" })
+        let done = logSize
+        try fixture.marac.noticeWritten(health, sha256: Array(repeating: 1, count: 32))
+        try fixture.marac.noticeWritten(health, sha256: Array(repeating: 1, count: 32))
+        XCTAssertEqual(try entries(since: done).map { $0.details["action"] }, ["notice-written"], "once")
+        let left = try fixture.marac.closingWork(meeting: meeting.id)
+        XCTAssertNil(left.first { $0.agency == "health" }?.notice)
+        for item in left { try fixture.marac.packsRemoved(item, files: 1) }
+        XCTAssertTrue(try fixture.marac.closingWork(meeting: meeting.id).isEmpty)
+        XCTAssertTrue(try fixture.marac.closingWork().isEmpty)
     }
 
     // MARK: - The policy

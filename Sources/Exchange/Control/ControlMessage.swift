@@ -56,6 +56,9 @@ public struct ControlError: Error, Equatable, Sendable, CustomStringConvertible 
         case timeout
         /// The daemon cannot do this now; nothing was done.
         case unavailable
+        /// Done and recorded, but part of its work is left; the daemon retries it, and so
+        /// does asking again.
+        case incomplete
         /// A bug; nothing was disclosed.
         case `internal`
     }

@@ -192,6 +192,9 @@ public struct MeetingBook: Sendable {
             }
             try log(tx, actor, meeting: id, justification: "meeting moved to \(state.rawValue)",
                     details: ["action": "advance", "from": meeting.state.rawValue, "to": state.rawValue])
+            // Closing revokes the meeting packs and records what the outboxes still need,
+            // in the same transaction: a close is never half recorded.
+            if state == .closed { try MeetingClosing.revoke(tx, meeting, by: actor.actor) }
             return try Self.get(tx, id)
         }
     }

@@ -42,16 +42,6 @@ public struct MeetingPacks: Sendable {
     public let skipped: [(agency: String, reason: String)]
 }
 
-/// A revocation notice due to an agency holding a meeting pack of a closed meeting.
-public struct RevocationNotice: Sendable {
-    /// The agency.
-    public let agency: String
-    /// Its file name in `<state>/outbox/<agency>/meeting/`.
-    public let fileName: String
-    /// The content (canonical JSON; no personal data).
-    public let content: [UInt8]
-}
-
 extension Marac {
     // MARK: - Agenda
 
@@ -177,33 +167,6 @@ extension Marac {
             try tx.append(.meeting(first.meeting, by: .daemon, recipients: written.map(\.pack.agency).sorted(), at: tx.now,
                                    justification: "\(first.kind.rawValue) packs written to the agencies' outboxes",
                                    details: ["action": "packs-written", "kind": first.kind.rawValue]))
-        }
-    }
-
-    /// The revocation notices due for closed meeting `id`: one to each agency holding its
-    /// meeting pack and not yet sent one, each recorded and logged (a `meeting` entry)
-    /// before it is returned to be signed and written.
-    public func revocations(_ id: String, by principal: Principal) throws -> [RevocationNotice] {
-        try vault.transaction { tx in
-            let meeting = try MeetingBook.get(tx, id)
-            guard meeting.state == .closed else { return [] }
-            let now = tx.now, closedAt = LogEntry.timestamp(now)
-            return try tx.rows("SELECT agency, sha256 FROM x_pack WHERE meeting = ? AND kind = 'meeting' AND revoked_at IS NULL ORDER BY agency",
-                               [.text(id)]).map { row in
-                let agency = try row.text(0, "x_pack")
-                let pack = PackRead.fileName(.meeting, meeting: id, version: 1)
-                var content = JSONObject(["v": 1, "type": "revocation", "meeting": .string(id), "recipient": .string(agency),
-                                          "pack": .string(pack), "closedAt": .string(closedAt),
-                                          "instruction": "The meeting is closed: delete the meeting pack and every copy of it."])
-                if let digest = row[1].blob { content.set("packSHA256", .string(Hex.encode(digest))) }
-                try tx.changeFact("x_pack", [.text(id), .text(PackKind.meeting.rawValue), .text(agency), .integer(1)],
-                                  "UPDATE x_pack SET revoked_at = ? WHERE meeting = ? AND kind = 'meeting' AND agency = ? AND version = 1",
-                                  [.integer(Int64(tx.now.timeIntervalSince1970)), .text(id), .text(agency)])
-                let notice = pack.replacingOccurrences(of: ".p7m", with: ".revoked.p7m")
-                try tx.append(.meeting(id, by: principal.actor, recipients: [agency], at: now, justification: "meeting pack revoked",
-                                       details: ["action": "revoke-pack", "notice": notice]))
-                return RevocationNotice(agency: agency, fileName: notice, content: JSONValue.object(content).canonicalBytes)
-            }
         }
     }
 

@@ -176,6 +176,20 @@ enum ExchangeSchema {
             ALTER TABLE x_supersession ADD COLUMN mac BLOB;
 
             """),
+        // What closing a meeting still has to do in each invited agency's outbox (issue 22;
+        // docs/packs.md, "Revocation notice"): made in the transaction that closes the meeting,
+        // each column set once its file work is done and synced.
+        ApplicationMigration(name: "closing", sql: """
+            CREATE TABLE x_closing (
+                meeting TEXT NOT NULL REFERENCES x_meeting(id),
+                agency TEXT NOT NULL REFERENCES x_agency(id),
+                notice_due INTEGER NOT NULL CHECK (notice_due IN (0, 1)),
+                notice_written_at INTEGER,
+                packs_removed_at INTEGER,
+                entry INTEGER,
+                mac BLOB,
+                PRIMARY KEY (meeting, agency)) WITHOUT ROWID;
+            """),
     ]
 
     /// The tables whose rows decide who may read what and who receives a pack: each row
@@ -195,6 +209,8 @@ enum ExchangeSchema {
         FactTable("x_export_approval", key: ["request", "agency"], columns: ["request", "agency", "approved_by", "approved_at"]),
         FactTable("x_hold", key: ["case_number"], columns: ["case_number", "held_by", "held_at"]),
         FactTable("x_supersession", key: ["old"], columns: ["old", "new", "kind", "agency", "case_number", "superseded_at"]),
+        FactTable("x_closing", key: ["meeting", "agency"],
+                  columns: ["meeting", "agency", "notice_due", "notice_written_at", "packs_removed_at"]),
     ]
 
     /// The fact table called `name` (a programming error if there is none).

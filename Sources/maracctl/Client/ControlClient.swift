@@ -58,7 +58,7 @@ struct ControlClient {
         case .badFrame, .badRequest, .notFound, .conflict: return .dataError
         case .unknownVerb, .badArgument: return .usage
         case .unknownPrincipal, .notPermitted: return .noPermission
-        case .busy, .timeout: return .tempFail
+        case .busy, .timeout, .incomplete: return .tempFail
         case .unavailable: return .unavailable
         case .internal: return .software
         }

@@ -25,18 +25,30 @@ extension ControlVerbs {
     }
 
     /// `meeting.advance`: opening makes the meeting packs due, closing the revocation
-    /// notices. The agenda is issued by sending it, never by a bare move.
+    /// notices. The agenda is issued by sending it, never by a bare move. Closing a meeting
+    /// already closed finishes what its close left in the outboxes (`docs/packs.md`,
+    /// "Revocation notice"), and succeeds once nothing is left.
     func advance(_ id: String, to state: MeetingState, by principal: Principal) throws -> JSONValue {
         if state == .agendaIssued { throw ControlError(.conflict, "the agenda is issued by sending it: use meeting send-agenda") }
-        let meeting = try marac.meetings.advance(id, to: state, by: principal)
+        let current = try marac.meetings.get(id)
+        let meeting: Meeting
+        if state == .closed && current.state == .closed {
+            try ControlPolicy.require("meeting.advance", principal)
+            meeting = current
+        } else {
+            meeting = try marac.meetings.advance(id, to: state, by: principal)
+        }
         guard case var .object(result) = Self.json(meeting) else { preconditionFailure("a meeting is an object") }
         switch state {
         case .inSession: result.merge(try meetingPacks(id, only: nil, by: principal))
         case .closed:
-            let notices = try marac.revocations(id, by: principal)
-            try packs.write(notices)
-            try packs.removePacks(of: id, agencies: meeting.invited)
-            result.set("revocations", .array(notices.map { .object(JSONObject(["agency": .string($0.agency), "file": .string("outbox/\($0.agency)/meeting/\($0.fileName)")])) }))
+            let outcome = packs.finishClosing(meeting: id)
+            result.set("revocations", .array(outcome.notices.map { .object(JSONObject(["agency": .string($0.agency), "file": .string($0.file)])) }))
+            if !outcome.pending.isEmpty {
+                throw ControlError(.incomplete, "meeting \(id) is closed, but its outbox work is not finished for "
+                                   + outcome.pending.map(\.agency).joined(separator: ", ") + " (" + (outcome.pending.first?.reason ?? "") + "); "
+                                   + "the daemon retries it at start and on its timer, or run meeting close \(id) again")
+            }
         default: break
         }
         return .object(result)

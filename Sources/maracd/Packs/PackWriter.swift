@@ -46,42 +46,91 @@ struct PackWriter: Sendable {
         logger.info("packs.written", ["kind": packs[0].kind.rawValue, "meeting": packs[0].meeting, "packs": packs.count])
     }
 
-    /// Removes closed meeting `meeting`'s agenda packs (every version) and meeting packs
-    /// from `agencies`' outboxes: nothing more is disclosed under the meeting, and what an
-    /// agency has not fetched by then it no longer needs. The revocation notices stay.
-    func removePacks(of meeting: String, agencies: [String]) throws {
-        var removed = 0
-        var last: Outbox?
-        for agency in agencies {
-            let outbox = try Outbox(state: stateDirectory, agency: agency, groupAccess: groupAccess)
-            last = outbox
-            for name in try outbox.agenda.names() {
-                let text = String(decoding: name.bytes, as: UTF8.self)
-                guard text.hasPrefix(meeting + "-v"), text.hasSuffix(".p7m"),
-                      text.dropFirst(meeting.count + 2).dropLast(4).allSatisfy(\.isNumber) else { continue }
-                try outbox.agenda.remove(name)
-                removed += 1
-            }
-            if try outbox.meeting.status(FileName(meeting + ".p7m")) != nil {
-                try outbox.meeting.remove(FileName(meeting + ".p7m"))
-                removed += 1
-            }
-        }
-        try last?.root.syncFilesystem()
-        logger.info("packs.removed", ["meeting": meeting, "files": removed])
+    /// Finishes what closing meetings left in the outboxes (of meeting `id`, or of every
+    /// closed meeting): each agency's notice written and synced, then logged
+    /// (`notice-written`); its packs removed and synced, then logged (`packs-removed`). One
+    /// agency's failure (a full disk, an immutable directory) leaves its work for the next
+    /// try and does not stop the others'. Serialised: the control thread (a close) and the
+    /// supervisor (start, timer) never work on the same outbox at once.
+    func finishClosing(meeting id: String? = nil) -> ClosingOutcome {
+        Self.closing.lock()
+        defer { Self.closing.unlock() }
+        let outcome = finishClosingLocked(meeting: id)
+        if id == nil || !outcome.pending.isEmpty { Self.closingLeft = !outcome.pending.isEmpty }
+        return outcome
     }
 
-    /// Signs and writes each revocation notice next to the meeting pack it revokes.
-    func write(_ notices: [RevocationNotice]) throws {
-        guard !notices.isEmpty else { return }
-        let signer = try vault.cmsSigner()
-        var last: Outbox?
-        for notice in notices {
-            let outbox = try Outbox(state: stateDirectory, agency: notice.agency, groupAccess: groupAccess)
-            try outbox.meeting.writeAtomically(notice.fileName, try signer.sign(notice.content), mode: outbox.fileMode)
-            last = outbox
-        }
-        try last?.root.syncFilesystem()
-        logger.info("packs.revoked", ["notices": notices.count])
+    /// Whether the last finishing left work for a later try (read by the supervisor's timer).
+    static var closingPending: Bool {
+        closing.lock()
+        defer { closing.unlock() }
+        return closingLeft
     }
+
+    private func finishClosingLocked(meeting id: String?) -> ClosingOutcome {
+        var outcome = ClosingOutcome()
+        let work: [ClosingWork]
+        do { work = try marac.closingWork(meeting: id) } catch {
+            logger.error("meeting.close_pending", ["meeting": id ?? "-", "error": "\(error)"])
+            outcome.pending.append((meeting: id ?? "-", agency: "-", reason: "\(error)"))
+            return outcome
+        }
+        guard !work.isEmpty else { return outcome }
+        let signer: CMSSigner
+        do { signer = try vault.cmsSigner() } catch {
+            outcome.pending = work.map { (meeting: $0.meeting, agency: $0.agency, reason: "\(error)") }
+            return outcome
+        }
+        for item in work {
+            do {
+                let outbox = try Outbox(state: stateDirectory, agency: item.agency, groupAccess: groupAccess)
+                if let notice = item.notice {
+                    let signed = try signer.sign(notice.content)
+                    try outbox.meeting.writeAtomically(notice.fileName, signed, mode: outbox.fileMode)
+                    try outbox.root.syncFilesystem()
+                    try marac.noticeWritten(item, sha256: SHA256.hash(signed))
+                    outcome.notices.append((meeting: item.meeting, agency: item.agency, file: "outbox/\(item.agency)/meeting/\(notice.fileName)"))
+                    logger.info("meeting.notice_written", ["meeting": item.meeting, "agency": item.agency])
+                }
+                if item.removePacks {
+                    let files = try removePacks(of: item.meeting, from: outbox)
+                    try marac.packsRemoved(item, files: files)
+                    logger.info("packs.removed", ["meeting": item.meeting, "agency": item.agency, "files": files])
+                }
+            } catch {
+                outcome.pending.append((meeting: item.meeting, agency: item.agency, reason: "\(error)"))
+                logger.warning("meeting.close_pending", ["meeting": item.meeting, "agency": item.agency, "error": "\(error)"])
+            }
+        }
+        return outcome
+    }
+
+    /// One finishing at a time, whichever thread asks; guards `closingLeft`.
+    private static let closing = NSLock()
+    nonisolated(unsafe) private static var closingLeft = true  // unknown until the first finishing
+
+    /// Removes closed meeting `meeting`'s agenda packs (every version) and its meeting pack
+    /// from `outbox`, then syncs; returns how many files went. The revocation notice stays.
+    private func removePacks(of meeting: String, from outbox: Outbox) throws -> Int {
+        var removed = 0
+        for name in try outbox.agenda.names() {
+            let text = String(decoding: name.bytes, as: UTF8.self)
+            guard text.hasPrefix(meeting + "-v"), text.hasSuffix(".p7m"),
+                  text.dropFirst(meeting.count + 2).dropLast(4).allSatisfy(\.isNumber) else { continue }
+            try outbox.agenda.remove(name)
+            removed += 1
+        }
+        if try outbox.meeting.status(FileName(meeting + ".p7m")) != nil {
+            try outbox.meeting.remove(FileName(meeting + ".p7m"))
+            removed += 1
+        }
+        try outbox.root.syncFilesystem()
+        return removed
+    }
+}
+
+/// What a finishing of closes did, and what it left for the next try.
+struct ClosingOutcome {
+    var notices: [(meeting: String, agency: String, file: String)] = []
+    var pending: [(meeting: String, agency: String, reason: String)] = []
 }

@@ -32,6 +32,8 @@ final class Supervisor {
     private let startedAt = Date()
     /// Rewraps started by online agency key rotations.
     private let rewraps = RewrapRunner()
+    /// Held after a restore until a key custodian acknowledges it.
+    private let restore = RestoreGate()
     private var principals: PrincipalRegistry
     private var queue = FairQueue()
     private var waiting = Set<IngestService.Pending>()
@@ -64,12 +66,19 @@ final class Supervisor {
         let marac = try Marac(vault: vault, settings: settings)
         ingest = IngestService(marac: marac, config: config, logger: logger)
         watcher = try Inotify()
+        // Before anything republishes: is the log behind a checkpoint published earlier?
+        let lost = try restore.check(marac, witness: config.witnessPath)
+        if !lost.isEmpty {
+            logger.error("log.restore_needed", ["log_size": try vault.treeHead().size, "published_up_to": lost.map(\.head.size).max()!,
+                                                "checkpoints": lost.count,
+                                                "action": "taking no forms and disclosing nothing until maracctl key acknowledge-restore"])
+        }
         checkpoints = try CheckpointPublisher(vault: vault, config: config, logger: logger)
         if let name = config.control.socketGroupName, getgrnam(name) == nil {
             throw SystemError(call: "control.socketGroup: no group named \(name)", errno: ENOENT)
         }
         control = try ControlService(settings: config.controlSettings, verbs: ControlVerbs(
-            vault: vault, marac: marac, principals: principals, startedAt: startedAt, logger: logger, config: config, rewraps: rewraps),
+            vault: vault, marac: marac, principals: principals, startedAt: startedAt, logger: logger, config: config, rewraps: rewraps, restore: restore),
             logger: logger)
         try refreshAgencies()
         logger.info("daemon.started", ["state": config.stateDirectory, "agencies": watcher.agencies.count,
@@ -143,8 +152,11 @@ final class Supervisor {
 
     /// Runs until SIGTERM or SIGINT.
     func run() throws {
-        finishClosing()
-        enqueue(ingest.scan())
+        var holding = restore.isHolding
+        if !holding {
+            finishClosing()
+            enqueue(ingest.scan())
+        }
         control.start()
         ServiceManager.notify("READY=1")
         var stopping = false
@@ -153,6 +165,9 @@ final class Supervisor {
             var wake = min(nextRescan, nextSweep, nextCertificateCheck, nextRetention)
             if PackWriter.closingPending { wake = min(wake, nextCloseRetry) }
             if checkpoints.nextDue < wake, checkpoints.hasUnpublishedEntries { wake = checkpoints.nextDue }
+            // Held after a restore: nothing but signals and the control socket, looking each
+            // second for the acknowledgement (`docs/audit.md`, "A restore").
+            if holding { wake = now.addingTimeInterval(1) }
             let timeout = queue.isEmpty ? max(0, wake.timeIntervalSince(now)) : 0
             var fds = [pollfd(fd: signals.fd, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: watcher.fd, events: Int16(POLLIN), revents: 0)]
@@ -166,6 +181,17 @@ final class Supervisor {
                     logger.info("daemon.stopping", ["signal": signal == SIGTERM ? "TERM" : "INT", "queued": queue.count])
                     stopping = true
                 }
+            }
+            if holding {
+                holding = restore.isHolding
+                if holding {
+                    _ = try watcher.drain()  // the rescan after the acknowledgement finds them
+                    logger.debug("log.restore_held", ["inbox": "untouched"])  // a test waits for this line, never a sleep
+                    continue
+                }
+                logger.info("log.restore_released", ["log_size": try vault.treeHead().size])
+                finishClosing()
+                enqueue(ingest.scan())
             }
             for event in try watcher.drain() {
                 switch event {
@@ -279,7 +305,7 @@ final class Supervisor {
             return
         }
         control.publish(ControlVerbs(vault: vault, marac: marac, principals: principals, startedAt: startedAt, logger: logger, config: fresh,
-                                     rewraps: rewraps), settings: fresh.controlSettings)
+                                     rewraps: rewraps, restore: restore), settings: fresh.controlSettings)
         accessPolicy.reload(settings.legalBases)
         checkpoints.apply(fresh, witness: witness)
         config = fresh

@@ -30,6 +30,7 @@ public enum ControlPolicy {
         row("agency.set-cert", [.keyCustodian], "replace agency certificates"),
         row("key.status", [.keyCustodian], "manage keys"),
         row("key.rotate", [.keyCustodian], "manage keys"),
+        row("key.acknowledge-restore", [.keyCustodian], "acknowledge a restore"),
         row("case.list", [], "list cases", decidedBy: "case visibility (below)"),
         row("case.show", [], "show a case", decidedBy: "case visibility; its documents by the read table"),
         row("case.hold", [.igOfficer, .coordinator], "place a legal hold"),

@@ -10,6 +10,9 @@ public struct LogVerification: Sendable {
     public let checkpointsChecked: Int
     /// Published checkpoints (from outside the database) the log was proved consistent with.
     public let publishedChecked: Int
+    /// Published checkpoints the log is not consistent with that a recorded restore names
+    /// as lost (`acknowledged`).
+    public let lostInRestores: Int
 }
 
 extension Vault {
@@ -24,10 +27,14 @@ extension Vault {
     ///    certificate, be still stored, and the current log must be consistent with it
     ///    (an RFC 9162 consistency proof from the recomputed tree).
     ///
+    /// A published checkpoint the log is not consistent with passes only if `acknowledged`
+    /// holds it (`size:base64(root)`): a restore the log records, and a signed checkpoint
+    /// covers, named it as lost (the caller finds those; `docs/audit.md`, "A restore").
+    ///
     /// Throws `tampered(subject, .log)` (or `.vaultKey` for a certificate) naming the
     /// first thing that failed. A history rewritten by someone who can write the database
     /// but does not hold the root key fails step 1 or step 4, whatever they recomputed.
-    public func verifyLog(published: [Checkpoint] = []) throws -> LogVerification {
+    public func verifyLog(published: [Checkpoint] = [], acknowledged: Set<String> = []) throws -> LogVerification {
         try locked {
             try snapshot(checkingFacts: false) {  // the log stands alone: a fact check must not hide a truncation
                 let certificates = try signingCertificatesLocked()
@@ -59,11 +66,19 @@ extension Vault {
                     }
                     stored[size] = checkpoint
                 }
+                var lost = 0
                 for checkpoint in published.sorted(by: { $0.head.size < $1.head.size }) {
-                    try verify(published: checkpoint, tree: tree, certificates: certificates, stored: stored)
+                    do {
+                        try verify(published: checkpoint, tree: tree, certificates: certificates, stored: stored)
+                    } catch let error as VaultError where acknowledged.contains(
+                        "\(checkpoint.head.size):\(Data(checkpoint.head.root).base64EncodedString())") {
+                        // Still signed by an authenticated certificate: a lost history, not a forgery.
+                        guard certificates.contains(where: { (try? checkpoint.verify(with: $0)) != nil }) else { throw error }
+                        lost += 1
+                    }
                 }
                 return LogVerification(head: TreeHead(size: tree.size, root: tree.root(tree.size)), nodesChecked: nodes,
-                                       checkpointsChecked: stored.count, publishedChecked: published.count)
+                                       checkpointsChecked: stored.count, publishedChecked: published.count - lost, lostInRestores: lost)
             }
         }
     }

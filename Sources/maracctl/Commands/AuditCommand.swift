@@ -53,11 +53,12 @@ struct AuditCommand {
         }
         if let file = options["--checkpoint"] { published.append((file, try Self.load(file))) }
         let result: LogVerification
+        let restores: [RestoreRecord]
         let links: CaseLinkVerification
         let facts: FactVerification
         do {
-            result = try vault.verifyLog(published: published.map(\.checkpoint))
             let marac = try Marac(vault: vault)
+            (result, restores) = try marac.verifyLog(published: published.map(\.checkpoint))
             facts = try marac.verifyFacts()
             links = try marac.verifyCaseLinks()
         } catch let error as VaultError {
@@ -71,17 +72,32 @@ struct AuditCommand {
                                          "storedCheckpoints": result.checkpointsChecked,
                                          "publishedCheckpoints": published.map(\.file),
                                          "caseLinks": links.cases, "attachmentLinks": links.attachments,
-                                         "facts": facts.rows, "factChanges": facts.changes, "packCertificates": facts.certificates]
+                                         "facts": facts.rows, "factChanges": facts.changes, "packCertificates": facts.certificates,
+                                         "lostCheckpoints": result.lostInRestores,
+                                         "restores": restores.map { ["entry": $0.entry, "restoredSize": $0.restoredSize, "lostUpTo": $0.lostUpTo,
+                                                                     "lostCheckpoints": $0.lost.count] }]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } else {
             print("log verified: \(result.head.size) entries, root \(root)")
             print("  \(result.nodesChecked) stored hashes recomputed, \(result.checkpointsChecked) stored checkpoints checked")
-            print("  consistent with \(published.count) published checkpoint(s)"
+            print("  consistent with \(published.count - result.lostInRestores) published checkpoint(s)"
                   + (published.last.map { ", the newest at size \($0.checkpoint.head.size)" } ?? ""))
+            for restore in restores { print(Self.describe(restore)) }
             print("  \(links.cases) case(s) and \(links.attachments) attachment(s) agree with their documents' bound links")
             print("  \(facts.rows) fact row(s) equal the log's replay of \(facts.changes) change(s); "
                   + "\(facts.certificates) pack certificate(s) match the registry's history")
         }
+    }
+
+    /// One line for a recorded restore, as both verifications print it.
+    static func describe(_ restore: [String: Int]) -> String {
+        "  restore acknowledged at entry \(restore["entry"] ?? 0): the log was rolled back to \(restore["restoredSize"] ?? 0) entries; "
+            + "entries \(restore["restoredSize"] ?? 0) to \((restore["lostUpTo"] ?? 1) - 1) of the earlier history were lost "
+            + "(\(restore["lostCheckpoints"] ?? 0) published checkpoint(s) name them)"
+    }
+
+    static func describe(_ restore: RestoreRecord) -> String {
+        describe(["entry": restore.entry, "restoredSize": restore.restoredSize, "lostUpTo": restore.lostUpTo, "lostCheckpoints": restore.lost.count])
     }
 
     private static func load(_ path: String) throws -> Checkpoint {

@@ -49,6 +49,9 @@ enum AuditDaemonVerbs {
             print("log verified by the daemon: \(r["size"]?.integer ?? 0) entries, root \(r["root"]?.string ?? "?")")
             print("  \(r["nodes"]?.integer ?? 0) stored hashes recomputed, \(r["storedCheckpoints"]?.integer ?? 0) stored checkpoints checked")
             print("  consistent with \(r["publishedCheckpoints"]?.integer ?? 0) published checkpoint(s) in the witness directory")
+            for restore in r["restores"]?.array ?? [] {
+                print(AuditCommand.describe(["entry", "restoredSize", "lostUpTo", "lostCheckpoints"].reduce(into: [:]) { $0[$1] = restore[$1]?.integer }))
+            }
             print("  \(r["caseLinks"]?.integer ?? 0) case(s) and \(r["attachmentLinks"]?.integer ?? 0) attachment(s) agree with their documents' bound links")
             print("  \(r["facts"]?.integer ?? 0) fact row(s) equal the log's replay of \(r["factChanges"]?.integer ?? 0) change(s); "
                   + "\(r["packCertificates"]?.integer ?? 0) pack certificate(s) match the registry's history")

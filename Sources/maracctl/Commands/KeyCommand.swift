@@ -3,7 +3,7 @@ import Foundation
 import Glibc
 import Vault
 
-/// `maracctl key status | rotate | resume`. Through the running daemon (a key custodian's
+/// `maracctl key status | rotate | resume | acknowledge-restore`. Through the running daemon (a key custodian's
 /// verbs: ingest goes on meanwhile) when it is reachable; otherwise on the vault directly,
 /// holding the daemon lock, and refused (75) while a daemon holds the vault.
 struct KeyCommand {
@@ -13,8 +13,8 @@ struct KeyCommand {
     let newRootFile: String?
 
     init(arguments: [String]) throws {
-        guard let verb = arguments.first, ["status", "rotate", "resume"].contains(verb) else {
-            throw CommandError.usage("key takes status, rotate or resume")
+        guard let verb = arguments.first, ["status", "rotate", "resume", "acknowledge-restore"].contains(verb) else {
+            throw CommandError.usage("key takes status, rotate, resume or acknowledge-restore")
         }
         self.verb = verb
         var rest = Array(arguments.dropFirst())
@@ -25,12 +25,15 @@ struct KeyCommand {
         } else {
             newRootFile = nil
         }
-        options = try Options(rest, valued: ["--state", "--key", "--agency", "--batch", "--pause-ms", "--name", "--socket"],
+        options = try Options(rest, valued: ["--state", "--key", "--agency", "--batch", "--pause-ms", "--name", "--socket", "--reason"],
                               switches: ["--root", "--signing", "--json", "--wait"])
     }
 
     func run() throws {
         if let daemon = try reachableDaemon() { return try online(daemon) }
+        if verb == "acknowledge-restore" {
+            throw CommandError(code: .unavailable, message: "a restore is acknowledged to the running daemon, which holds after one; it is not running")
+        }
         if newRootFile != nil || options.has("--wait") {
             throw CommandError(code: .unavailable, message: "--root FILE and --wait are the running daemon's; it is not running (rotate offline with --root alone)")
         }
@@ -64,6 +67,15 @@ struct KeyCommand {
         switch verb {
         case "status": try printStatus(try daemon.call(ControlRequest(verb: "key.status")))
         case "resume": throw CommandError.usage("the running daemon resumes rotations itself: see maracctl key status")
+        case "acknowledge-restore":
+            guard let reason = options["--reason"], !reason.isEmpty else {
+                throw CommandError.usage("key acknowledge-restore needs --reason TEXT (which backup, why; it goes in the log)")
+            }
+            let result = try daemon.call(ControlRequest(verb: "key.acknowledge-restore", args: JSONObject(["reason": .string(reason)])))
+            print("restore acknowledged in log entry \(result["entry"]?.integer ?? 0): the log was rolled back to "
+                  + "\(result["restoredSize"]?.integer ?? 0) entries; the lost history reached \(result["lostUpTo"]?.integer ?? 0) "
+                  + "(\(result["lostCheckpoints"]?.integer ?? 0) published checkpoint(s)); signed checkpoint at \(result["checkpointSize"]?.integer ?? 0)")
+            print("the daemon takes forms again; ask agencies to resend what their receipts name after the backup (docs/audit.md, \"A restore\")")
         default:
             var args = JSONObject()
             let targets = [options["--agency"] != nil, newRootFile != nil || options.has("--root"), options.has("--signing")].filter { $0 }.count

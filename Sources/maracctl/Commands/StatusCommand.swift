@@ -20,5 +20,6 @@ struct StatusCommand {
         print("maracd \(result["version"]?.string ?? "?"), running since \(result["startedAt"]?.string ?? "?")")
         print("agencies: \(result["agencies"]?.integer ?? 0)   log entries: \(result["logSize"]?.integer ?? 0)")
         print("you: \(result["principal"]?["name"]?.string ?? "?") (\(result["principal"]?["agency"]?.string ?? "?")): \(roles)")
+        if let held = result["held"]?.string { print("HELD: \(held)") }
     }
 }

@@ -75,9 +75,17 @@ final class CheckpointPublisher {
     }
 
     /// Writes `checkpoint` into `directory` unless a file for its size is there already.
+    /// After a restore the lost history's checkpoint for a size may be there: it is kept
+    /// (it is the evidence), and this one goes beside it, its name carrying the first 12
+    /// hex digits of its root (`docs/audit.md`, "A restore").
     private static func write(_ checkpoint: Checkpoint, to directory: Directory, mode: mode_t) throws {
-        let name = fileName(size: checkpoint.head.size)
-        guard try directory.status(FileName(name)) == nil else { return }
+        var name = fileName(size: checkpoint.head.size)
+        if try directory.status(FileName(name)) != nil {
+            let existing = try? String(contentsOfFile: directory.path + "/" + name, encoding: .utf8)
+            if existing == checkpoint.text { return }
+            name = name.replacingOccurrences(of: ".txt", with: "-" + String(Hex.encode(checkpoint.head.root).prefix(12)) + ".txt")
+            guard try directory.status(FileName(name)) == nil else { return }
+        }
         try directory.writeAtomically(name, Array(checkpoint.text.utf8), mode: mode)
     }
 }

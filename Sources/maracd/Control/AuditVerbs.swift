@@ -18,16 +18,17 @@ extension ControlVerbs {
         case "audit.verify":
             // The daemon's own check, against every checkpoint it has published to the witness.
             let published = try Self.witnessCheckpoints(witnessPath)
-            let result = try vault.verifyLog(published: published)
+            let (result, restores) = try marac.verifyLog(published: published)
             let links = try marac.verifyCaseLinks()
             let facts = try marac.verifyFacts()
             try logAudit(principal, what: "verify", details: ["size": String(result.head.size)])
             return .object(Self.object([
                 "verified": .bool(true), "size": .number(Double(result.head.size)), "root": .string(Data(result.head.root).base64EncodedString()),
                 "nodes": .number(Double(result.nodesChecked)), "storedCheckpoints": .number(Double(result.checkpointsChecked)),
-                "publishedCheckpoints": .number(Double(published.count)), "caseLinks": .number(Double(links.cases)),
+                "publishedCheckpoints": .number(Double(result.publishedChecked)), "caseLinks": .number(Double(links.cases)),
                 "attachmentLinks": .number(Double(links.attachments)), "facts": .number(Double(facts.rows)),
                 "factChanges": .number(Double(facts.changes)), "packCertificates": .number(Double(facts.certificates)),
+                "restores": Self.json(restores), "lostCheckpoints": .number(Double(result.lostInRestores)),
             ]))
         case "audit.report":
             let range = try Self.auditFilter(args, operation: false)
@@ -41,6 +42,14 @@ extension ControlVerbs {
             return report.json
         default: throw Self.unknownVerb
         }
+    }
+
+    /// Each restore as `{"entry", "restoredSize", "lostUpTo", "lostCheckpoints"}`.
+    static func json(_ restores: [RestoreRecord]) -> JSONValue {
+        .array(restores.map { record in
+            .object(object(["entry": .number(Double(record.entry)), "restoredSize": .number(Double(record.restoredSize)),
+                            "lostUpTo": .number(Double(record.lostUpTo)), "lostCheckpoints": .number(Double(record.lost.count))]))
+        })
     }
 
     /// Every checkpoint file in the witness directory.

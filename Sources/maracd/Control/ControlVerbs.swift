@@ -25,10 +25,12 @@ struct ControlVerbs: Sendable {
     let rewraps: RewrapRunner
     /// How long case documents are kept.
     let retention: RetentionSchedule
+    /// Whether the daemon is held after a restore (one for the daemon's life).
+    let restore: RestoreGate
 
     /// The verbs for the daemon's vault and Marac, with `config`'s statement and checkpoint settings.
     init(vault: Vault, marac: Marac, principals: PrincipalRegistry, startedAt: Date, logger: Logger, config: Configuration,
-         rewraps: RewrapRunner) {
+         rewraps: RewrapRunner, restore: RestoreGate) {
         self.vault = vault
         self.marac = marac
         self.principals = principals
@@ -41,6 +43,7 @@ struct ControlVerbs: Sendable {
         agendaLeadDays = config.marac.agendaLeadDays
         self.rewraps = rewraps
         retention = config.retention
+        self.restore = restore
     }
 
     /// Every verb of `docs/control-protocol.md`.
@@ -49,6 +52,7 @@ struct ControlVerbs: Sendable {
         "meeting.statement", "meeting.declare", "meeting.send-agenda", "meeting.send-packs", "case.list", "case.show", "doc.read",
         "audit.log", "audit.checkpoint", "audit.prove", "audit.report", "audit.verify",
         "agency.list", "agency.add", "agency.set-cert", "export.case", "export.approve", "export.audit", "key.status", "key.rotate",
+        "key.acknowledge-restore",
         "retention.run", "case.hold", "case.release", "subject.search", "subject.export",
     ]
 
@@ -90,6 +94,10 @@ struct ControlVerbs: Sendable {
             result.set("agencies", .number(Double(try marac.agencies.list().count)))
             result.set("logSize", .number(Double(try vault.treeHead().size)))
             result.set("principal", .object(who))
+            if restore.isHolding {
+                result.set("held", .string("restore: the log is behind the published checkpoint at size "
+                                           + "\(restore.pending.map(\.head.size).max() ?? 0); a key custodian must run maracctl key acknowledge-restore"))
+            }
             return .success(.object(result))
         } catch {
             logger.error("control.failed", ["verb": "status", "error": "\(error)"])

@@ -48,6 +48,7 @@ extension ControlVerbs {
             if let agency = try args.optionalLabel("agency") { return try rotateAgency(agency, by: principal) }
             if args.object["root"] != nil { return try rotateRoot(request.secret, by: principal) }
             return try rotateSigning(name: try args.optionalName("name"), by: principal)
+        case "key.acknowledge-restore": return try acknowledgeRestore(reason: try args.string("reason", allowEmpty: false), by: principal)
         default: throw Self.unknownVerb
         }
     }
@@ -106,5 +107,20 @@ extension ControlVerbs {
     /// the operation, naming the principal, was written in the rotation's own transaction.
     private func logRotation(_ principal: Principal, key: String) {
         logger.info("key.rotated", ["uid": principal.uid, "key": key])
+    }
+
+    /// `key.acknowledge-restore`: logs the restore the daemon is held for (the lost range),
+    /// signs a checkpoint over that entry at once, and lets the daemon go on.
+    private func acknowledgeRestore(reason: String, by principal: Principal) throws -> JSONValue {
+        let lost = restore.pending
+        guard !lost.isEmpty else { throw ControlError(.conflict, "the log agrees with every published checkpoint: there is no restore to acknowledge") }
+        let record = try marac.acknowledgeRestore(lost, restoredSize: restore.restoredSize, reason: reason, by: principal)
+        let checkpoint = try vault.checkpoint(origin: checkpointOrigin)
+        restore.hold([])
+        logger.warning("log.restore_acknowledged", ["entry": record.entry, "restored_size": record.restoredSize,
+                                                    "lost_up_to": record.lostUpTo, "lost_checkpoints": record.lost.count])
+        return .object(Self.object(["entry": .number(Double(record.entry)), "restoredSize": .number(Double(record.restoredSize)),
+                                    "lostUpTo": .number(Double(record.lostUpTo)), "lostCheckpoints": .number(Double(record.lost.count)),
+                                    "checkpointSize": .number(Double(checkpoint.head.size))]))
     }
 }

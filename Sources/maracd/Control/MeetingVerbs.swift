@@ -12,13 +12,14 @@ extension ControlVerbs {
             // Who may call the verb: Exchange's table, asked once here (docs/access.md).
             guard ControlPolicy.row(for: request.verb) != nil else { throw Self.unknownVerb }
             try ControlPolicy.require(request.verb, principal)
+            if !RestoreGate.allowed.contains(request.verb), restore.isHolding { throw RestoreGate.refusal }
             let args = Arguments(request.args)
             let result: JSONValue
             switch request.verb {
             case "audit.log", "audit.checkpoint", "audit.prove", "audit.report", "audit.verify": result = try audit(principal, request)
             case "agency.list", "agency.add", "agency.set-cert": result = try agency(principal, request)
             case "export.case", "export.approve", "export.audit": result = try export(principal, request)
-            case "key.status", "key.rotate": result = try key(principal, request)
+            case "key.status", "key.rotate", "key.acknowledge-restore": result = try key(principal, request)
             case "subject.search", "subject.export": result = try subject(principal, request)
             case "retention.run":
                 let dryRun = try args.flag("dryRun")

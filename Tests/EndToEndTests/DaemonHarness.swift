@@ -85,6 +85,70 @@ final class DaemonHarness {
         XCTAssertTrue(process.isRunning, log)
     }
 
+    /// A library the daemon loads first (`LD_PRELOAD`) whose `pwrite64` fails with `code`
+    /// (EIO, EROFS) on `vault.db` while the file `trigger` exists: the disk's answer, as
+    /// SQLite sees it.
+    ///
+    /// With `clockOffset`, `clock_gettime(CLOCK_REALTIME)` and `gettimeofday` also add the
+    /// seconds that file holds (read at each call): the wall clock steps when it changes,
+    /// the monotonic clock never does.
+    func faultLibrary(_ code: String, trigger: URL, clockOffset: URL? = nil) throws -> URL {
+        let directory = state.deletingLastPathComponent()
+        let source = directory.appendingPathComponent("fault-\(code).c"), library = directory.appendingPathComponent("fault-\(code).so")
+        try Data("""
+            #define _GNU_SOURCE
+            #include <dlfcn.h>
+            #include <errno.h>
+            #include <stdio.h>
+            #include <string.h>
+            #include <sys/types.h>
+            #include <unistd.h>
+            ssize_t pwrite64(int fd, const void *buf, size_t count, off_t offset) {
+                static ssize_t (*real)(int, const void *, size_t, off_t);
+                if (!real) real = dlsym(RTLD_NEXT, "pwrite64");
+                char link[64], path[4096];
+                snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+                ssize_t n = readlink(link, path, sizeof path - 1);
+                if (n > 0 && access("\(trigger.path)", F_OK) == 0) {
+                    path[n] = 0;
+                    if (strstr(path, "/vault.db")) { errno = \(code); return -1; }
+                }
+                return real(fd, buf, count, offset);
+            }
+            #include <fcntl.h>
+            #include <stdlib.h>
+            #include <sys/time.h>
+            #include <time.h>
+            static long offset_seconds(void) {
+                const char *path = "\(clockOffset?.path ?? "")";
+                if (!*path) return 0;
+                int fd = open(path, O_RDONLY | O_CLOEXEC);
+                if (fd < 0) return 0;
+                char text[32] = {0};
+                ssize_t n = read(fd, text, sizeof text - 1);
+                close(fd);
+                return n > 0 ? strtol(text, NULL, 10) : 0;
+            }
+            int clock_gettime(clockid_t clock, struct timespec *time) {
+                static int (*real)(clockid_t, struct timespec *);
+                if (!real) real = dlsym(RTLD_NEXT, "clock_gettime");
+                int result = real(clock, time);
+                if (result == 0 && (clock == CLOCK_REALTIME || clock == CLOCK_REALTIME_COARSE)) time->tv_sec += offset_seconds();
+                return result;
+            }
+            int gettimeofday(struct timeval *restrict time, void *restrict zone) {
+                static int (*real)(struct timeval *restrict, void *restrict);
+                if (!real) real = dlsym(RTLD_NEXT, "gettimeofday");
+                int result = real(time, zone);
+                if (result == 0 && time) time->tv_sec += offset_seconds();
+                return result;
+            }
+            """.utf8).write(to: source)
+        let built = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/env"), ["clang", "-shared", "-fPIC", "-O2", "-o", library.path, source.path, "-ldl"])
+        XCTAssertEqual(built.status, 0, built.stderr)
+        return library
+    }
+
     /// Sends `signal` and waits for the exit status.
     @discardableResult
     func stop(_ signal: Int32 = SIGTERM) -> Int32 {

@@ -44,6 +44,25 @@ struct DaemonBenchScratch {
             .replacingOccurrences(of: "S. Victim", with: "\(tag.prefix(1)). Victim \(i)").utf8)
     }
 
+    /// Sends `count` referrals tagged `tag` into the police inbox one at a time, 20 ms
+    /// apart; returns each one's time from its rename to its signed receipt on disk, in ms,
+    /// sorted.
+    func loneLatencies(_ tag: String, count: Int) throws -> [Double] {
+        let inbox = state + "/inbox/police", receipts = state + "/outbox/police/receipts"
+        var latencies: [Double] = []
+        for i in 0..<count {
+            let bytes = referral(tag, i)
+            try Data(bytes).write(to: URL(fileURLWithPath: "\(staging)/\(tag)-\(i).json"))
+            let receipt = "\(receipts)/\(Hex.encode(SHA256.hash(bytes)).prefix(32)).receipt"  // named by content
+            let sent = ContinuousClock.now
+            rename("\(staging)/\(tag)-\(i).json", "\(inbox)/\(tag)-\(i).json")
+            try DaemonProcess.waitUntil(timeout: 60, every: 0.0002) { access(receipt, F_OK) == 0 }
+            latencies.append((ContinuousClock.now - sent).seconds * 1000)
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return latencies.sorted()
+    }
+
     /// Writes the daemon's configuration (`stateDirectory` and then `members`); returns its path.
     func writeConfig(_ members: String) throws -> String {
         let config = path + "/maracd.json"

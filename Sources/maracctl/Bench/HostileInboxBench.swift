@@ -46,12 +46,12 @@ struct HostileInboxBench {
         for i in 0..<objects { rename("\(trees)/t\(i)", "\(idvaInbox)/t\(i)") }
         sync()  // and so are the client's renames: what follows is the daemon's own work
         let stormed = try lone(scratch, tag: "Storm")
-        try waitUntil(timeout: 300) { Self.count(deadLetter) == objects }
+        try DaemonProcess.waitUntil(timeout: 300) { Self.count(deadLetter) == objects }
         // Several rescans after the last object was set aside: any report written again would show.
         let log = scratch.path + "/maracd.log"
         let rescans = { ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").components(separatedBy: "inbox.rescan").count }
         let seen = rescans()
-        try waitUntil(timeout: 60) { rescans() >= seen + 3 }
+        try DaemonProcess.waitUntil(timeout: 60) { rescans() >= seen + 3 }
         let reports = Self.count(rejected)
         daemon.stop()
 
@@ -70,31 +70,11 @@ struct HostileInboxBench {
 
     /// Sends `loneFiles` referrals one at a time; returns the p50 and p99 latency in ms.
     private func lone(_ scratch: DaemonBenchScratch, tag: String) throws -> (p50: Double, p99: Double) {
-        let inbox = scratch.state + "/inbox/police", receipts = scratch.state + "/outbox/police/receipts"
-        var latencies: [Double] = []
-        for i in 0..<loneFiles {
-            let bytes = scratch.referral(tag, i)
-            try Data(bytes).write(to: URL(fileURLWithPath: "\(scratch.staging)/\(tag)-\(i).json"))
-            let receipt = "\(receipts)/\(Hex.encode(SHA256.hash(bytes)).prefix(32)).receipt"
-            let sent = ContinuousClock.now
-            rename("\(scratch.staging)/\(tag)-\(i).json", "\(inbox)/\(tag)-\(i).json")
-            try waitUntil(timeout: 60, every: 0.0002) { access(receipt, F_OK) == 0 }
-            latencies.append((ContinuousClock.now - sent).seconds * 1000)
-            Thread.sleep(forTimeInterval: 0.02)
-        }
-        latencies.sort()
+        let latencies = try scratch.loneLatencies(tag, count: loneFiles)
         return (latencies[latencies.count / 2], latencies[latencies.count * 99 / 100])
     }
 
     private static func count(_ directory: String) -> Int {
         (try? FileManager.default.contentsOfDirectory(atPath: directory))?.count ?? 0
-    }
-
-    private func waitUntil(timeout: Double, every interval: Double = 0.01, _ condition: () -> Bool) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while !condition() {
-            guard Date() < deadline else { throw CommandError(code: .software, message: "the daemon did not finish in \(Int(timeout)) s") }
-            Thread.sleep(forTimeInterval: interval)
-        }
     }
 }

@@ -43,7 +43,7 @@ struct IngestBench {
         // `access` per receipt in all, plus one per poll (listing 10,000 names every 10 ms
         // took about a sixth of the daemon's CPU).
         var present = 0
-        try waitUntil(timeout: 600) {
+        try DaemonProcess.waitUntil(timeout: 600) {
             while present < forms, access(expected[present], F_OK) == 0 { present += 1 }
             return present == forms
         }
@@ -51,17 +51,7 @@ struct IngestBench {
         let daemonCPU = daemon.cpuSeconds() - cpuBefore
 
         // Latency: one file at a time, 20 ms apart.
-        var latencies: [Double] = []
-        for i in 0..<loneFiles {
-            let bytes = scratch.referral("Lone", i)
-            try Data(bytes).write(to: URL(fileURLWithPath: "\(staging)/lone-\(i).json"))
-            let receipt = "\(receipts)/\(Hex.encode(SHA256.hash(bytes)).prefix(32)).receipt"  // named by content
-            let sent = ContinuousClock.now
-            rename("\(staging)/lone-\(i).json", "\(inbox)/lone-\(i).json")
-            try waitUntil(timeout: 30, every: 0.0002) { access(receipt, F_OK) == 0 }
-            latencies.append((ContinuousClock.now - sent).seconds * 1000)
-            Thread.sleep(forTimeInterval: 0.02)
-        }
+        let latencies = try scratch.loneLatencies("Lone", count: loneFiles)
         let peak = daemon.peakResidentMiB()
         daemon.stop()
         if let keepLog {
@@ -83,7 +73,6 @@ struct IngestBench {
         let (fileRate, fileCPU) = try RawFilePipeline.rate(forms: forms, formBytes: sizes / forms, receiptBytes: receiptBytes,
                                                            directory: scratch.path + "/raw-files", batch: 256)
 
-        latencies.sort()
         report.figures += [("raw_file_pipeline_per_s", fileRate), ("receipt_bytes", Double(receiptBytes)),
                            ("daemon_cpu_us_per_form", daemonCPU / Double(forms) * 1e6), ("raw_file_cpu_us_per_form", fileCPU / Double(forms) * 1e6)]
         report.figures += [
@@ -103,13 +92,6 @@ struct IngestBench {
         return report
     }
 
-    private func waitUntil(timeout: Double, every interval: Double = 0.01, _ condition: () -> Bool) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while !condition() {
-            guard Date() < deadline else { throw CommandError(code: .software, message: "the daemon did not finish in \(Int(timeout)) s") }
-            Thread.sleep(forTimeInterval: interval)
-        }
-    }
 }
 
 /// The running benchmark daemon's pid, for the signal handler (0 when none).
@@ -159,6 +141,15 @@ final class DaemonProcess {
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
               let kib = Double(line.split(separator: " ").filter { !$0.isEmpty }.dropFirst().first ?? "") else { return -1 }
         return kib / 1024
+    }
+
+    /// Polls `condition` every `interval` seconds until it holds; throws after `timeout`.
+    static func waitUntil(timeout: Double, every interval: Double = 0.01, _ condition: () -> Bool) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while !condition() {
+            guard Date() < deadline else { throw CommandError(code: .software, message: "the daemon did not finish in \(Int(timeout)) s") }
+            Thread.sleep(forTimeInterval: interval)
+        }
     }
 
     func stop() {

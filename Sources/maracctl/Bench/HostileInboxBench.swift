@@ -17,7 +17,7 @@ struct HostileInboxBench {
         var report = BenchReport(area: .hostile)
         let scratch = try DaemonBenchScratch(area: "hostile")
         defer { scratch.remove() }
-        let state = scratch.state, staging = scratch.staging
+        let state = scratch.state
         let config = try scratch.writeConfig(#""inbox": {"rescanIntervalSeconds": 1}, "log": {"level": "debug"}"#)  // debug: rescans are counted by their line
         let daemon = try DaemonProcess(config: config, log: scratch.path + "/maracd.log")
         defer { daemon.stop() }

@@ -47,9 +47,9 @@ final class IngestService {
         refusals = ReceiptStage(logger: logger, name: "maracd-refusals", removers: 1, pace: Self.refusalPace)
     }
 
-    /// Refused objects are reported and removed at most 32 at a time, with 100 ms between
-    /// batches (at most 320 a second): a receipt's sync then flushes at most 32 reports of
-    /// theirs (`docs/performance.md`, "A hostile inbox").
+    /// Refused objects are reported and removed at most 16 at a time, with 50 ms between
+    /// batches: a receipt's sync then flushes at most 16 reports of theirs
+    /// (`docs/performance.md`, "A hostile inbox", for how these were chosen).
     static let refusalPace = (batch: 16, pause: 0.05)
 
     /// The refused objects an agency may have waiting before its further objects that are

@@ -39,10 +39,22 @@ final class RestoreGate: @unchecked Sendable {
 
     /// Checks the published checkpoints in `witness` against the log: holds the daemon for
     /// those it is behind or disagrees with that no recorded restore names. Returns them.
+    ///
+    /// Only the files that can show a restore are read, chosen by the size in their names:
+    /// every one beyond the log's size, and the largest within it (whose root must agree).
+    /// A witness directory gains a file a minute while the log grows; reading them all at
+    /// each start is `audit verify`'s job, which checks every one.
     @discardableResult
     func check(_ marac: Marac, witness: String) throws -> [Checkpoint] {
-        let unacknowledged = try marac.checkRestores(published: try ControlVerbs.witnessCheckpoints(witness)).unacknowledged
-        hold(unacknowledged, logSize: try marac.vault.treeHead().size)
+        let size = try marac.vault.treeHead().size
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: witness)) ?? []
+        let within = names.compactMap { name -> Int? in
+            guard name.hasPrefix("checkpoint-") else { return nil }
+            return Int(name.dropFirst("checkpoint-".count).prefix { $0.isNumber })
+        }.filter { $0 <= size }.max()
+        let published = try ControlVerbs.witnessCheckpoints(witness) { $0 > size || $0 == within }
+        let unacknowledged = try marac.checkRestores(published: published).unacknowledged
+        hold(unacknowledged, logSize: size)
         return unacknowledged
     }
 }

@@ -52,10 +52,15 @@ extension ControlVerbs {
         })
     }
 
-    /// Every checkpoint file in the witness directory.
-    static func witnessCheckpoints(_ path: String) throws -> [Checkpoint] {
+    /// Every checkpoint file in the witness directory; with `sizes`, only those whose size
+    /// (from the file's name, `checkpoint-<size>[-<root>].txt`) it admits, the rest unread.
+    static func witnessCheckpoints(_ path: String, sizes: ((Int) -> Bool)? = nil) throws -> [Checkpoint] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        return try names.sorted().filter { $0.hasPrefix("checkpoint-") && $0.hasSuffix(".txt") }.map { name in
+        return try names.sorted().filter { name in
+            guard name.hasPrefix("checkpoint-"), name.hasSuffix(".txt") else { return false }
+            guard let sizes else { return true }
+            return Int(name.dropFirst("checkpoint-".count).prefix { $0.isNumber }).map(sizes) ?? true
+        }.map { name in
             guard let data = FileManager.default.contents(atPath: path + "/" + name), let checkpoint = try? Checkpoint.parse(String(decoding: data, as: UTF8.self)) else {
                 throw ControlError(.unavailable, "witness file \(name) is not a checkpoint")
             }

@@ -391,7 +391,13 @@ final class OutputHygieneTests: XCTestCase {
         try daemon.waitFor("every file to be taken") {
             ["police", "health"].allSatisfy { daemon.names(daemon.inbox($0)).isEmpty }
         }
-        let cases = try JSONSerialization.jsonObject(with: try Subprocess.run(maracctl, ["case", "list", "--json", "--socket", socket]).stdout) as? [[String: Any]]
+        // A file leaves the inbox when it is claimed, before its batch commits: wait for the case itself.
+        var cases: [[String: Any]]?
+        try daemon.waitFor("the first case stored") {
+            cases = (try? Subprocess.run(maracctl, ["case", "list", "--json", "--socket", socket]).stdout)
+                .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [[String: Any]] }
+            return !(cases ?? []).isEmpty
+        }
         let number = try XCTUnwrap(cases?.first?["case"] as? String)
         let meeting = String(try Subprocess.run(maracctl, ["meeting", "create", "--date", "2026-12-10", "--socket", socket]).output.prefix { $0 != " " })
         for arguments in [["status"], ["meeting", "invite", meeting, "police,health,idva"], ["meeting", "add-case", meeting, number],

@@ -51,9 +51,9 @@ extension Marac {
     /// entry nobody signed after is not one: whoever can write the database cannot sign).
     public func restoreRecords() throws -> [RestoreRecord] {
         let signedUpTo = try vault.latestCheckpoint()?.head.size ?? 0
-        let marker = Array(#""action":"restore""#.utf8)
+        let marker = Data(#""action":"restore""#.utf8)
         var records: [RestoreRecord] = []
-        for (seq, data) in try vault.logEntries(0..<signedUpTo) where data.withUnsafeBytes({ Array($0).contains(marker) }) {
+        for (seq, data) in try vault.logEntries(0..<signedUpTo) where data.range(of: marker) != nil {
             let entry = try LogEntry(decoding: data)
             guard entry.operation == .alteration, entry.details["action"] == "restore",
                   let restored = entry.details["restoredSize"].flatMap(Int.init), restored <= seq else { continue }
@@ -88,13 +88,5 @@ extension Marac {
     public func verifyLog(published: [Checkpoint]) throws -> (LogVerification, [RestoreRecord]) {
         let restores = try restoreRecords()
         return (try vault.verifyLog(published: published, acknowledged: Set(restores.flatMap(\.lost))), restores)
-    }
-}
-
-extension Array where Element == UInt8 {
-    /// Whether `needle` occurs in these bytes.
-    func contains(_ needle: [UInt8]) -> Bool {
-        guard needle.count <= count else { return false }
-        return (0...(count - needle.count)).contains { self[$0..<($0 + needle.count)].elementsEqual(needle) }
     }
 }

@@ -65,4 +65,38 @@ final class WALCheckpointerTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(frames, 256, "the WAL reached the backstop: nothing else checkpointed it")
         XCTAssertLessThan(frames, 256 + 60, "the writer checkpointed at the backstop")
     }
+
+    /// The writer's own TRUNCATE checkpoint (after a rewrap or a shred) holds SQLite's
+    /// checkpoint lock while it waits for a reader; a request meanwhile is not a failure
+    /// (the daemon logged `vault.checkpoint_failed` for it under load).
+    func testACheckpointThatFindsAnotherUnderWayIsNotAFailure() throws {
+        let checkpointer = try WALCheckpointer(path: fixture.dbPath, threshold: 64, backstop: 100_000) { XCTFail("reported: \($0)") }
+        defer { checkpointer.stop() }
+        try writeBatch()
+        // A reader holds a snapshot that the next batch is beyond ...
+        let reader = try Database(path: fixture.dbPath, create: false)
+        try reader.execute("BEGIN")
+        XCTAssertGreaterThan(try reader.scalarInt("SELECT COUNT(*) FROM document"), 0)
+        try writeBatch()
+        // ... so a TRUNCATE checkpoint on a third connection takes the checkpoint lock and
+        // waits (its busy timeout) for the reader.
+        nonisolated(unsafe) let truncating = try Database(path: fixture.dbPath, create: false)  // used by the thread only once it starts
+        try truncating.execute("PRAGMA busy_timeout = 60000")
+        let truncated = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            do { try truncating.checkpointTruncate() } catch { XCTFail("the TRUNCATE: \(error)") }
+            truncated.signal()
+        }
+        thread.start()
+        let deadline = Date().addingTimeInterval(30)
+        while checkpointer.yieldedToAnotherCheckpoint == 0 && Date() < deadline {
+            checkpointer.request()
+            usleep(5_000)
+        }
+        XCTAssertGreaterThan(checkpointer.yieldedToAnotherCheckpoint, 0, "a request met the TRUNCATE under way")
+        XCTAssertEqual(checkpointer.checkpoints, 0)
+        try reader.execute("COMMIT")
+        XCTAssertEqual(truncated.wait(timeout: .now() + 60), .success, "the TRUNCATE finished once the reader had")
+        XCTAssertEqual(size(walPath), 0, "the WAL was truncated")
+    }
 }

@@ -61,6 +61,10 @@ let usage = """
                                           prompts, never the command line; export signs them all
       retention run [--dry-run]           erase the documents whose retention has ended, by case
                                           and kind (IG officer or coordinator; daily by itself)
+      data return --quarter YYYYQn [--json | --csv]
+                                          the quarter's Marac data return for SafeLives: meetings
+                                          held, cases heard, repeats, referrals, equality counts
+                                          (coordinator or IG officer; counts only, logged)
       doc read DOC --basis CODE[,CODE] --reason TEXT
                                           a form, to standard output only; logged with its basis
                                           and reason (kept for ever in the log: a purpose, never a name)
@@ -130,6 +134,8 @@ func run(_ arguments: [String]) throws {
         try SchemaCommand(arguments: Array(arguments.dropFirst())).run()
     case "subject":
         try SubjectCommand(arguments: Array(arguments.dropFirst())).run()
+    case "data":
+        try DataCommand(arguments: Array(arguments.dropFirst())).run()
     case "retention":
         try RetentionCommand(arguments: Array(arguments.dropFirst())).run()
     case "export":

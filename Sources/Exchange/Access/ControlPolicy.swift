@@ -59,6 +59,8 @@ public enum ControlPolicy {
         row("retention.run", [.igOfficer, .coordinator], "run retention"),
         row("statistics", [.coordinator, .igOfficer], "compile the Marac's statistics",
             decidedBy: "logged: the sealed equality facts are opened under ukgdpr-6-1-e and ukgdpr-9-2-g"),
+        row("data.return", [.coordinator, .igOfficer], "compile the quarterly data return",
+            decidedBy: "logged: the sealed case facts are opened under ukgdpr-6-1-e and ukgdpr-9-2-g"),
     ]
 
     /// The bases the statistics open the sealed equality facts under: the Marac's public

@@ -49,6 +49,9 @@ struct ReferralFacts: Codable, Equatable {
     var male: Bool
     var aged16to17: Bool
     var children: Int
+    /// Whether a perpetrator was 17 or under on the day of receipt; nil in facts sealed
+    /// before this was recorded (`docs/data-return.md`).
+    var youngPerpetrator: Bool?
 
     init(_ referral: Referral, received: CalendarDate) {
         let diversity = referral.victim.diversity
@@ -58,6 +61,7 @@ struct ReferralFacts: Codable, Equatable {
         male = diversity?.gender == .male
         aged16to17 = referral.victim.dob.map { (16...17).contains($0.age(on: received)) } ?? false
         children = referral.children.count
+        youngPerpetrator = referral.perpetrators.contains { $0.dob.map { $0.age(on: received) <= 17 } ?? false }
     }
 
     static func context(_ number: CaseNumber) -> String { "x_case.facts/\(number)" }
@@ -72,6 +76,7 @@ struct ReferralFacts: Codable, Equatable {
         object.set("male", .bool(male))
         object.set("aged16to17", .bool(aged16to17))
         object.set("children", .number(Double(children)))
+        if let youngPerpetrator { object.set("youngPerpetrator", .bool(youngPerpetrator)) }
         return try tx.seal(SecretBytes(copying: JSONValue.object(object).canonicalBytes), context: Self.context(number))
     }
 

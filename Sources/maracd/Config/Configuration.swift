@@ -35,6 +35,8 @@ struct Configuration: Equatable {
         var visibleHighRiskThreshold = 14
         var escalationThreshold = 3
         var agendaLeadDays = 8
+        /// The area's female population aged 16 and over, for the data return's rate.
+        var adultFemalePopulation: Int?
         var declarationStatement = Configuration.defaultStatement
     }
 
@@ -163,7 +165,8 @@ private struct Reader {
         config.principalsFile = path(object["principalsFile"], "$.principalsFile")
 
         if let marac = members(object["marac"], "$.marac", allowed: ["name", "casePrefix", "visibleHighRiskThreshold",
-                                                                       "escalationThreshold", "agendaLeadDays", "declarationStatement"]) {
+                                                                       "escalationThreshold", "agendaLeadDays", "adultFemalePopulation",
+                                                                       "declarationStatement"]) {
             config.marac.name = string(marac["name"], "$.marac.name", default: config.marac.name) { !$0.isEmpty && $0.count <= 200 }
             config.marac.casePrefix = string(marac["casePrefix"], "$.marac.casePrefix", default: "M", rule: "1 to 8 of A-Z, 0-9") {
                 CaseNumber.isPrefix($0)
@@ -171,6 +174,9 @@ private struct Reader {
             config.marac.visibleHighRiskThreshold = integer(marac["visibleHighRiskThreshold"], "$.marac.visibleHighRiskThreshold", 14, 1...24)
             config.marac.escalationThreshold = integer(marac["escalationThreshold"], "$.marac.escalationThreshold", 3, 1...1_000)
             config.marac.agendaLeadDays = integer(marac["agendaLeadDays"], "$.marac.agendaLeadDays", 8, 1...60)
+            if let population = marac["adultFemalePopulation"], population != .null {
+                config.marac.adultFemalePopulation = integer(population, "$.marac.adultFemalePopulation", 1, 1...100_000_000)
+            }
             config.marac.declarationStatement = string(marac["declarationStatement"], "$.marac.declarationStatement",
                                                        default: Configuration.defaultStatement, rule: "1 to 5000 characters") {
                 $0.contains(where: { !$0.isWhitespace }) && $0.count <= 5_000

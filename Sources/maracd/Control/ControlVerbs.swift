@@ -27,6 +27,8 @@ struct ControlVerbs: Sendable {
     let retention: RetentionSchedule
     /// Whether the daemon is held after a restore (one for the daemon's life).
     let restore: RestoreGate
+    /// The area's female population aged 16 and over (the data return's rate).
+    let adultFemalePopulation: Int?
 
     /// The verbs for the daemon's vault and Marac, with `config`'s statement and checkpoint settings.
     init(vault: Vault, marac: Marac, principals: PrincipalRegistry, startedAt: Date, logger: Logger, config: Configuration,
@@ -44,6 +46,7 @@ struct ControlVerbs: Sendable {
         self.rewraps = rewraps
         retention = config.retention
         self.restore = restore
+        adultFemalePopulation = config.marac.adultFemalePopulation
     }
 
     /// Every verb of `docs/control-protocol.md`.
@@ -53,7 +56,7 @@ struct ControlVerbs: Sendable {
         "audit.log", "audit.checkpoint", "audit.prove", "audit.report", "audit.verify",
         "agency.list", "agency.add", "agency.set-cert", "export.case", "export.approve", "export.audit", "key.status", "key.rotate",
         "key.acknowledge-restore",
-        "retention.run", "case.hold", "case.release", "subject.search", "subject.export",
+        "retention.run", "case.hold", "case.release", "subject.search", "subject.export", "data.return",
     ]
 
     /// A request's verb as it may be logged or echoed: a verb of the protocol, or

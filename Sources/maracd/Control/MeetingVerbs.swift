@@ -21,6 +21,9 @@ extension ControlVerbs {
             case "export.case", "export.approve", "export.audit": result = try export(principal, request)
             case "key.status", "key.rotate", "key.acknowledge-restore": result = try key(principal, request)
             case "subject.search", "subject.export": result = try subject(principal, request)
+            case "data.return":
+                guard let quarter = Quarter(try args.string("quarter")) else { throw ControlError(.badArgument, "quarter must be YYYYQn, as 2026Q4") }
+                result = DataReturnJSON.json(try marac.dataReturn(quarter, adultFemalePopulation: adultFemalePopulation, by: principal))
             case "retention.run":
                 let dryRun = try args.flag("dryRun")
                 let items = dryRun ? try marac.retentionDue(retention) : try marac.applyRetention(retention)

@@ -36,6 +36,10 @@ public enum ExchangeError: Error, Equatable, Sendable, CustomStringConvertible {
     case notPermitted(String)
     /// The request contradicts the current state (why).
     case conflict(String)
+    /// No action has this id.
+    case unknownAction(String)
+    /// A request's value is not acceptable (which, and why; never the value).
+    case invalidRequest(String)
     /// A pack cannot go to this agency: it has no certificate, or its certificate is not valid now.
     case noRecipientCertificate(agency: String, reason: String)
 
@@ -58,6 +62,8 @@ public enum ExchangeError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .unknownMeeting(id): return "no meeting \(id)"
         case let .notPermitted(why): return "not permitted: \(why)"
         case let .conflict(why): return why
+        case let .unknownAction(id): return "no action \(id)"
+        case let .invalidRequest(why): return why
         case let .noRecipientCertificate(agency, reason): return "agency \(agency) \(reason): register a valid one with maracctl agency set-cert"
         }
     }

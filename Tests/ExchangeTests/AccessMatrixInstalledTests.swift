@@ -75,6 +75,9 @@ final class AccessMatrixInstalledTests: XCTestCase {
                 (try put("research", case: number), "research", [], false),
                 (try put("iswc", case: number), "iswc", [], false),
                 (quarantine, "quarantine", [], false),
+                (try put("action", case: number), "action", [], false),
+                (try put("plan", case: number), "plan", [], false),
+                (try put("action-update", case: number), "action-update", [], false),
             ]
             var reads: [(request: ReadRequest, expect: AccessTable.Answer, what: String)] = []
             for (roles, maracWide) in AccessMatrixTests.roleSets { for agency in AccessMatrixTests.ReaderAgency.allCases {
@@ -119,11 +122,12 @@ final class AccessMatrixInstalledTests: XCTestCase {
             }
         }
         XCTAssertEqual(problems.prefix(20).joined(separator: "\n"), "", "\(problems.count) disagreements")
-        XCTAssertEqual(checked, settings.count * 7 * 3 * 7 * AccessMatrixTests.Given.allCases.count)
+        XCTAssertEqual(checked, settings.count * 7 * 3 * 10 * AccessMatrixTests.Given.allCases.count)
         // Every refusal rule the table's bases and facts can produce occurred on the real vault.
         AccessTable.assertEachOccurred(["basis-required", "reason-required", "basis-unknown", "basis-not-for-sharing", "audit-basis-required",
                                         "referral-bases-unknown", "case-not-on-an-agenda", "agency-not-invited", "declaration-not-made",
-                                        "meeting-not-in-session", "iswc-author-coordinator-ig-only", "quarantine-owner-ig-only", "superseded"],
+                                        "meeting-not-in-session", "iswc-author-coordinator-ig-only", "quarantine-owner-ig-only",
+                                        "action-update-owner-coordinator-ig-only", "superseded"],
                                        in: refusalsByRule, "read")
         XCTAssertGreaterThan(allowed, 1_000)
         print("installed access matrix: \(checked) reads on a real vault, \(allowed) allowed, refusals \(refusalsByRule.sorted { $0.key < $1.key })")

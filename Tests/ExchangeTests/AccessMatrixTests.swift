@@ -32,7 +32,7 @@ final class AccessMatrixTests: XCTestCase {
         ([.coordinator], false), ([.chair], false), ([.representative], false), ([.igOfficer], false), ([.igOfficer], true),
         ([.keyCustodian], false), ([.chair, .representative], false),
     ]
-    static let kinds = ["referral", "research", "iswc", "quarantine"]
+    static let kinds = ["referral", "research", "iswc", "quarantine", "action", "plan", "action-update"]
     static let referralBases = [["consent"], ["ukgdpr-9-2-g", "dpa-s1-p18"], []]
     static let agencies = ["sender": "police", "other": "health", "idva": "idva"]
     static let time = "2026-12-10T10:00:00Z"
@@ -95,10 +95,10 @@ final class AccessMatrixTests: XCTestCase {
             } } }
         } }
         XCTAssertEqual(problems.prefix(20).joined(separator: "\n"), "", "\(problems.count) disagreements")
-        XCTAssertEqual(checked, 7 * 3 * 2 * 2 * 4 * 2 * 6 * 2 * (3 + 3))
+        XCTAssertEqual(checked, 7 * 3 * 2 * 2 * 4 * 2 * 6 * 2 * (3 + 6))
         AccessTable.assertEachOccurred(["superseded", "basis-required", "reason-required", "basis-unknown", "basis-not-for-sharing",
                                         "audit-basis-required", "referral-bases-unknown", "iswc-author-coordinator-ig-only", "quarantine-owner-ig-only",
-                                        "case-not-on-an-agenda", "agency-not-invited", "declaration-not-made", "meeting-not-in-session"],
+                                        "action-update-owner-coordinator-ig-only", "case-not-on-an-agenda", "agency-not-invited", "declaration-not-made", "meeting-not-in-session"],
                                        in: reasons, "person's read")
         XCTAssertGreaterThan(allowed, 1_000, "the matrix exercises allows too")
         print("access matrix, person reads: \(checked) combinations, \(allowed) allowed, \(checked - allowed) refused, 0 disagreements")
@@ -147,7 +147,7 @@ final class AccessMatrixTests: XCTestCase {
             } } }
         } } } }
         XCTAssertEqual(problems.prefix(20).joined(separator: "\n"), "", "\(problems.count) disagreements")
-        XCTAssertEqual(checked, 2 * 7 * 4 * 2 * 4 * 32 * 2)
+        XCTAssertEqual(checked, 2 * 7 * 7 * 2 * 4 * 32 * 2)
         AccessTable.assertEachOccurred(["pack-not-recorded", "pack-not-invited", "pack-certificate-changed", "pack-not-on-agenda",
                                         "pack-not-coordinator", "pack-meeting-state", "pack-not-declared", "pack-document-kind", "superseded"],
                                        in: reasons, "pack read")

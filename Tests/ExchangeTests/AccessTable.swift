@@ -122,6 +122,7 @@ struct AccessTable {
         case "the request does not say who reads, or names a pack without all its facts": return s.purpose == .unattributed
         case "the form is an iswc form": return s.kind == "iswc"
         case "the form is in quarantine": return s.kind == "quarantine"
+        case "the form is an action update": return s.kind == "action-update"
         case "no meeting has the form's case on its agenda": return !s.onAgenda
         case "the reader's agency is invited to none of those meetings": return !s.invited
         case "the reader has declared for none of those meetings": return !s.declared

@@ -50,6 +50,13 @@ final class FactTamperTests: XCTestCase {
         _ = try fixture.marac.meetings.declare(meeting.id, person: health.name, agency: "health", statement: [1], by: health)
         _ = try fixture.marac.meetings.declare(meeting.id, person: police.name, agency: "police", statement: [1], by: police)
         _ = try fixture.marac.meetings.advance(meeting.id, to: .inSession, by: chair)
+        // The action plan and the attendance (docs/actions.md).
+        for owner in ["police", "health"] {
+            _ = try fixture.marac.addAction(NewAction(meeting: meeting.id, caseNumber: try XCTUnwrap(first.caseNumber), owner: owner,
+                                                      due: CalendarDate("2027-01-31")!, risk: .victim, text: "An action"), by: chair)
+        }
+        _ = try fixture.marac.recordAttendance(meeting.id, agency: "children", role: .apology, researchSent: true, by: chair)
+        _ = try fixture.marac.recordAttendance(meeting.id, agency: "health", person: "Observer", role: .observer, declared: true, by: chair)
         let packs = try fixture.marac.meetingPacks(meeting.id, by: chair).packs
         try fixture.marac.packsWritten(packs.map { ($0, Array(repeating: 7, count: 32)) })
         for number in [first.caseNumber!, second.caseNumber!] {

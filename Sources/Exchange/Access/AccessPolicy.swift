@@ -28,7 +28,7 @@ public enum AccessPolicy {
         public var id: String
         /// The agency that sent it (its owner).
         public var agency: String
-        /// `referral`, `research`, `iswc` or `quarantine`.
+        /// `referral`, `research`, `iswc`, `quarantine`, or of the meeting's record `action`, `plan`, `action-update`.
         public var kind: String
         /// The case it belongs to, if any.
         public var caseNumber: String?
@@ -224,7 +224,7 @@ public enum AccessPolicy {
         let basis: Basis
     }
 
-    static let allKinds: Set<String> = ["referral", "research", "iswc", "quarantine"]
+    static let allKinds: Set<String> = ["referral", "research", "iswc", "quarantine", "action", "plan", "action-update"]
 
     /// The rules, in order. The first that admits the reader and whose basis holds allows
     /// the read; if rules admit the reader but none's basis holds, the first one's basis
@@ -233,8 +233,8 @@ public enum AccessPolicy {
         //     id                   for                       who                     documents                superseded?        when         basis
         Rule(id: "own-agency",    purpose: .read,           who: .ownAgency,         kinds: allKinds,                 superseded: true,  when: .always,    basis: .reader),
         Rule(id: "idva-referral", purpose: .read,           who: .idva,              kinds: ["referral"],             superseded: false, when: .always,    basis: .referral),
-        Rule(id: "coordinator",   purpose: .read,           who: .coordinator,       kinds: ["referral", "iswc"],     superseded: false, when: .always,    basis: .reader),
-        Rule(id: "in-session",    purpose: .read,           who: .declaredInvited,   kinds: ["referral", "research"], superseded: false, when: .inSession, basis: .fixed(["marac-isp"])),
+        Rule(id: "coordinator",   purpose: .read,           who: .coordinator,       kinds: ["referral", "iswc", "action", "plan", "action-update"], superseded: false, when: .always, basis: .reader),
+        Rule(id: "in-session",    purpose: .read,           who: .declaredInvited,   kinds: ["referral", "research", "action", "plan"], superseded: false, when: .inSession, basis: .fixed(["marac-isp"])),
         Rule(id: "ig-audit",      purpose: .read,           who: .igOfficer,         kinds: allKinds,                 superseded: true,  when: .always,    basis: .audit),
         Rule(id: "agenda-pack",   purpose: .pack(.agenda),  who: .agendaPackSender,  kinds: ["referral"],             superseded: false, when: .agendaOut, basis: .fixedAndReferral(["marac-isp"])),
         Rule(id: "meeting-pack",  purpose: .pack(.meeting), who: .meetingPackSender, kinds: ["referral", "research"], superseded: false, when: .inSession, basis: .fixed(["marac-isp"])),
@@ -366,7 +366,8 @@ public enum AccessPolicy {
         switch document.kind {
         case "iswc": return "iswc-author-coordinator-ig-only"
         case "quarantine": return "quarantine-owner-ig-only"
-        case "referral", "research":
+        case "action-update": return "action-update-owner-coordinator-ig-only"
+        case "referral", "research", "action", "plan":
             if document.caseNumber == nil || meetings.isEmpty { return "case-not-on-an-agenda" }
             let invited = meetings.filter(\.readerInvited)
             if invited.isEmpty { return "agency-not-invited" }

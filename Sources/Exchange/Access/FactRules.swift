@@ -20,6 +20,12 @@ public enum FactRules {
         /// A case export: the other agencies whose forms are in it that have not yet
         /// approved the caller's request.
         public var ownersWaiting: [String] = []
+        /// An action or plan part: whether the meeting is in session with the case on its
+        /// agenda, and whether the caller has declared for it.
+        public var inSessionOnAgenda = false
+        public var callerDeclared = false
+        /// The Idva's confirmation: whether `agency` is the active Idva agency.
+        public var agencyIsIdva = false
 
         /// The facts of an act on `target` for `person` of `agency`.
         public init(target: String, person: String, agency: String) {
@@ -38,6 +44,8 @@ public enum FactRules {
         case ofTheAgency
         /// The principal exporting.
         case exporter
+        /// The chair or the coordinator.
+        case chairOrCoordinator
     }
 
     enum Given: Equatable {
@@ -45,6 +53,14 @@ public enum FactRules {
         case requestWaitsForAgency
         /// No other agency's forms, or every such agency approved the caller's unused request.
         case ownersApproved
+        /// The meeting is in session with the case on its agenda.
+        case inSessionOnAgenda
+        /// ... and the caller has declared for it.
+        case declaredInSessionOnAgenda
+        /// ... the caller has declared, and `agency` is the active Idva agency.
+        case idvaDeclaredInSessionOnAgenda
+        /// Nothing more.
+        case always
     }
 
     struct Rule {
@@ -60,6 +76,12 @@ public enum FactRules {
         Rule(id: "chair-records", verb: "meeting.declare", who: .chair, given: .agencyInvited),
         Rule(id: "owning-agency-approves", verb: "export.approve", who: .ofTheAgency, given: .requestWaitsForAgency),
         Rule(id: "owners-approved", verb: "export.case", who: .exporter, given: .ownersApproved),
+        Rule(id: "chair-records-action", verb: "action.add", who: .chairOrCoordinator, given: .inSessionOnAgenda),
+        Rule(id: "representative-records-own", verb: "action.add", who: .ofTheAgency, given: .declaredInSessionOnAgenda),
+        Rule(id: "chair-records-risks", verb: "plan.risks", who: .chairOrCoordinator, given: .inSessionOnAgenda),
+        Rule(id: "chair-records-links", verb: "plan.links", who: .chairOrCoordinator, given: .inSessionOnAgenda),
+        Rule(id: "idva-confirms", verb: "plan.idva", who: .ofTheAgency, given: .idvaDeclaredInSessionOnAgenda),
+        Rule(id: "owning-agency-updates", verb: "action.update", who: .ofTheAgency, given: .always),
     ]
 
     /// The answer.
@@ -83,6 +105,10 @@ public enum FactRules {
             throw ExchangeError.notPermitted("agency \(facts.agency) is not invited to \(facts.target)")
         case "export.approve":
             throw ExchangeError.notPermitted("export request \(facts.target) does not wait for agency \(facts.agency)")
+        case "action.add", "plan.risks", "plan.links", "plan.idva":
+            throw ExchangeError.notPermitted(refusal(verb) + (facts.inSessionOnAgenda ? "" : "; meeting \(facts.target) is not in session with the case on its agenda"))
+        case "action.update":
+            throw ExchangeError.notPermitted("only agency \(facts.agency) may update action \(facts.target)")
         default:
             return .waitsFor(facts.ownersWaiting)
         }
@@ -94,6 +120,17 @@ public enum FactRules {
         case .chair: return principal.roles.contains(.chair)
         case .ofTheAgency: return principal.agency == facts.agency
         case .exporter: return principal.name == facts.person && principal.agency == facts.agency
+        case .chairOrCoordinator: return principal.roles.contains(.chair) || principal.roles.contains(.coordinator)
+        }
+    }
+
+    /// Who may, in the words of a refusal.
+    private static func refusal(_ verb: String) -> String {
+        switch verb {
+        case "action.add": return "only the chair, the coordinator, or a declared representative for their own agency records an action"
+        case "plan.risks": return "only the chair or the coordinator records the risks"
+        case "plan.links": return "only the chair or the coordinator records the links to other processes"
+        default: return "only the Idva, declared, confirms the plan"
         }
     }
 
@@ -102,6 +139,10 @@ public enum FactRules {
         case .agencyInvited: return facts.agencyInvited
         case .requestWaitsForAgency: return facts.requestWaitsForAgency
         case .ownersApproved: return facts.ownersWaiting.isEmpty
+        case .inSessionOnAgenda: return facts.inSessionOnAgenda
+        case .declaredInSessionOnAgenda: return facts.inSessionOnAgenda && facts.callerDeclared
+        case .idvaDeclaredInSessionOnAgenda: return facts.inSessionOnAgenda && facts.callerDeclared && facts.agencyIsIdva
+        case .always: return true
         }
     }
 
@@ -113,17 +154,27 @@ public enum FactRules {
             switch rule.who {
             case .themselves: who = "a principal, for themselves"
             case .chair: who = "the chair, for an attendee present"
-            case .ofTheAgency: who = "a principal of the agency approving"
+            case .ofTheAgency:
+                who = ["export.approve": "a principal of the agency approving", "plan.idva": "a principal of the Idva agency",
+                       "action.add": "a principal of the owning agency, for their own agency"][rule.verb] ?? "a principal of the owning agency"
             case .exporter: who = "the principal exporting, for the forms the read table admits them to now"
+            case .chairOrCoordinator: who = "the chair or the coordinator"
             }
             switch rule.given {
             case .agencyInvited: given = "the agency is invited to the meeting"
             case .requestWaitsForAgency: given = "the request waits for that agency's approval"
             case .ownersApproved: given = "every other agency whose forms are in it has approved the caller's request, not yet used"
+            case .inSessionOnAgenda: given = "the meeting is in session with the case on its agenda"
+            case .declaredInSessionOnAgenda: given = "the meeting is in session with the case on its agenda, and the caller has declared for it"
+            case .idvaDeclaredInSessionOnAgenda:
+                given = "the meeting is in session with the case on its agenda, the caller has declared for it, and their agency is the active Idva agency"
+            case .always: given = "-"
             }
             switch rule.verb {
             case "meeting.declare": otherwise = "refused: only the chair records a declaration for someone else; or the agency is not invited"
             case "export.approve": otherwise = "refused: the request does not wait for that agency"
+            case "action.add", "plan.risks", "plan.links", "plan.idva": otherwise = "refused: " + refusal(rule.verb) + ", in session"
+            case "action.update": otherwise = "refused: only the owning agency updates an action (the refusal is logged)"
             default: otherwise = "a request waits for those agencies' approval (logged as `consent`)"
             }
             lines.append("| `\(rule.verb)` | `\(rule.id)` | \(who) | \(given) | \(otherwise) |")

@@ -190,6 +190,53 @@ enum ExchangeSchema {
                 mac BLOB,
                 PRIMARY KEY (meeting, agency)) WITHOUT ROWID;
             """),
+        // After the meeting (issue 23; docs/actions.md): each action with its owner, due date
+        // and status; observers and apologies; every document the minutes are made of.
+        ApplicationMigration(name: "actions", sql: """
+            CREATE TABLE x_action (
+                id TEXT PRIMARY KEY,
+                meeting TEXT NOT NULL REFERENCES x_meeting(id),
+                case_number TEXT NOT NULL REFERENCES x_case(number),
+                owner TEXT NOT NULL REFERENCES x_agency(id),
+                due TEXT NOT NULL,
+                risk TEXT NOT NULL CHECK (risk IN ('victim', 'children', 'perpetrator', 'staff')),
+                status TEXT NOT NULL CHECK (status IN ('open', 'in-progress', 'done', 'not-possible', 'blocked-by-changed-circumstances')),
+                status_on TEXT NOT NULL,
+                document TEXT NOT NULL,
+                recorded_by TEXT NOT NULL,
+                recorded_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                entry INTEGER,
+                mac BLOB) WITHOUT ROWID;
+            CREATE INDEX x_action_by_case ON x_action(case_number);
+            CREATE INDEX x_action_by_meeting ON x_action(meeting);
+
+            CREATE TABLE x_attendance (
+                meeting TEXT NOT NULL REFERENCES x_meeting(id),
+                agency TEXT NOT NULL REFERENCES x_agency(id),
+                person TEXT NOT NULL,
+                role TEXT NOT NULL CHECK (role IN ('observer', 'apology')),
+                declared INTEGER NOT NULL CHECK (declared IN (0, 1)),
+                research_sent INTEGER NOT NULL CHECK (research_sent IN (0, 1)),
+                recorded_by TEXT NOT NULL,
+                recorded_at INTEGER NOT NULL,
+                entry INTEGER,
+                mac BLOB,
+                PRIMARY KEY (meeting, agency, person)) WITHOUT ROWID;
+
+            CREATE TABLE x_minute (
+                document TEXT PRIMARY KEY,
+                meeting TEXT NOT NULL REFERENCES x_meeting(id),
+                case_number TEXT NOT NULL REFERENCES x_case(number),
+                kind TEXT NOT NULL CHECK (kind IN ('action', 'plan', 'action-update')),
+                part TEXT NOT NULL,
+                agency TEXT NOT NULL REFERENCES x_agency(id),
+                recorded_at INTEGER NOT NULL,
+                entry INTEGER,
+                mac BLOB) WITHOUT ROWID;
+            CREATE INDEX x_minute_by_case ON x_minute(case_number);
+            CREATE INDEX x_minute_by_meeting ON x_minute(meeting, case_number);
+            """),
     ]
 
     /// The tables whose rows decide who may read what and who receives a pack: each row
@@ -211,6 +258,12 @@ enum ExchangeSchema {
         FactTable("x_supersession", key: ["old"], columns: ["old", "new", "kind", "agency", "case_number", "superseded_at"]),
         FactTable("x_closing", key: ["meeting", "agency"],
                   columns: ["meeting", "agency", "notice_due", "notice_written_at", "packs_removed_at"]),
+        FactTable("x_action", key: ["id"], columns: ["id", "meeting", "case_number", "owner", "due", "risk", "status", "status_on",
+                                                     "document", "recorded_by", "recorded_at", "updated_at"]),
+        FactTable("x_attendance", key: ["meeting", "agency", "person"],
+                  columns: ["meeting", "agency", "person", "role", "declared", "research_sent", "recorded_by", "recorded_at"],
+                  personal: ["person"]),
+        FactTable("x_minute", key: ["document"], columns: ["document", "meeting", "case_number", "kind", "part", "agency", "recorded_at"]),
     ]
 
     /// The fact table called `name` (a programming error if there is none).

@@ -134,8 +134,8 @@ extension ControlVerbs {
         case .notPermitted: return ControlError(.notPermitted, error.description)
         case .factMismatch: return ControlError(.unavailable, error.description)
         case .conflict, .agencyInactive, .idvaRequired, .secondIdva, .noRecipientCertificate: return ControlError(.conflict, error.description)
-        case .unknownMeeting, .unknownCase: return ControlError(.notFound, error.description)
-        case .unknownAgency, .invalidAgency, .invalidCasePrefix, .duplicateAgency: return ControlError(.badArgument, error.description)
+        case .unknownMeeting, .unknownCase, .unknownAction: return ControlError(.notFound, error.description)
+        case .unknownAgency, .invalidAgency, .invalidCasePrefix, .duplicateAgency, .invalidRequest: return ControlError(.badArgument, error.description)
         case .tampered, .corruptRow, .caseNumbersExhausted: return ControlError(.unavailable, error.description)
         }
     }

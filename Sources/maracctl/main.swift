@@ -47,6 +47,20 @@ let usage = """
                                           send-agenda writes a signed, encrypted agenda pack to
                                           each invited agency, open and late declarations their
                                           meeting packs, close the revocation notices
+      meeting observer M --agency A --name NAME [--declared] | apology M --agency A [--research-sent]
+                                          attendance besides the declarations (chair or coordinator)
+      action add M CASE --owner A --due YYYY-MM-DD --risk victim|children|perpetrator|staff [--text-file F|-]
+                                          an action of the plan, in session (chair, coordinator, or a
+                                          declared representative for their own agency); the text
+                                          from a file or a prompt, never the command line
+      action update ACTION --status in-progress|done|not-possible|blocked-by-changed-circumstances
+              [--date YYYY-MM-DD] [--note-file F|-]
+                                          progress on your agency's action (the owner only)
+      action list [--meeting M] [--agency A] [--open] [--overdue]
+                                          actions: ids, owners, dates, statuses, never the text
+      plan risks M CASE --file F | plan idva M CASE --safe|--not-safe [--why-file F] | plan links M CASE CODE[,CODE]|none
+                                          the case's plan in session: risks and links (chair),
+                                          the Idva's confirmation (the Idva)
       case list [--meeting M] [--unscheduled] | case show CASE
                                           the cases, and their documents, you may see
       case hold CASE --reason TEXT | case release CASE
@@ -134,6 +148,10 @@ func run(_ arguments: [String]) throws {
         try SchemaCommand(arguments: Array(arguments.dropFirst())).run()
     case "subject":
         try SubjectCommand(arguments: Array(arguments.dropFirst())).run()
+    case "action":
+        try ActionCommand(arguments: Array(arguments.dropFirst())).run()
+    case "plan":
+        try PlanCommand(arguments: Array(arguments.dropFirst())).run()
     case "data":
         try DataCommand(arguments: Array(arguments.dropFirst())).run()
     case "retention":

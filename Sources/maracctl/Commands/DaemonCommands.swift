@@ -72,6 +72,16 @@ struct MeetingCommand {
         case "declare":
             parts = try CommandLineParts(rest, valued: ["--for", "--agency"], switches: ["--yes"], positionals: 1)
             request = try declaration(parts)
+        case "observer":
+            parts = try CommandLineParts(rest, valued: ["--agency", "--name"], switches: ["--declared"], positionals: 1)
+            request = ControlRequest(verb: "meeting.attendance", args: JSONObject([
+                "meeting": .string(parts.positionals[0]), "agency": .string(try parts.options.required("--agency")), "role": "observer",
+                "person": .string(try parts.options.required("--name")), "declared": .bool(parts.options.has("--declared"))]))
+        case "apology":
+            parts = try CommandLineParts(rest, valued: ["--agency"], switches: ["--research-sent"], positionals: 1)
+            request = ControlRequest(verb: "meeting.attendance", args: JSONObject([
+                "meeting": .string(parts.positionals[0]), "agency": .string(try parts.options.required("--agency")), "role": "apology",
+                "researchSent": .bool(parts.options.has("--research-sent"))]))
         default:
             throw CommandError.usage(Self.usage)
         }
@@ -82,6 +92,7 @@ struct MeetingCommand {
         }
         output(result, json: parts.options.has("--json")) { result in
             if let meetings = result.array { meetings.forEach { print(meetingLine($0)) } } else if result["id"] != nil { print(meetingLine(result)) }
+            if verb == "show" || verb == "observer" || verb == "apology" { print(attendanceLines(result), terminator: "") }
             for pack in result["packs"]?.array ?? [] {
                 print("sent \(pack["file"]?.string ?? "?") (\(counted(pack["documents"]?.integer ?? 0, "document")))")
             }
@@ -89,7 +100,24 @@ struct MeetingCommand {
         }
     }
 
-    static let usage = "meeting takes create, list, show, invite, add-case, send-agenda, open, close, declare or send-packs"
+    static let usage = "meeting takes create, list, show, invite, add-case, send-agenda, open, close, declare, send-packs, observer or apology"
+
+    /// Who attended (agencies and how many of each), observed or sent apologies: agency ids,
+    /// counts and yes/no, the names only with `--json`.
+    func attendanceLines(_ meeting: JSONValue) -> String {
+        var byAgency: [String: Int] = [:]
+        for attendee in meeting["attendees"]?.array ?? [] { byAgency[attendee["agency"]?.string ?? "?", default: 0] += 1 }
+        var lines = "attended: " + (byAgency.isEmpty ? "none" : byAgency.keys.sorted().map { "\($0) (\(byAgency[$0]!))" }.joined(separator: ", ")) + "\n"
+        let observers = meeting["observers"]?.array ?? []
+        lines += "observers: " + (observers.isEmpty ? "none" : observers.map {
+            "\($0["agency"]?.string ?? "?") (\($0["declared"]?.bool == true ? "declared" : "no declaration"))"
+        }.joined(separator: ", ")) + "\n"
+        let apologies = meeting["apologies"]?.array ?? []
+        lines += "apologies: " + (apologies.isEmpty ? "none" : apologies.map {
+            "\($0["agency"]?.string ?? "?") (\($0["researchSent"]?.bool == true ? "research sent" : "no research"))"
+        }.joined(separator: ", ")) + "\n"
+        return lines
+    }
 
     /// Shows the statement, asks for confirmation on a terminal (or takes `--yes`), and
     /// builds the request carrying the SHA-256 of the text shown.

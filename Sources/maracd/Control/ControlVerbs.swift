@@ -57,6 +57,7 @@ struct ControlVerbs: Sendable {
         "agency.list", "agency.add", "agency.set-cert", "export.case", "export.approve", "export.audit", "key.status", "key.rotate",
         "key.acknowledge-restore",
         "retention.run", "case.hold", "case.release", "subject.search", "subject.export", "data.return",
+        "action.add", "action.update", "action.list", "plan.record", "meeting.attendance",
     ]
 
     /// A request's verb as it may be logged or echoed: a verb of the protocol, or

@@ -21,6 +21,7 @@ extension ControlVerbs {
             case "export.case", "export.approve", "export.audit": result = try export(principal, request)
             case "key.status", "key.rotate", "key.acknowledge-restore": result = try key(principal, request)
             case "subject.search", "subject.export": result = try subject(principal, request)
+            case "action.add", "action.update", "action.list", "plan.record", "meeting.attendance": result = try actions(principal, request)
             case "data.return":
                 guard let quarter = Quarter(try args.string("quarter")) else { throw ControlError(.badArgument, "quarter must be YYYYQn, as 2026Q4") }
                 result = DataReturnJSON.json(try marac.dataReturn(quarter, adultFemalePopulation: adultFemalePopulation, by: principal))
@@ -38,7 +39,7 @@ extension ControlVerbs {
                 try marac.release(try args.caseNumber("case"), by: principal)
                 result = .object(JSONObject(["case": .string(try args.string("case")), "held": false]))
             case "meeting.list": result = .array(try marac.meetings.list().map(Self.json))
-            case "meeting.show": result = Self.json(try marac.meetings.get(try args.label("meeting")))
+            case "meeting.show": result = try meetingJSON(try marac.meetings.get(try args.label("meeting")))
             case "meeting.create":
                 guard let date = CalendarDate(try args.string("date")) else { throw ControlError(.badArgument, "date must be YYYY-MM-DD") }
                 result = Self.json(try marac.meetings.create(date: date, by: principal))

@@ -1,0 +1,113 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// The action plan on the real binaries, each principal its own uid (`docs/actions.md`):
+/// in session the chair records actions for housing and police from files, a declared
+/// police representative only for police, the Idva confirms the plan; observers and
+/// apologies show in `meeting show`; housing cannot update police's action (refused and
+/// logged); police can; the lists show each agency its own; no text reaches the log or
+/// the database in the clear.
+final class ActionPlanEndToEndTests: PrincipalsTestCase {
+    static let chair: UInt32 = 4_741, police: UInt32 = 4_742, housing: UInt32 = 4_743, idva: UInt32 = 4_744
+
+    override func setUpWithError() throws {
+        try setUpDaemon(group: 4_740, principals: """
+            {"uid": 0, "name": "Coordinator", "agency": "idva", "roles": ["coordinator"]},
+            {"uid": \(Self.chair), "name": "Chair", "agency": "police", "roles": ["chair"]},
+            {"uid": \(Self.police), "name": "Police representative", "agency": "police", "roles": ["representative"]},
+            {"uid": \(Self.housing), "name": "Housing representative", "agency": "housing", "roles": ["representative"]},
+            {"uid": \(Self.idva), "name": "Idva representative", "agency": "idva", "roles": ["representative"]}
+            """)
+    }
+
+    /// A file every principal may read, holding `text`.
+    func file(_ name: String, _ text: String) throws -> String {
+        let url = socketDirectory.deletingLastPathComponent().appendingPathComponent("maracd-text-\(UUID().uuidString.prefix(8))-\(name)")
+        try Data(text.utf8).write(to: url)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: url.path)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url.path
+    }
+
+    func testTheChairRecordsThePlanInSessionAndOnlyTheOwnerUpdatesAnAction() throws {
+        try daemon.registerRecipients(["police", "housing", "idva"])
+        try daemon.start()
+        let referral = try RepositoryFixtures.bytes("valid/referral-police.json")
+        try daemon.drop(referral, as: "a.json", agency: "police")
+        try daemon.waitFor("the referral") { FileManager.default.fileExists(atPath: daemon.receipt(for: referral).path) }
+        let cases = try JSONSerialization.jsonObject(with: try ok(["case", "list", "--json"]).stdout) as? [[String: Any]] ?? []
+        let number = try XCTUnwrap(cases.first?["case"] as? String)
+        let meeting = try self.meeting(in: 0, inviting: "police,housing,idva", cases: [number])
+        try ok(["meeting", "send-agenda", meeting])
+        let alarm = try file("alarm", "Fit a panic alarm at the victim's address")
+        let due = Self.day(in: 14)
+
+        // Not in session yet: refused. SMART: no owner or no due date is a usage error.
+        let early = try ctl(["action", "add", meeting, number, "--owner", "housing", "--due", due, "--risk", "victim", "--text-file", alarm], as: Self.chair)
+        XCTAssertEqual(early.status, 77, early.stderr)
+        try ok(["meeting", "open", meeting], as: Self.chair)
+        let vague = try ctl(["action", "add", meeting, number, "--owner", "housing", "--risk", "victim", "--text-file", alarm], as: Self.chair)
+        XCTAssertEqual(vague.status, 64)
+        XCTAssertTrue(vague.stderr.hasPrefix("maracctl: an action needs an owning agency and a due date: --owner AGENCY --due YYYY-MM-DD\n"), vague.stderr)
+
+        let housingAction = try ok(["action", "add", meeting, number, "--owner", "housing", "--due", due, "--risk", "victim", "--text-file", alarm],
+                                   as: Self.chair).output
+        XCTAssertEqual(housingAction, "\(number)-A1  \(number)  \(meeting)  owner housing  due \(due)  risk victim  open (\(Self.day(in: 0)))\n")
+        // A representative records for their own agency only, once declared.
+        let cameras = try file("cameras", "Review the CCTV near the victim's workplace")
+        XCTAssertEqual(try ctl(["action", "add", meeting, number, "--owner", "police", "--due", due, "--risk", "perpetrator", "--text-file", cameras],
+                               as: Self.police).status, 77)
+        try ok(["meeting", "declare", meeting, "--yes"], as: Self.police)
+        try ok(["action", "add", meeting, number, "--owner", "police", "--due", due, "--risk", "perpetrator", "--text-file", cameras], as: Self.police)
+        let notOwn = try ctl(["action", "add", meeting, number, "--owner", "housing", "--due", due, "--risk", "victim", "--text-file", cameras],
+                             as: Self.police)
+        XCTAssertEqual(notOwn.status, 77)
+        XCTAssertEqual(notOwn.stderr, "maracctl: not permitted: only the chair, the coordinator, or a declared representative for their own agency records an action\n")
+
+        // The plan: risks and links by the chair, the confirmation by the declared Idva.
+        try ok(["plan", "risks", meeting, number, "--file", try file("risks.json", #"{"victim": "Stalking at her workplace"}"#)], as: Self.chair)
+        try ok(["plan", "links", meeting, number, "child-protection,mappa"], as: Self.chair)
+        XCTAssertEqual(try ctl(["plan", "idva", meeting, number, "--safe"], as: Self.idva).status, 77, "not declared yet")
+        try ok(["meeting", "declare", meeting, "--yes"], as: Self.idva)
+        XCTAssertEqual(try ok(["plan", "idva", meeting, number, "--safe"], as: Self.idva).output.hasPrefix("idva recorded for \(number) at \(meeting) (doc_"), true)
+
+        // Observers and apologies, beside the declarations.
+        try ok(["meeting", "observer", meeting, "--agency", "housing", "--name", "Student social worker", "--declared"], as: Self.chair)
+        try ok(["meeting", "apology", meeting, "--agency", "health", "--research-sent"])
+        let shown = try ok(["meeting", "show", meeting]).output
+        XCTAssertTrue(shown.hasSuffix("attended: idva (1), police (1)\nobservers: housing (declared)\napologies: health (research sent)\n"), shown)
+        XCTAssertFalse(shown.contains("Student"), "names only with --json")
+
+        // Housing cannot update police's action: refused, and the refusal logged.
+        let policeAction = "\(number)-A2"
+        let refused = try ctl(["action", "update", policeAction, "--status", "done"], as: Self.housing)
+        XCTAssertEqual(refused.status, 77)
+        XCTAssertEqual(refused.stderr, "maracctl: not permitted: only agency police may update action \(policeAction)\n")
+        let database = daemon.state.appendingPathComponent("vault.db").path
+        let last = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/sqlite3"), [database, "SELECT CAST(entry AS TEXT) FROM log_entry ORDER BY seq DESC LIMIT 1"]).output
+        XCTAssertTrue(last.contains(#""operation":"refusal""#) && last.contains(#""rule":"owning-agency-updates""#) && last.contains(policeAction), last)
+
+        let note = try file("note", "CCTV reviewed with the employer")
+        let updated = try ok(["action", "update", policeAction, "--status", "done", "--note-file", note], as: Self.police).output
+        XCTAssertTrue(updated.hasPrefix("\(policeAction)  \(number)  \(meeting)  owner police  due \(due)  risk perpetrator  done ("), updated)
+
+        // The lists: the coordinator sees both, housing its own, --open what is left.
+        XCTAssertEqual(try ok(["action", "list"]).output.split(separator: "\n").last, "2 actions")
+        let housingList = try ok(["action", "list"], as: Self.housing).output
+        XCTAssertEqual(housingList, housingAction + "1 action\n")
+        XCTAssertEqual(try ok(["action", "list", "--open"]).output, housingAction + "1 action\n")
+        let json = try JSONSerialization.jsonObject(with: try ok(["action", "list", "--agency", "police", "--json"]).stdout) as? [[String: Any]]
+        XCTAssertEqual(json?.compactMap { $0["status"] as? String }, ["done"])
+
+        // No text in the log, and none in the clear in the database or its WAL.
+        XCTAssertEqual(daemon.stop(), 0)
+        for path in [database, database + "-wal"] where FileManager.default.fileExists(atPath: path) {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            // (An observer's name is a fact like a declarant's: in x_attendance, as x_declaration.)
+            for text in ["panic alarm", "CCTV", "Stalking"] {
+                XCTAssertNil(bytes.range(of: Data(text.utf8)), "\(text) in the clear in \(path)")
+            }
+        }
+    }
+}

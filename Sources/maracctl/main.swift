@@ -47,6 +47,8 @@ let usage = """
                                           send-agenda writes a signed, encrypted agenda pack to
                                           each invited agency, open and late declarations their
                                           meeting packs, close the revocation notices
+      meeting send-minutes M              after the close: a signed, encrypted minutes pack to each
+                                          agency that attended or owns an action (coordinator)
       meeting observer M --agency A --name NAME [--declared] | apology M --agency A [--research-sent]
                                           attendance besides the declarations (chair or coordinator)
       action add M CASE --owner A --due YYYY-MM-DD --risk victim|children|perpetrator|staff [--text-file F|-]

@@ -6,8 +6,10 @@ import XCTest
 /// in session the chair records actions for housing and police from files, a declared
 /// police representative only for police, the Idva confirms the plan; observers and
 /// apologies show in `meeting show`; housing cannot update police's action (refused and
-/// logged); police can; the lists show each agency its own; no text reaches the log or
-/// the database in the clear.
+/// logged); police can; the lists show each agency its own; after the close the minutes
+/// go to the agencies that attended or own an action and open with stock OpenSSL for an
+/// EC and an RSA agency, holding exactly what was recorded; no text reaches the log or the
+/// database in the clear.
 final class ActionPlanEndToEndTests: PrincipalsTestCase {
     static let chair: UInt32 = 4_741, police: UInt32 = 4_742, housing: UInt32 = 4_743, idva: UInt32 = 4_744
 
@@ -31,7 +33,8 @@ final class ActionPlanEndToEndTests: PrincipalsTestCase {
     }
 
     func testTheChairRecordsThePlanInSessionAndOnlyTheOwnerUpdatesAnAction() throws {
-        try daemon.registerRecipients(["police", "housing", "idva"])
+        try daemon.registerRecipients(["police", "idva"])
+        try daemon.registerRecipients(["housing", "probation"], kind: "rsa")
         try daemon.start()
         let referral = try RepositoryFixtures.bytes("valid/referral-police.json")
         try daemon.drop(referral, as: "a.json", agency: "police")
@@ -76,7 +79,7 @@ final class ActionPlanEndToEndTests: PrincipalsTestCase {
         try ok(["meeting", "observer", meeting, "--agency", "housing", "--name", "Student social worker", "--declared"], as: Self.chair)
         try ok(["meeting", "apology", meeting, "--agency", "health", "--research-sent"])
         let shown = try ok(["meeting", "show", meeting]).output
-        XCTAssertTrue(shown.hasSuffix("attended: idva (1), police (1)\nobservers: housing (declared)\napologies: health (research sent)\n"), shown)
+        XCTAssertTrue(shown.hasSuffix("chaired by: police\nattended: idva (1), police (1)\nobservers: housing (declared)\napologies: health (research sent)\n"), shown)
         XCTAssertFalse(shown.contains("Student"), "names only with --json")
 
         // Housing cannot update police's action: refused, and the refusal logged.
@@ -99,6 +102,47 @@ final class ActionPlanEndToEndTests: PrincipalsTestCase {
         XCTAssertEqual(try ok(["action", "list", "--open"]).output, housingAction + "1 action\n")
         let json = try JSONSerialization.jsonObject(with: try ok(["action", "list", "--agency", "police", "--json"]).stdout) as? [[String: Any]]
         XCTAssertEqual(json?.compactMap { $0["status"] as? String }, ["done"])
+
+        // After the close, the minutes: to police and the Idva (they attended) and housing
+        // (it owns an action), opened with stock OpenSSL for an EC and an RSA agency; none
+        // to probation, which neither attended nor owns an action.
+        XCTAssertEqual(try ctl(["meeting", "send-minutes", meeting]).status, 65, "not before the close (conflict)")
+        try ok(["meeting", "close", meeting], as: Self.chair)
+        XCTAssertEqual(try ctl(["meeting", "send-minutes", meeting], as: Self.chair).status, 77, "the coordinator sends them")
+        let sent = try ok(["meeting", "send-minutes", meeting]).output
+        let name = "\(meeting)-minutes-v1.p7m"
+        XCTAssertEqual(sent.split(separator: "\n").filter { $0.hasPrefix("sent ") }, ["housing", "idva", "police"].map {
+            "sent outbox/\($0)/minutes/\(name) (5 documents)"[...]
+        })
+        for agency in ["probation", "health", "children"] {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: daemon.state.appendingPathComponent("outbox/\(agency)/minutes/\(name)").path))
+        }
+        for agency in ["police", "housing"] {
+            let (opened, status) = try daemon.openWithOpenSSL(daemon.state.appendingPathComponent("outbox/\(agency)/minutes/\(name)"), as: agency)
+            XCTAssertEqual(status, 0)
+            let minutes = try XCTUnwrap(opened)
+            XCTAssertEqual(minutes["type"] as? String, "minutes")
+            XCTAssertEqual(minutes["recipient"] as? String, agency)
+            XCTAssertEqual(minutes["chair"] as? [String: String], ["person": "Chair", "agency": "police"])
+            XCTAssertEqual((minutes["attendees"] as? [[String: String]])?.map { $0["agency"]! }.sorted(), ["idva", "police"])
+            XCTAssertEqual(minutes["observers"] as? [NSDictionary], [["agency": "housing", "person": "Student social worker", "declared": true]])
+            XCTAssertEqual(minutes["apologies"] as? [NSDictionary], [["agency": "health", "researchSent": true]])
+            let entry = try XCTUnwrap((minutes["cases"] as? [[String: Any]])?.first)
+            XCTAssertEqual(entry["case"] as? String, number)
+            let actions = try XCTUnwrap(entry["actions"] as? [[String: String]])
+            XCTAssertEqual(actions.map { [$0["id"]!, $0["owner"]!, $0["due"]!, $0["status"]!, $0["text"]!] }, [
+                ["\(number)-A1", "housing", due, "open", "Fit a panic alarm at the victim's address"],
+                ["\(number)-A2", "police", due, "done", "Review the CCTV near the victim's workplace"]])
+            XCTAssertEqual(entry["risks"] as? [String: String], ["victim": "Stalking at her workplace"])
+            XCTAssertEqual(entry["links"] as? [String], ["child-protection", "mappa"])
+            XCTAssertEqual(entry["idva"] as? [String: Bool], ["safeAsPossible": true])
+        }
+        let printed = try Subprocess.run(CLITests.products.appendingPathComponent("maracctl"), [
+            "open", daemon.state.appendingPathComponent("outbox/housing/minutes/\(name)").path, "--agency", "housing",
+            "--key", daemon.recipientKeys.appendingPathComponent("housing/recipient.key").path,
+            "--cert", daemon.recipientKeys.appendingPathComponent("housing/recipient.pem").path])
+        XCTAssertEqual(printed.status, 0, printed.stderr)
+        XCTAssertTrue(printed.output.contains("\(number)-A1\thousing\t\(due)\tvictim\topen\tFit a panic alarm at the victim's address\n"), printed.output)
 
         // No text in the log, and none in the clear in the database or its WAL.
         XCTAssertEqual(daemon.stop(), 0)

@@ -279,6 +279,26 @@ extension DaemonHarness {
         }
     }
 
+    /// Decrypts `pack` with stock `openssl cms -decrypt` and `agency`'s recipient key, then
+    /// verifies it with `openssl cms -verify` against the published signing certificates;
+    /// the content parsed, or nil with the decryption's exit status.
+    func openWithOpenSSL(_ pack: URL, as agency: String) throws -> (content: [String: Any]?, decryptStatus: Int32) {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("maracd-pack-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let openssl = URL(fileURLWithPath: "/usr/bin/openssl")
+        let signed = scratch.appendingPathComponent("signed.der").path, content = scratch.appendingPathComponent("content.json").path
+        let decrypt = try Subprocess.run(openssl, ["cms", "-decrypt", "-binary", "-inform", "DER", "-in", pack.path,
+                                                   "-recip", recipientKeys.appendingPathComponent(agency).appendingPathComponent("recipient.pem").path,
+                                                   "-inkey", recipientKeys.appendingPathComponent(agency).appendingPathComponent("recipient.key").path, "-out", signed])
+        guard decrypt.status == 0 else { return (nil, decrypt.status) }
+        let certificates = state.appendingPathComponent("outbox/\(agency)/signing-certificates.pem").path
+        let verify = try Subprocess.run(openssl, ["cms", "-verify", "-binary", "-inform", "DER", "-in", signed, "-CAfile", certificates,
+                                                  "-out", content])
+        XCTAssertEqual(verify.status, 0, "openssl cms -verify: \(verify.stderr)")
+        return (try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: content))) as? [String: Any], 0)
+    }
+
     /// Makes the test's uid a Marac-wide IG officer (and coordinator) and rewrites the config.
     /// Makes the tests' uid a key custodian as well as the coordinator: `agency add` and
     /// `set-cert` go through a running daemon, which takes them from key custodians only.

@@ -30,20 +30,7 @@ final class PackEndToEndTests: PrincipalsTestCase {
     /// `openssl cms -decrypt` with `agency`'s key, then `cms -verify` against the published
     /// signing certificates: the content, or nil with the failing step's status.
     func openWithOpenSSL(_ pack: URL, as agency: String) throws -> (content: [String: Any]?, decryptStatus: Int32) {
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("maracd-pack-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let openssl = URL(fileURLWithPath: "/usr/bin/openssl")
-        let signed = scratch.appendingPathComponent("signed.der").path, content = scratch.appendingPathComponent("content.json").path
-        let decrypt = try Subprocess.run(openssl, ["cms", "-decrypt", "-binary", "-inform", "DER", "-in", pack.path,
-                                                   "-recip", keyDirectory(agency).appendingPathComponent("recipient.pem").path,
-                                                   "-inkey", keyDirectory(agency).appendingPathComponent("recipient.key").path, "-out", signed])
-        guard decrypt.status == 0 else { return (nil, decrypt.status) }
-        let certificates = daemon.state.appendingPathComponent("outbox/\(agency)/signing-certificates.pem").path
-        let verify = try Subprocess.run(openssl, ["cms", "-verify", "-binary", "-inform", "DER", "-in", signed, "-CAfile", certificates,
-                                                  "-out", content])
-        XCTAssertEqual(verify.status, 0, "openssl cms -verify: \(verify.stderr)")
-        return (try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: content))) as? [String: Any], 0)
+        try daemon.openWithOpenSSL(pack, as: agency)
     }
 
     func logEntries(_ operation: String) throws -> [String] {

@@ -154,6 +154,7 @@ final class AccessMatrixInstalledTests: XCTestCase {
             let documents: [(id: String, kind: String, superseded: Bool)] = [
                 (first.document, "referral", true), (corrected.document, "referral", false),
                 (try put("research", case: number), "research", false), (try put("iswc", case: number), "iswc", false),
+                (try put("action", case: number), "action", false), (try put("plan", case: number), "plan", false),
             ]
             let meeting = try fixture.marac.meetings.create(date: CalendarDate("2026-12-10")!, by: coordinator)
             if onAgenda { _ = try fixture.marac.meetings.addCase(meeting.id, CaseNumber(number)!, by: coordinator) }
@@ -179,7 +180,7 @@ final class AccessMatrixInstalledTests: XCTestCase {
                     let context = PackRead.context(kind, meeting: meeting.id, recipient: "health", version: version,
                                                    certificateSHA256: rightCertificate ? registered : String(repeating: "0", count: 64), for: sender)
                     let s = AccessTable.Situation(
-                        purpose: kind == .agenda ? .agendaPack : .meetingPack, roles: roles, maracWide: maracWide, readerAgency: "other",
+                        purpose: AccessTable.Purpose(kind), roles: roles, maracWide: maracWide, readerAgency: "other",
                         kind: document.kind, superseded: document.superseded, referralBases: ["consent"], state: state, recorded: version == 1,
                         recipientInvited: invited, recipientDeclared: invited && declared, certificateRegistered: rightCertificate,
                         caseOnPackAgenda: onAgenda, bases: ["marac-isp"])
@@ -223,9 +224,9 @@ final class AccessMatrixInstalledTests: XCTestCase {
             }
         } } } }
         XCTAssertEqual(problems.prefix(20).joined(separator: "\n"), "", "\(problems.count) disagreements")
-        XCTAssertEqual(checked, 32 * (2 * 2 * 2 * 7 * 4 + 4 * 2))
+        XCTAssertEqual(checked, 32 * (3 * 2 * 2 * 7 * 6 + 6 * 2))
         AccessTable.assertEachOccurred(["pack-not-recorded", "pack-not-invited", "pack-certificate-changed", "pack-not-on-agenda",
-                                        "pack-not-coordinator", "pack-meeting-state", "pack-not-declared", "pack-document-kind", "superseded",
+                                        "pack-not-coordinator", "pack-meeting-state", "pack-not-declared", "pack-not-attended", "pack-document-kind", "superseded",
                                         "no-facts"], in: refusalsByRule, "read")
         XCTAssertGreaterThan(allowed, 0)
         print("installed pack matrix: \(checked) reads on a real vault, \(allowed) allowed, refusals \(refusalsByRule.sorted { $0.key < $1.key })")

@@ -47,7 +47,7 @@ final class AccessMatrixTests: XCTestCase {
 
     func testEveryPersonsReadAgreesWithTheTablesAndLogsExactly() throws {
         let table = try AccessTable()
-        XCTAssertEqual(table.rules.map(\.id), ["own-agency", "idva-referral", "coordinator", "in-session", "ig-audit", "agenda-pack", "meeting-pack"])
+        XCTAssertEqual(table.rules.map(\.id), ["own-agency", "idva-referral", "coordinator", "in-session", "ig-audit", "agenda-pack", "meeting-pack", "minutes-pack"])
         var checked = 0, allowed = 0, problems: [String] = [], reasons: [String: Int] = [:]
         for (roles, maracWide) in Self.roleSets { for agency in ReaderAgency.allCases {
             for invited in [false, true] { for declared in [false, true] { for state in MeetingState.allCases {
@@ -118,7 +118,7 @@ final class AccessMatrixTests: XCTestCase {
                                                      referralBases: form == "referral" ? referralBases : [], superseded: superseded)
                 let request = AccessPolicy.Request(bases: ["marac-isp"], reason: "", purpose: .pack(pack))
                 let s = AccessTable.Situation(
-                    purpose: kind == .agenda ? .agendaPack : .meetingPack, roles: roles, maracWide: maracWide, readerAgency: "other", kind: form,
+                    purpose: AccessTable.Purpose(kind), roles: roles, maracWide: maracWide, readerAgency: "other", kind: form,
                     superseded: superseded, referralBases: document.referralBases, state: state, recorded: fact(0), recipientInvited: fact(1),
                     recipientDeclared: fact(2), certificateRegistered: fact(3), caseOnPackAgenda: fact(4), bases: request.bases)
                 let expect = table.answer(s)
@@ -127,7 +127,7 @@ final class AccessMatrixTests: XCTestCase {
                 let entry = AccessLog.entry(decision, reader: principal, document: document, request: request, time: Self.time)
                 checked += 1
                 if Self.answer(decision) != expect { problems.append("\(s): policy \(decision), tables \(expect)"); continue }
-                let file = kind == .agenda ? "MTG-2026-12-10-v2.p7m" : "MTG-2026-12-10.p7m"
+                let file = ["agenda": "MTG-2026-12-10-v2.p7m", "meeting": "MTG-2026-12-10.p7m", "minutes": "MTG-2026-12-10-minutes-v2.p7m"][kind.rawValue]!
                 var details = ["kind": form, "owner": "police", "pack": file, "version": "2", "certificateSHA256": pack.certificateSHA256]
                 let want: LogEntry
                 switch expect {
@@ -147,14 +147,15 @@ final class AccessMatrixTests: XCTestCase {
             } } }
         } } } }
         XCTAssertEqual(problems.prefix(20).joined(separator: "\n"), "", "\(problems.count) disagreements")
-        XCTAssertEqual(checked, 2 * 7 * 7 * 2 * 4 * 32 * 2)
+        XCTAssertEqual(checked, 3 * 7 * 7 * 2 * 4 * 32 * 2)
         AccessTable.assertEachOccurred(["pack-not-recorded", "pack-not-invited", "pack-certificate-changed", "pack-not-on-agenda",
-                                        "pack-not-coordinator", "pack-meeting-state", "pack-not-declared", "pack-document-kind", "superseded"],
+                                        "pack-not-coordinator", "pack-meeting-state", "pack-not-declared", "pack-not-attended", "pack-document-kind", "superseded"],
                                        in: reasons, "pack read")
         // Agenda: the coordinator, a current referral, two states, declared or not, two sets
         // of referral bases (8); meeting: every sender, current referral or research, in
-        // session, two sets of bases (28).
-        XCTAssertEqual(allowed, 36)
+        // session, two sets of bases (28); minutes: the coordinator, an action or a plan part,
+        // closed, two sets of bases (4).
+        XCTAssertEqual(allowed, 40)
         print("access matrix, pack reads: \(checked) combinations, \(allowed) allowed, \(checked - allowed) refused, 0 disagreements")
     }
 

@@ -16,7 +16,18 @@ struct AccessTable {
     let noRuleFits: [Refusal]
 
     /// What a read is for, as the tables name it.
-    enum Purpose: String { case read = "a person reading", agendaPack = "an agenda pack", meetingPack = "a meeting pack", unattributed }
+    enum Purpose: String {
+        case read = "a person reading", agendaPack = "an agenda pack", meetingPack = "a meeting pack", minutesPack = "a minutes pack", unattributed
+
+        /// The purpose of building a `kind` pack.
+        init(_ kind: PackKind) {
+            switch kind {
+            case .agenda: self = .agendaPack
+            case .meeting: self = .meetingPack
+            case .minutes: self = .minutesPack
+            }
+        }
+    }
 
     /// Everything the tables speak of.
     struct Situation: CustomStringConvertible {
@@ -35,7 +46,7 @@ struct AccessTable {
         var description: String {
             "\(purpose) \(roles.map(\.rawValue))\(maracWide ? "/marac" : "") \(readerAgency) \(kind) superseded=\(superseded) "
                 + "referral=\(referralBases) onAgenda=\(onAgenda) invited=\(invited) declared=\(declared) \(state.rawValue) "
-                + (purpose == .agendaPack || purpose == .meetingPack ? "recorded=\(recorded) recipientInvited=\(recipientInvited) "
+                + (purpose == .agendaPack || purpose == .meetingPack || purpose == .minutesPack ? "recorded=\(recorded) recipientInvited=\(recipientInvited) "
                     + "recipientDeclared=\(recipientDeclared) certificate=\(certificateRegistered) caseOnAgenda=\(caseOnPackAgenda) " : "")
                 + "bases=\(bases) reason=\(reason.isEmpty ? "none" : "given")"
         }
@@ -82,7 +93,7 @@ struct AccessTable {
     private func inScope(_ scope: String, _ s: Situation) -> Bool {
         switch scope {
         case "anything": return true
-        case "a pack": return s.purpose == .agendaPack || s.purpose == .meetingPack
+        case "a pack": return s.purpose == .agendaPack || s.purpose == .meetingPack || s.purpose == .minutesPack
         default: return scope == s.purpose.rawValue
         }
     }
@@ -100,6 +111,8 @@ struct AccessTable {
             return s.roles.contains(.coordinator) && pack
         case "anyone, for an invited agency that has declared, whose pack is recorded, to its registered certificate, the case on the agenda":
             return pack && s.recipientDeclared
+        case "the coordinator, for an agency that attended or owns an action, whose pack is recorded, to its registered certificate, the case on the agenda":
+            return s.roles.contains(.coordinator) && pack && s.recipientDeclared
         default: XCTFail("unknown who: \(who)"); return false
         }
     }
@@ -111,6 +124,7 @@ struct AccessTable {
         case "while a meeting with the case on its agenda is in session": return s.onAgenda && s.state == .inSession
         case "while the meeting's agenda is issued or it is in session": return s.state == .agendaIssued || s.state == .inSession
         case "while the meeting is in session": return s.state == .inSession
+        case "once the meeting is closed": return s.state == .closed
         // Basis problems.
         case "the reader gave no code": return s.bases.isEmpty
         case "the reader gave no reason": return s.reason.isEmpty
@@ -134,6 +148,8 @@ struct AccessTable {
         case "the meeting's agenda is not issued and it is not in session": return s.state != .agendaIssued && s.state != .inSession
         case "the meeting is not in session": return s.state != .inSession
         case "no one of the agency has declared": return !s.recipientDeclared
+        case "no one of the agency attended and it owns no action": return !s.recipientDeclared
+        case "the meeting is not closed": return s.state != .closed
         default: XCTFail("unknown condition: \(when)"); return false
         }
     }

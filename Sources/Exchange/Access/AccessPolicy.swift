@@ -143,6 +143,7 @@ public enum AccessPolicy {
             switch kind {
             case .agenda: return "\(meeting)-v\(version).p7m"
             case .meeting: return "\(meeting).p7m"
+            case .minutes: return "\(meeting)-minutes-v\(version).p7m"
             }
         }
     }
@@ -187,6 +188,10 @@ public enum AccessPolicy {
         /// recorded, encrypted to its registered certificate, with the case on that
         /// meeting's agenda.
         case meetingPackSender
+        /// The coordinator, for an agency that attended the meeting or owns one of its
+        /// actions, whose pack is recorded, encrypted to its registered certificate, with
+        /// the case on that meeting's agenda.
+        case minutesPackSender
     }
 
     /// When a rule applies.
@@ -196,6 +201,8 @@ public enum AccessPolicy {
         case inSession
         /// While that meeting's agenda is issued, or it is in session.
         case agendaOut
+        /// Once that meeting is closed.
+        case closed
     }
 
     /// Where the legal basis comes from.
@@ -238,6 +245,7 @@ public enum AccessPolicy {
         Rule(id: "ig-audit",      purpose: .read,           who: .igOfficer,         kinds: allKinds,                 superseded: true,  when: .always,    basis: .audit),
         Rule(id: "agenda-pack",   purpose: .pack(.agenda),  who: .agendaPackSender,  kinds: ["referral"],             superseded: false, when: .agendaOut, basis: .fixedAndReferral(["marac-isp"])),
         Rule(id: "meeting-pack",  purpose: .pack(.meeting), who: .meetingPackSender, kinds: ["referral", "research"], superseded: false, when: .inSession, basis: .fixed(["marac-isp"])),
+        Rule(id: "minutes-pack",  purpose: .pack(.minutes), who: .minutesPackSender, kinds: ["action", "plan"],       superseded: false, when: .closed,    basis: .fixed(["marac-isp"])),
     ]
 
     // MARK: - Deciding
@@ -298,17 +306,21 @@ public enum AccessPolicy {
             guard let pack, principal.roles.contains(.coordinator), pack.deliverable else { return nil }
         case .meetingPackSender:
             guard let pack, pack.deliverable, pack.recipientDeclared else { return nil }
+        case .minutesPackSender:
+            guard let pack, principal.roles.contains(.coordinator), pack.deliverable, pack.recipientDeclared else { return nil }
         }
         if let pack {  // a pack's `when` is over its own meeting
             switch rule.when {
             case .always: break
             case .inSession: guard pack.meetingState == .inSession else { return nil }
             case .agendaOut: guard pack.meetingState == .agendaIssued || pack.meetingState == .inSession else { return nil }
+            case .closed: guard pack.meetingState == .closed else { return nil }
             }
             return Admission(meeting: pack.meeting)
         }
         switch rule.when {
         case .always: return Admission(meeting: held?.first?.id)
+        case .closed: return nil  // a pack's condition only
         case .inSession:
             guard document.caseNumber != nil, let sitting = (held ?? meetings).first(where: { $0.state == .inSession }) else { return nil }
             return Admission(meeting: sitting.id)
@@ -360,6 +372,10 @@ public enum AccessPolicy {
             case .meeting:
                 if pack.meetingState != .inSession { return "pack-meeting-state" }
                 if !pack.recipientDeclared { return "pack-not-declared" }
+            case .minutes:
+                if !reader.principal.roles.contains(.coordinator) { return "pack-not-coordinator" }
+                if pack.meetingState != .closed { return "pack-meeting-state" }
+                if !pack.recipientDeclared { return "pack-not-attended" }
             }
             return "pack-document-kind"
         }

@@ -21,6 +21,7 @@ extension AccessPolicy {
         case .read: return "a person reading"
         case .pack(.agenda): return "building an agency's agenda pack"
         case .pack(.meeting): return "building an agency's meeting pack"
+        case .pack(.minutes): return "building an agency's minutes pack"
         }
     }
 
@@ -36,6 +37,8 @@ extension AccessPolicy {
         case .meetingPackSender: return "anyone whose move makes the pack due (the coordinator, the chair, a declaring representative), "
             + "for an invited agency that has declared, whose pack is recorded, encrypted to its registered certificate, "
             + "the case on that meeting's agenda"
+        case .minutesPackSender: return "the coordinator, for an agency that attended the meeting (someone of it declared) or owns one of "
+            + "its actions, whose pack is recorded, encrypted to its registered certificate, the case on that meeting's agenda"
         }
     }
 
@@ -49,6 +52,7 @@ extension AccessPolicy {
         case .always: return "always"
         case .inSession: return "while that meeting is `in-session`"
         case .agendaOut: return "while that meeting is `agenda-issued` or `in-session`"
+        case .closed: return "once that meeting is `closed`"
         }
     }
 
@@ -69,7 +73,7 @@ extension AccessPolicy {
         case .coordinator: return "disclosure to the coordinator's agency"
         case .declaredInvited: return "disclosure to the reader's agency, naming the meeting"
         case .igOfficer: return "consultation or disclosure"
-        case .agendaPackSender, .meetingPackSender: return "disclosure to the recipient agency, naming the meeting, the pack and its certificate"
+        case .agendaPackSender, .meetingPackSender, .minutesPackSender: return "disclosure to the recipient agency, naming the meeting, the pack and its certificate"
         }
     }
 }

@@ -46,6 +46,7 @@ public enum ControlPolicy {
         row("meeting.advance", [.coordinator, .chair], "move a meeting"),
         row("meeting.send-packs", [.coordinator, .chair], "send meeting packs"),
         row("meeting.declare", [], "make a declaration", decidedBy: "the facts (below): for themselves, or the chair for an attendee"),
+        row("meeting.send-minutes", [.coordinator], "send the minutes"),
         row("meeting.attendance", [.coordinator, .chair], "record observers and apologies"),
         row("action.add", [], "record an action", decidedBy: "the facts (below): the chair or the coordinator, or a declared representative for their own agency, in session"),
         row("plan.record", [], "record a case's plan", decidedBy: "the facts (below): the risks and links by the chair or the coordinator, the confirmation by the Idva, in session"),

@@ -96,6 +96,7 @@ extension Marac {
                                  declared: Bool = false, researchSent: Bool = false, by principal: Principal) throws -> Meeting {
         try ControlPolicy.require("meeting.attendance", principal)
         switch role {
+        case .chair: throw ExchangeError.invalidRequest("the chair is recorded when they open the meeting")
         case .observer: try WrittenText.check(person, "the observer's name")
         case .apology: guard person.isEmpty else { throw ExchangeError.invalidRequest("apologies are an agency's, not a person's") }
         }

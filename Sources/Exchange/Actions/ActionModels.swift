@@ -89,8 +89,8 @@ public enum PlanPart: Sendable {
 
 /// Who was at a meeting besides its declarations: observers and apologies.
 public struct AttendanceRecord: Equatable, Sendable {
-    /// `observer` or `apology`.
-    public enum Role: String, Sendable { case observer, apology }
+    /// `chair` (who opened the meeting, recorded then), `observer` or `apology`.
+    public enum Role: String, Sendable { case chair, observer, apology }
     public let agency: String
     /// The observer's name; empty for an agency's apologies.
     public let person: String

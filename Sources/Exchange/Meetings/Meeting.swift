@@ -190,6 +190,13 @@ public struct MeetingBook: Sendable {
             if state == .closed {
                 for number in meeting.agenda { try CaseBook.recordMeeting(tx, number, on: meeting.date) }
             }
+            // The chair who opens the meeting chairs it: the minutes' header (docs/actions.md).
+            if state == .inSession && actor.roles.contains(.chair) {
+                try tx.changeFact("x_attendance", [.text(id), .text(actor.agency), .text(actor.name)], """
+                    INSERT INTO x_attendance (meeting, agency, person, role, declared, research_sent, recorded_by, recorded_at)
+                    VALUES (?, ?, ?, 'chair', 0, 0, ?, ?)
+                    """, [.text(id), .text(actor.agency), .text(actor.name), .text(actor.name), .integer(Int64(tx.now.timeIntervalSince1970))])
+            }
             try log(tx, actor, meeting: id, justification: "meeting moved to \(state.rawValue)",
                     details: ["action": "advance", "from": meeting.state.rawValue, "to": state.rawValue])
             // Closing revokes the meeting packs and records what the outboxes still need,

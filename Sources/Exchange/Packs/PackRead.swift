@@ -7,6 +7,9 @@ public enum PackKind: String, Sendable, CaseIterable {
     case agenda
     /// The meeting pack: referral and research of every case, to a declared agency.
     case meeting
+    /// The minutes: each case's plan and actions, after the meeting, to each agency that
+    /// attended it or owns one of its actions (`docs/packs.md`, "Minutes pack").
+    case minutes
 }
 
 /// The reads a pack is built from go through the vault's one way to plaintext
@@ -63,9 +66,15 @@ enum PackRead {
                   MeetingState(rawValue: stateText) != nil else { throw ExchangeError.unknownMeeting(meeting) }
             let recorded = try exists("SELECT 1 FROM x_pack WHERE meeting = ? AND kind = ? AND agency = ? AND version = ?",
                                       [.text(meeting), .text(kind.rawValue), .text(recipient), .integer(Int64(version))])
-            let invited = try exists("SELECT 1 FROM x_invitation WHERE meeting = ? AND agency = ?", [.text(meeting), .text(recipient)])
-            let declared = try kind == .meeting
+            var invited = try exists("SELECT 1 FROM x_invitation WHERE meeting = ? AND agency = ?", [.text(meeting), .text(recipient)])
+            var declared = try kind != .agenda
                 && exists("SELECT 1 FROM x_declaration WHERE meeting = ? AND agency = ? LIMIT 1", [.text(meeting), .text(recipient)])
+            // The minutes also go to an agency that owns one of the meeting's actions, invited
+            // or not: for them, "invited" and "declared" are "attended or owns an action".
+            if kind == .minutes, try exists("SELECT 1 FROM x_action WHERE meeting = ? AND owner = ? LIMIT 1", [.text(meeting), .text(recipient)]) {
+                invited = true
+                declared = true
+            }
             let registered = try tx.rows("SELECT certificate FROM x_agency WHERE id = ?", [.text(recipient)]).first?.first?.blob
                 .map { Hex.encode(SHA256.hash($0)) } ?? "-"
             tx.memo[memo] = [stateText, recorded ? "1" : "0", invited ? "1" : "0", declared ? "1" : "0", registered].joined(separator: " ")

@@ -190,8 +190,10 @@ enum ExchangeSchema {
                 mac BLOB,
                 PRIMARY KEY (meeting, agency)) WITHOUT ROWID;
             """),
-        // After the meeting (issue 23; docs/actions.md): each action with its owner, due date
-        // and status; observers and apologies; every document the minutes are made of.
+        // After the meeting (issue 23; docs/actions.md, docs/packs.md): each action with its
+        // owner, due date and status; the chair, observers and apologies; every document the
+        // minutes are made of; and x_pack rebuilt to take minutes packs (SQLite cannot alter
+        // a CHECK; the rows, their MACs and entries are copied as they are).
         ApplicationMigration(name: "actions", sql: """
             CREATE TABLE x_action (
                 id TEXT PRIMARY KEY,
@@ -215,7 +217,7 @@ enum ExchangeSchema {
                 meeting TEXT NOT NULL REFERENCES x_meeting(id),
                 agency TEXT NOT NULL REFERENCES x_agency(id),
                 person TEXT NOT NULL,
-                role TEXT NOT NULL CHECK (role IN ('observer', 'apology')),
+                role TEXT NOT NULL CHECK (role IN ('chair', 'observer', 'apology')),
                 declared INTEGER NOT NULL CHECK (declared IN (0, 1)),
                 research_sent INTEGER NOT NULL CHECK (research_sent IN (0, 1)),
                 recorded_by TEXT NOT NULL,
@@ -236,6 +238,23 @@ enum ExchangeSchema {
                 mac BLOB) WITHOUT ROWID;
             CREATE INDEX x_minute_by_case ON x_minute(case_number);
             CREATE INDEX x_minute_by_meeting ON x_minute(meeting, case_number);
+
+            CREATE TABLE x_pack_minutes (
+                meeting TEXT NOT NULL REFERENCES x_meeting(id),
+                kind TEXT NOT NULL CHECK (kind IN ('agenda', 'meeting', 'minutes')),
+                agency TEXT NOT NULL REFERENCES x_agency(id),
+                version INTEGER NOT NULL CHECK (version >= 1),
+                issued_at INTEGER NOT NULL,
+                issued_by TEXT NOT NULL,
+                sha256 BLOB,
+                revoked_at INTEGER,
+                entry INTEGER,
+                mac BLOB,
+                PRIMARY KEY (meeting, kind, agency, version)) WITHOUT ROWID;
+            INSERT INTO x_pack_minutes (meeting, kind, agency, version, issued_at, issued_by, sha256, revoked_at, entry, mac)
+                SELECT meeting, kind, agency, version, issued_at, issued_by, sha256, revoked_at, entry, mac FROM x_pack;
+            DROP TABLE x_pack;
+            ALTER TABLE x_pack_minutes RENAME TO x_pack;
             """),
     ]
 

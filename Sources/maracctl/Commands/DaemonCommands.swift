@@ -62,7 +62,7 @@ struct MeetingCommand {
         case "add-case":
             parts = try CommandLineParts(rest, valued: [], switches: [], positionals: 2)
             request = ControlRequest(verb: "meeting.add-case", args: JSONObject(["meeting": .string(parts.positionals[0]), "case": .string(parts.positionals[1])]))
-        case "send-agenda", "send-packs":
+        case "send-agenda", "send-packs", "send-minutes":
             parts = try CommandLineParts(rest, valued: [], switches: [], positionals: 1)
             request = ControlRequest(verb: "meeting." + verb, args: JSONObject(["meeting": .string(parts.positionals[0])]))
         case "open", "close":
@@ -100,14 +100,15 @@ struct MeetingCommand {
         }
     }
 
-    static let usage = "meeting takes create, list, show, invite, add-case, send-agenda, open, close, declare, send-packs, observer or apology"
+    static let usage = "meeting takes create, list, show, invite, add-case, send-agenda, open, close, declare, send-packs, observer, apology or send-minutes"
 
     /// Who attended (agencies and how many of each), observed or sent apologies: agency ids,
     /// counts and yes/no, the names only with `--json`.
     func attendanceLines(_ meeting: JSONValue) -> String {
         var byAgency: [String: Int] = [:]
         for attendee in meeting["attendees"]?.array ?? [] { byAgency[attendee["agency"]?.string ?? "?", default: 0] += 1 }
-        var lines = "attended: " + (byAgency.isEmpty ? "none" : byAgency.keys.sorted().map { "\($0) (\(byAgency[$0]!))" }.joined(separator: ", ")) + "\n"
+        var lines = meeting["chair"].map { "chaired by: \($0["agency"]?.string ?? "?")\n" } ?? ""
+        lines += "attended: " + (byAgency.isEmpty ? "none" : byAgency.keys.sorted().map { "\($0) (\(byAgency[$0]!))" }.joined(separator: ", ")) + "\n"
         let observers = meeting["observers"]?.array ?? []
         lines += "observers: " + (observers.isEmpty ? "none" : observers.map {
             "\($0["agency"]?.string ?? "?") (\($0["declared"]?.bool == true ? "declared" : "no declaration"))"

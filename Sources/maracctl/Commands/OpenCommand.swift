@@ -11,7 +11,7 @@ struct OpenCommand {
     let arguments: [String]
 
     /// The pack types this build knows.
-    static let types: Set<String> = ["agenda", "meeting-pack"]
+    static let types: Set<String> = ["agenda", "meeting-pack", "minutes"]
 
     func run() throws {
         guard let path = arguments.first, !path.hasPrefix("--") else { throw CommandError.usage("open needs a pack file") }
@@ -60,10 +60,10 @@ struct OpenCommand {
         return value
     }
 
-    /// The agency whose outbox holds `path` (`.../outbox/<agency>/agenda|meeting/<file>`).
+    /// The agency whose outbox holds `path` (`.../outbox/<agency>/agenda|meeting|minutes/<file>`).
     static func outboxAgency(of path: String) -> String? {
         let parts = URL(fileURLWithPath: path).standardizedFileURL.pathComponents
-        guard parts.count >= 4, ["agenda", "meeting"].contains(parts[parts.count - 2]), parts[parts.count - 4] == "outbox" else { return nil }
+        guard parts.count >= 4, ["agenda", "meeting", "minutes"].contains(parts[parts.count - 2]), parts[parts.count - 4] == "outbox" else { return nil }
         return parts[parts.count - 3]
     }
 
@@ -87,6 +87,8 @@ struct OpenCommand {
                        (entry["criteria"]?.array ?? []).compactMap(\.string).joined(separator: ","), entry["victim"]?["name"]?.string ?? "?",
                        entry["victim"]?["dob"]?.string ?? "-", names("perpetrators"), names("children")].joined(separator: "\t"))
             }
+        } else if pack["type"]?.string == "minutes" {
+            printMinutes(pack, header: header)
         } else {
             print(header)
             print(["DOCUMENT", "CASE", "AGENCY", "KIND"].joined(separator: "\t"))
@@ -94,6 +96,40 @@ struct OpenCommand {
                 print(["document", "case", "agency", "kind"].map { document[$0]?.string ?? "?" }.joined(separator: "\t"))
             }
             print("(the forms themselves: --json)")
+        }
+    }
+}
+
+extension OpenCommand {
+    /// The minutes as a person reads them: the header, then each case's plan and actions.
+    static func printMinutes(_ pack: JSONValue, header: String) {
+        print(header + ", version \(pack["version"]?.integer ?? 0), meeting on \(pack["date"]?.string ?? "?") of \(pack["marac"]?.string ?? "?")")
+        if let chair = pack["chair"] { print("Chair: \(chair["person"]?.string ?? "?") (\(chair["agency"]?.string ?? "?"))") }
+        print("Attended: " + (pack["attendees"]?.array ?? []).map { "\($0["person"]?.string ?? "?") (\($0["agency"]?.string ?? "?"))" }.joined(separator: "; "))
+        print("Observers: " + (pack["observers"]?.array ?? []).map {
+            "\($0["person"]?.string ?? "?") (\($0["agency"]?.string ?? "?"), \($0["declared"]?.bool == true ? "declared" : "no declaration"))"
+        }.joined(separator: "; "))
+        print("Apologies: " + (pack["apologies"]?.array ?? []).map {
+            "\($0["agency"]?.string ?? "?") (\($0["researchSent"]?.bool == true ? "research sent" : "no research"))"
+        }.joined(separator: "; "))
+        print(pack["copying"]?.string ?? "")
+        for entry in pack["cases"]?.array ?? [] {
+            print("\nCase \(entry["case"]?.string ?? "?")")
+            for (area, text) in (entry["risks"]?.object).map({ risks in risks.keys.map { ($0, risks[$0]?.string ?? "") } }) ?? [] {
+                print("  risk to \(area): \(text)")
+            }
+            if let idva = entry["idva"] {
+                print("  Idva: " + (idva["safeAsPossible"]?.bool == true ? "the plan is as safe as possible" : "not as safe as possible: \(idva["why"]?.string ?? "")"))
+            }
+            if let links = entry["links"]?.array { print("  links: " + (links.isEmpty ? "none" : links.compactMap(\.string).joined(separator: ", "))) }
+            print(["  ACTION", "OWNER", "DUE", "RISK", "STATUS", "TEXT"].joined(separator: "\t"))
+            for action in entry["actions"]?.array ?? [] {
+                print((["  " + (action["id"]?.string ?? "?")] + ["owner", "due", "risk", "status", "text"].map { action[$0]?.string ?? "?" }).joined(separator: "\t"))
+            }
+            for action in entry["openActionsFromEarlierMeetings"]?.array ?? [] {
+                print("  still open from \(action["meeting"]?.string ?? "?"): \(action["id"]?.string ?? "?") owner \(action["owner"]?.string ?? "?") "
+                      + "due \(action["due"]?.string ?? "?") \(action["status"]?.string ?? "?")")
+            }
         }
     }
 }

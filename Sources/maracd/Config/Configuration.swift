@@ -37,6 +37,7 @@ struct Configuration: Equatable {
         var agendaLeadDays = 8
         /// The area's female population aged 16 and over, for the data return's rate.
         var adultFemalePopulation: Int?
+        var minutesWorkingDays = 3
         var declarationStatement = Configuration.defaultStatement
     }
 
@@ -165,7 +166,7 @@ private struct Reader {
         config.principalsFile = path(object["principalsFile"], "$.principalsFile")
 
         if let marac = members(object["marac"], "$.marac", allowed: ["name", "casePrefix", "visibleHighRiskThreshold",
-                                                                       "escalationThreshold", "agendaLeadDays", "adultFemalePopulation",
+                                                                       "escalationThreshold", "agendaLeadDays", "adultFemalePopulation", "minutesWorkingDays",
                                                                        "declarationStatement"]) {
             config.marac.name = string(marac["name"], "$.marac.name", default: config.marac.name) { !$0.isEmpty && $0.count <= 200 }
             config.marac.casePrefix = string(marac["casePrefix"], "$.marac.casePrefix", default: "M", rule: "1 to 8 of A-Z, 0-9") {
@@ -174,6 +175,7 @@ private struct Reader {
             config.marac.visibleHighRiskThreshold = integer(marac["visibleHighRiskThreshold"], "$.marac.visibleHighRiskThreshold", 14, 1...24)
             config.marac.escalationThreshold = integer(marac["escalationThreshold"], "$.marac.escalationThreshold", 3, 1...1_000)
             config.marac.agendaLeadDays = integer(marac["agendaLeadDays"], "$.marac.agendaLeadDays", 8, 1...60)
+            config.marac.minutesWorkingDays = integer(marac["minutesWorkingDays"], "$.marac.minutesWorkingDays", 3, 0...60)
             if let population = marac["adultFemalePopulation"], population != .null {
                 config.marac.adultFemalePopulation = integer(population, "$.marac.adultFemalePopulation", 1, 1...100_000_000)
             }

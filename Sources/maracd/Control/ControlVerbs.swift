@@ -29,6 +29,10 @@ struct ControlVerbs: Sendable {
     let restore: RestoreGate
     /// The area's female population aged 16 and over (the data return's rate).
     let adultFemalePopulation: Int?
+    /// The Marac's name (the minutes' header).
+    let maracName: String
+    /// Working days after a meeting its minutes should go out; later draws a warning.
+    let minutesWorkingDays: Int
 
     /// The verbs for the daemon's vault and Marac, with `config`'s statement and checkpoint settings.
     init(vault: Vault, marac: Marac, principals: PrincipalRegistry, startedAt: Date, logger: Logger, config: Configuration,
@@ -47,6 +51,8 @@ struct ControlVerbs: Sendable {
         retention = config.retention
         self.restore = restore
         adultFemalePopulation = config.marac.adultFemalePopulation
+        maracName = config.marac.name
+        minutesWorkingDays = config.marac.minutesWorkingDays
     }
 
     /// Every verb of `docs/control-protocol.md`.
@@ -57,7 +63,7 @@ struct ControlVerbs: Sendable {
         "agency.list", "agency.add", "agency.set-cert", "export.case", "export.approve", "export.audit", "key.status", "key.rotate",
         "key.acknowledge-restore",
         "retention.run", "case.hold", "case.release", "subject.search", "subject.export", "data.return",
-        "action.add", "action.update", "action.list", "plan.record", "meeting.attendance",
+        "action.add", "action.update", "action.list", "plan.record", "meeting.attendance", "meeting.send-minutes",
     ]
 
     /// A request's verb as it may be logged or echoed: a verb of the protocol, or

@@ -52,6 +52,7 @@ extension ControlVerbs {
                 result = try advance(try args.label("meeting"), to: state, by: principal)
             case "meeting.send-agenda": result = try sendAgenda(try args.label("meeting"), by: principal)
             case "meeting.send-packs": result = try sendMeetingPacks(try args.label("meeting"), by: principal)
+            case "meeting.send-minutes": result = try sendMinutes(try args.label("meeting"), by: principal)
             case "meeting.statement":
                 result = .object(Self.object(["text": .string(statement), "sha256": .string(Hex.encode(SHA256.hash(Array(statement.utf8))))]))
             case "meeting.declare":

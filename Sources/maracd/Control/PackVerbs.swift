@@ -24,6 +24,23 @@ extension ControlVerbs {
         return .object(result)
     }
 
+    /// `meeting.send-minutes`: minutes version N+1 to every agency that attended or owns
+    /// an action; a warning when later than `marac.minutesWorkingDays` working days.
+    func sendMinutes(_ id: String, by principal: Principal) throws -> JSONValue {
+        let issue = try marac.sendMinutes(id, maracName: maracName, statement: statement, by: principal)
+        try packs.write(issue.packs)
+        guard case var .object(result) = Self.json(issue.meeting) else { preconditionFailure("a meeting is an object") }
+        result.set("version", .number(Double(issue.version)))
+        result.set("workingDaysAfter", .number(Double(issue.workingDaysAfter)))
+        result.set("packs", Self.json(issue.packs))
+        if issue.workingDaysAfter > minutesWorkingDays {
+            result.set("warning", .string("the minutes went out \(issue.workingDaysAfter) working days after the meeting; "
+                                          + "they are due within \(minutesWorkingDays)"))
+            logger.warning("meeting.minutes_late", ["meeting": id, "workingDaysAfter": issue.workingDaysAfter, "dueWithin": minutesWorkingDays])
+        }
+        return .object(result)
+    }
+
     /// `meeting.advance`: opening makes the meeting packs due, closing the revocation
     /// notices. The agenda is issued by sending it, never by a bare move. Closing a meeting
     /// already closed finishes what its close left in the outboxes (`docs/packs.md`,

@@ -6,7 +6,8 @@ import Vault
 /// `<state>/outbox/<agency>/`: signed receipts for stored forms (`receipts/`),
 /// rejection reports (`rejected/`), signed log checkpoints for an agency with an IG
 /// officer (`checkpoints/`, never pruned), agenda and meeting packs (`agenda/`, `meeting/`,
-/// removed when their meeting closes: `docs/packs.md`), this deployment's form schemas
+/// removed when their meeting closes: `docs/packs.md`), minutes packs (`minutes/`, kept
+/// until the outbox retention), this deployment's form schemas
 /// (`schemas/`), and the daemon's signing certificates to verify
 /// receipts, checkpoints and packs with (`signing-certificates.pem`).
 final class Outbox: Sendable {
@@ -16,6 +17,7 @@ final class Outbox: Sendable {
     let checkpoints: Directory
     let agenda: Directory
     let meeting: Directory
+    let minutes: Directory
     let schemas: Directory
     let root: Directory
     let fileMode: mode_t
@@ -35,10 +37,11 @@ final class Outbox: Sendable {
         checkpoints = try Directory.ensure(root.path + "/checkpoints", mode: dirMode)
         agenda = try Directory.ensure(root.path + "/agenda", mode: dirMode)
         meeting = try Directory.ensure(root.path + "/meeting", mode: dirMode)
+        minutes = try Directory.ensure(root.path + "/minutes", mode: dirMode)
         schemas = try Directory.ensure(root.path + "/schemas", mode: dirMode)
         // A crash between writing a temporary and renaming it leaves the temporary; the
         // file it was for is still in the inbox and will be written again.
-        for directory in [root, receipts, rejected, checkpoints, agenda, meeting, schemas] where sweep {
+        for directory in [root, receipts, rejected, checkpoints, agenda, meeting, minutes, schemas] where sweep {
             for name in try directory.names() where name.bytes.starts(with: Array(".tmp-".utf8)) { try directory.remove(name) }
         }
     }

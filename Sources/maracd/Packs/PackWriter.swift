@@ -38,7 +38,13 @@ struct PackWriter: Sendable {
         let digests = try packs.map { pack -> [UInt8] in
             let envelope = try CMS.encrypt(try signer.sign(pack.content), to: [pack.certificate])
             let outbox = outboxes[pack.agency]!
-            try (pack.kind == .agenda ? outbox.agenda : outbox.meeting).writeAtomically(pack.fileName, envelope, mode: outbox.fileMode)
+            let directory: Directory
+            switch pack.kind {
+            case .agenda: directory = outbox.agenda
+            case .meeting: directory = outbox.meeting
+            case .minutes: directory = outbox.minutes
+            }
+            try directory.writeAtomically(pack.fileName, envelope, mode: outbox.fileMode)
             return SHA256.hash(envelope)
         }
         try outboxes.values.first?.root.syncFilesystem()

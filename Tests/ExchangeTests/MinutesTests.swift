@@ -1,0 +1,112 @@
+@testable import Exchange
+import Foundation
+import Vault
+import XCTest
+
+/// Minutes packs (`docs/packs.md`, "Minutes pack"): after the close, to each agency that
+/// attended or owns an action and to no other; the plan and the actions exactly as
+/// recorded; the case's open actions from earlier meetings; one disclosure per document
+/// per agency under the `minutes-pack` row.
+final class MinutesTests: XCTestCase {
+    var fixture: MaracFixture!
+    let coordinator = MaracFixture.coordinator
+    let chair = Principal(uid: 1005, name: "Chair Person", agency: "police", roles: [.chair])
+    let police = Principal(uid: 1002, name: "Police rep", agency: "police", roles: [.representative])
+    let idva = Principal(uid: 1004, name: "Idva rep", agency: "idva", roles: [.representative])
+
+    override func setUpWithError() throws {
+        fixture = try MaracFixture(today: "2026-11-01", policy: MaracAccessPolicy(registry: .builtIn))
+        for agency in ["police", "housing", "idva", "health", "probation"] {
+            let certificate = try Certificate.selfSigned(commonName: "\(agency) recipient", key: try PrivateKey.generateP256(), validityDays: 365,
+                                                         notBefore: fixture.clock.now - 3_600, usage: .recipient)
+            try fixture.marac.agencies.setCertificate(agency, certificate.derRepresentation)
+        }
+    }
+    override func tearDown() { fixture.cleanUp() }
+
+    /// A meeting on `date` with `number` on its agenda, police, idva and health invited,
+    /// opened by the chair.
+    func sitting(_ number: CaseNumber, on date: String) throws -> Meeting {
+        let meeting = try fixture.schedule(number, inviting: ["police", "idva", "health"], on: date)
+        _ = try fixture.marac.sendAgenda(meeting.id, by: coordinator)
+        fixture.clock.set(date)
+        return try fixture.marac.meetings.advance(meeting.id, to: .inSession, by: chair)
+    }
+
+    func testTheMinutesGoToWhoAttendedOrOwnsAnActionWithThePlanAsRecorded() throws {
+        let number = try XCTUnwrap(try fixture.accept(fixture.referral()).caseNumber)
+        // An earlier meeting left police an action still open.
+        let earlier = try sitting(number, on: "2026-11-12")
+        let carried = try fixture.marac.addAction(NewAction(meeting: earlier.id, caseNumber: number, owner: "police", due: CalendarDate("2026-11-30")!,
+                                                            risk: .perpetrator, text: "Earlier action"), by: chair)
+        _ = try fixture.marac.meetings.advance(earlier.id, to: .closed, by: chair)
+
+        let meeting = try sitting(number, on: "2026-12-10")
+        XCTAssertThrowsError(try fixture.marac.sendMinutes(meeting.id, maracName: "Test Marac", statement: "In confidence.", by: coordinator)) {
+            XCTAssertEqual($0 as? ExchangeError, .conflict("meeting \(meeting.id) is in-session; the minutes go out once it is closed"))
+        }
+        _ = try fixture.marac.meetings.declare(meeting.id, person: police.name, agency: "police", statement: [1], by: police)
+        _ = try fixture.marac.meetings.declare(meeting.id, person: idva.name, agency: "idva", statement: [1], by: idva)
+        let housing = try fixture.marac.addAction(NewAction(meeting: meeting.id, caseNumber: number, owner: "housing", due: CalendarDate("2026-12-24")!,
+                                                            risk: .victim, text: "Change the locks"), by: chair)
+        try fixture.marac.recordPlan(meeting.id, case: number, .risks([.victim: "First risks"]), by: chair)
+        try fixture.marac.recordPlan(meeting.id, case: number, .risks([.victim: "Corrected risks", .staff: "Staff visits in pairs"]), by: chair)
+        try fixture.marac.recordPlan(meeting.id, case: number, .idva(safeAsPossible: false, why: "The victim will not move"), by: idva)
+        try fixture.marac.recordPlan(meeting.id, case: number, .links([.childProtection]), by: chair)
+        _ = try fixture.marac.recordAttendance(meeting.id, agency: "health", role: .apology, researchSent: false, by: chair)
+        _ = try fixture.marac.meetings.advance(meeting.id, to: .closed, by: chair)
+
+        let police = self.police
+        XCTAssertThrowsError(try fixture.marac.sendMinutes(meeting.id, maracName: "Test Marac", statement: "In confidence.", by: police)) {
+            XCTAssertEqual($0 as? ExchangeError, .notPermitted("only the coordinator may send the minutes"))
+        }
+        fixture.clock.set("2026-12-16")  // Thursday 10th to Wednesday 16th: four working days
+        let before = try fixture.vault.treeHead().size
+        let issue = try fixture.marac.sendMinutes(meeting.id, maracName: "Test Marac", statement: "In confidence.", by: coordinator)
+        XCTAssertEqual(issue.version, 1)
+        XCTAssertEqual(issue.workingDaysAfter, 4)
+        // Police and the Idva attended; housing owns an action; health sent apologies and
+        // probation was never there: neither gets minutes.
+        XCTAssertEqual(issue.packs.map(\.agency), ["housing", "idva", "police"])
+        // One record entry, then one disclosure per document (3 plan parts, 1 action) per agency.
+        XCTAssertEqual(try fixture.vault.treeHead().size, before + 1 + 3 * 4)
+        let disclosure = try fixture.logEntry(before + 1)
+        XCTAssertEqual(disclosure.operation, .disclosure)
+        XCTAssertEqual(disclosure.details["rule"], "minutes-pack")
+        XCTAssertEqual(disclosure.bases, ["marac-isp"])
+
+        let content = try JSONParser().parse(try XCTUnwrap(issue.packs.first { $0.agency == "housing" }).content).value
+        XCTAssertEqual(content["type"], "minutes")
+        XCTAssertEqual(content["recipient"], "housing")
+        XCTAssertEqual(content["marac"], "Test Marac")
+        XCTAssertEqual(content["chair"], .object(JSONObject(["person": "Chair Person", "agency": "police"])))
+        XCTAssertEqual(content["attendees"]?.array?.compactMap { $0["agency"]?.string }, ["idva", "police"])
+        XCTAssertEqual(content["apologies"], .array([.object(JSONObject(["agency": "health", "researchSent": false]))]))
+        XCTAssertEqual(content["confidentiality"], "In confidence.")
+        XCTAssertEqual(content["copying"]?.string, MinutesRules.copying)
+        let entry = try XCTUnwrap(content["cases"]?.array?.first)
+        XCTAssertEqual(entry["case"]?.string, number.description)
+        XCTAssertEqual(entry["risks"], .object(JSONObject(["staff": "Staff visits in pairs", "victim": "Corrected risks"])), "the latest risks")
+        XCTAssertEqual(entry["idva"], .object(JSONObject(["safeAsPossible": false, "why": "The victim will not move"])))
+        XCTAssertEqual(entry["links"], .array(["child-protection"]))
+        XCTAssertEqual(entry["actions"], .array([.object(JSONObject(["id": .string(housing.id), "owner": "housing", "due": "2026-12-24",
+                                                                     "risk": "victim", "status": "open", "text": "Change the locks"]))]))
+        XCTAssertEqual(entry["openActionsFromEarlierMeetings"], .array([.object(JSONObject([
+            "id": .string(carried.id), "meeting": .string(earlier.id), "owner": "police", "due": "2026-11-30", "status": "open"]))]))
+
+        // Sent again: version 2, to the same agencies.
+        XCTAssertEqual(try fixture.marac.sendMinutes(meeting.id, maracName: "Test Marac", statement: "In confidence.", by: coordinator).version, 2)
+    }
+
+    func testWorkingDaysCountMondayToFriday() {
+        func days(_ from: String, _ to: String) -> Int { MinutesCase.workingDays(from: CalendarDate(from)!, to: CalendarDate(to)!) }
+        XCTAssertEqual(days("2026-12-10", "2026-12-10"), 0)  // Thursday, the same day
+        XCTAssertEqual(days("2026-12-10", "2026-12-11"), 1)  // Friday
+        XCTAssertEqual(days("2026-12-10", "2026-12-13"), 1)  // Sunday
+        XCTAssertEqual(days("2026-12-10", "2026-12-14"), 2)  // Monday
+        XCTAssertEqual(days("2026-12-10", "2026-12-15"), 3)
+        XCTAssertEqual(days("2026-12-12", "2026-12-13"), 0)  // Saturday to Sunday
+        XCTAssertEqual(days("2026-12-10", "2026-12-09"), 0)
+        XCTAssertEqual(days("2026-12-31", "2027-01-08"), 6)  // New Year's Day is a Friday, counted
+    }
+}

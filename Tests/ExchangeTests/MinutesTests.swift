@@ -109,4 +109,40 @@ final class MinutesTests: XCTestCase {
         XCTAssertEqual(days("2026-12-10", "2026-12-09"), 0)
         XCTAssertEqual(days("2026-12-31", "2027-01-08"), 6)  // New Year's Day is a Friday, counted
     }
+
+    /// The next agenda (`docs/packs.md`, "Agenda pack"): children's cases first, each
+    /// case's open actions from earlier meetings, and a year since the last Marac flagged.
+    func testTheNextAgendaListsOpenActionsChildrenFirstAndFlagsAYearSinceTheLastMarac() throws {
+        let heardLongAgo = try XCTUnwrap(try fixture.accept(fixture.referral(name: "Long Ago")).caseNumber)
+        let adultOnly = try XCTUnwrap(try fixture.accept(fixture.referral(name: "Adult Only", edits: [("children", [Any]())])).caseNumber)
+        let withAction = try XCTUnwrap(try fixture.accept(fixture.referral(name: "With Action")).caseNumber)
+        // A meeting dated more than a year before the next one heard the first case.
+        let old = try fixture.marac.meetings.create(date: CalendarDate("2025-10-09")!, by: coordinator)
+        _ = try fixture.marac.meetings.addCase(old.id, heardLongAgo, by: coordinator)
+        for state in [MeetingState.agendaIssued, .inSession, .closed] { _ = try fixture.marac.meetings.advance(old.id, to: state, by: chair) }
+        // November's meeting left housing an open action on the third, police a done one.
+        let november = try sitting(withAction, on: "2026-11-12")
+        let open = try fixture.marac.addAction(NewAction(meeting: november.id, caseNumber: withAction, owner: "housing",
+                                                         due: CalendarDate("2026-11-30")!, risk: .children, text: "Open one"), by: chair)
+        let done = try fixture.marac.addAction(NewAction(meeting: november.id, caseNumber: withAction, owner: "police",
+                                                         due: CalendarDate("2026-11-30")!, risk: .victim, text: "Done one"), by: chair)
+        _ = try fixture.marac.updateAction(done.id, to: .done, on: CalendarDate("2026-11-12")!, note: "", by: police)
+        _ = try fixture.marac.meetings.advance(november.id, to: .closed, by: chair)
+
+        let december = try fixture.marac.meetings.create(date: CalendarDate("2026-12-10")!, by: coordinator)
+        for number in [heardLongAgo, adultOnly, withAction] { _ = try fixture.marac.meetings.addCase(december.id, number, by: coordinator) }
+        _ = try fixture.marac.meetings.invite(december.id, agencies: ["police"], by: coordinator)
+        let issue = try fixture.marac.sendAgenda(december.id, by: coordinator)
+        let cases = try XCTUnwrap(try JSONParser().parse(try XCTUnwrap(issue.packs.first).content).value["cases"]?.array)
+        XCTAssertEqual(cases.compactMap { $0["case"]?.string }, [heardLongAgo, withAction, adultOnly].map(\.description), "children's cases first")
+        XCTAssertEqual(cases[0]["lastMarac"], "2025-10-09")
+        XCTAssertEqual(cases[0]["twelveMonthsSinceLastMarac"], .bool(true))
+        XCTAssertEqual(cases[0]["openActions"], .array([]))
+        XCTAssertEqual(cases[1]["lastMarac"], "2026-11-12")
+        XCTAssertEqual(cases[1]["twelveMonthsSinceLastMarac"], .bool(false))
+        XCTAssertEqual(cases[1]["openActions"], .array([.object(JSONObject([
+            "id": .string(open.id), "meeting": .string(november.id), "owner": "housing", "due": "2026-11-30", "status": "open"]))]))
+        XCTAssertNil(cases[2]["lastMarac"], "never heard")
+        XCTAssertNil(cases[2]["twelveMonthsSinceLastMarac"])
+    }
 }

@@ -73,12 +73,17 @@ extension Marac {
                                                 "certificates": Self.fingerprints(certificates)]))
             return (try MeetingBook.get(tx, id), version, certificates)
         }
-        let referrals = try vault.reading { tx in try meeting.agenda.map { try CaseBook.get(tx, $0) } }
+        let (referrals, history) = try vault.reading { tx in
+            let records = try meeting.agenda.map { try CaseBook.get(tx, $0) }
+            return (records, try records.map { try AgendaEntry.History.load(tx, $0) })
+        }
         let contents = try readForPacks(.agenda, meeting: meeting, version: version, certificates: certificates, by: principal,
                                         documents: Dictionary(uniqueKeysWithValues: meeting.invited.map { ($0, referrals.map(\.referral)) }))
         let issuedAt = LogEntry.timestamp(vault.currentTime)
         let packs = try meeting.invited.map { agency -> PreparedPack in
-            let cases = try zip(referrals, contents[agency] ?? []).map { record, form in try AgendaEntry.json(record, form: form) }
+            let cases = AgendaEntry.ordered(try zip(zip(referrals, history), contents[agency] ?? []).map { pair, form in
+                try AgendaEntry.json(pair.0, form: form, history: pair.1, meetingDate: meeting.date)
+            })
             var content = JSONObject()
             content.set("v", 1)
             content.set("type", "agenda")

@@ -86,6 +86,13 @@ struct OpenCommand {
                 print([entry["case"]?.string ?? "?", entry["referringAgency"]?.string ?? "?", entry["repeat"]?.bool == true ? "yes" : "no",
                        (entry["criteria"]?.array ?? []).compactMap(\.string).joined(separator: ","), entry["victim"]?["name"]?.string ?? "?",
                        entry["victim"]?["dob"]?.string ?? "-", names("perpetrators"), names("children")].joined(separator: "\t"))
+                if let last = entry["lastMarac"]?.string {
+                    print("  last Marac \(last)" + (entry["twelveMonthsSinceLastMarac"]?.bool == true ? ": more than 12 months ago" : ""))
+                }
+                for action in entry["openActions"]?.array ?? [] {
+                    print("  still open from \(action["meeting"]?.string ?? "?"): \(action["id"]?.string ?? "?") owner \(action["owner"]?.string ?? "?") "
+                          + "due \(action["due"]?.string ?? "?") \(action["status"]?.string ?? "?")")
+                }
             }
         } else if pack["type"]?.string == "minutes" {
             printMinutes(pack, header: header)

@@ -183,4 +183,42 @@ final class ActionTests: XCTestCase {
             XCTAssertEqual($0 as? ExchangeError, .conflict("meeting \(self.meeting.id) is closed"))
         }
     }
+
+    /// The meeting's record goes with its case: into the case's view and exports, subject
+    /// access, and retention (kept for the referral's period, erased with the case).
+    func testTheRecordGoesWithTheCaseIntoExportsSubjectAccessAndRetention() throws {
+        try sit()
+        let action = try action("housing", by: chair)
+        let risks = try fixture.marac.recordPlan(meeting.id, case: number, .risks([.victim: "Stalking"]), by: chair)
+        _ = try fixture.marac.meetings.advance(meeting.id, to: .closed, by: chair)
+
+        // Housing's view and export of the case: its own action, nothing it may not read.
+        XCTAssertEqual(try fixture.marac.caseView(number, to: housing).documents.map(\.id), [action.document])
+        guard case let .ready(content, documents) = try fixture.marac.exportCase(number, by: housing, bases: ["dpa-s1-p18"], reason: "our records") else {
+            return XCTFail("housing's own action needs no one's approval")
+        }
+        XCTAssertEqual(documents, 1)
+        let files = try XCTUnwrap(try JSONParser().parse(content).value["files"]?.object)
+        let action64 = try XCTUnwrap(files["documents/\(action.document).json"]?.string)
+        XCTAssertTrue(String(decoding: try XCTUnwrap(Data(base64Encoded: action64)), as: UTF8.self).contains("Install a panic alarm"),
+                      "the action's text is in the export")
+        XCTAssertEqual(Set(try fixture.marac.caseView(number, to: coordinator).documents.map(\.kind)), ["referral", "action", "plan"])
+
+        // Subject access: the victim's search finds the case's record with the referral.
+        let officer = Principal(uid: 1009, name: "IG", agency: "idva", roles: [.igOfficer], scope: .marac)
+        let hits = try fixture.marac.subjectSearch(names: ["Tamsin Quinn"], dob: CalendarDate("1993-11-13")!, by: officer, bases: ["audit"], reason: "SAR 12")
+        XCTAssertEqual(Set(hits.map(\.kind)), ["referral", "action", "plan"])
+        XCTAssertTrue(hits.contains { $0.document == risks })
+
+        // Retention: six years after the meeting, the record goes with the referral.
+        fixture.clock.set("2032-12-11")
+        let due = try fixture.marac.retentionDue(RetentionSchedule())
+        XCTAssertEqual(Set(due.map(\.documentKind)), ["referral", "action", "plan"])
+        XCTAssertTrue(due.allSatisfy { $0.kind == .referral && $0.due == CalendarDate("2032-12-10") })
+        try fixture.marac.applyRetention(RetentionSchedule())
+        XCTAssertEqual(try fixture.vault.record(action.document).erasedAt != nil, true)
+        XCTAssertEqual(try fixture.vault.reading { tx in try tx.rows("SELECT length(facts) FROM x_case")[0][0].integer }, 0,
+                       "the case's sealed facts went with its last document")
+        XCTAssertEqual(try fixture.marac.actions(for: coordinator).map(\.id), [action.id], "the action's row (ids, owner, dates) stays")
+    }
 }

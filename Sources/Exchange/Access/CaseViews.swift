@@ -64,7 +64,7 @@ extension Marac {
                                                    [.text(number.description)]).map { row -> String in
             try CaseBook.checkAttachment(row, tx)
             return try row.text(0, "x_attachment")
-        })
+        }) + (try Self.minuteDocuments(tx, number.description))
         for id in ids {
             let document = try tx.record(id)
             guard document.erasedAt == nil else { continue }
@@ -72,5 +72,12 @@ extension Marac {
         }
         return CaseView(record: record, meetings: meetings.map(\.id), documents: documents,
                         showsRepeats: visibility.showsRepeats)
+    }
+
+    /// The meeting's record of case `number` (`docs/actions.md`): its actions, plan parts
+    /// and action updates, by document id. They go with the case: into its view, its
+    /// exports, subject access and retention.
+    static func minuteDocuments(_ tx: VaultTransaction, _ number: String) throws -> [String] {
+        try tx.rows("SELECT document FROM x_minute WHERE case_number = ? ORDER BY document", [.text(number)]).map { try $0.text(0, "x_minute") }
     }
 }

@@ -66,6 +66,13 @@ extension Marac {
                 found[record.id] = record
             }
         }
+        // The meeting's record of each case found goes with it (it is about the same person).
+        for number in Set(found.values.compactMap { $0.metadata["case"] }) {
+            for id in try minuteDocuments(tx, number) {
+                let record = try tx.record(id)
+                if record.erasedAt == nil && AuditScope.covers(record.agency, principal) { found[id] = record }
+            }
+        }
         return found.values.sorted { ($0.metadata["case"] ?? "", $0.id) < ($1.metadata["case"] ?? "", $1.id) }.map {
             SubjectHit(document: $0.id, kind: $0.kind, agency: $0.agency, caseNumber: $0.metadata["case"])
         }

@@ -22,8 +22,11 @@ public struct RetentionSchedule: Sendable, Equatable {
 public struct RetentionItem: Sendable, Equatable {
     /// The document.
     public let document: String
-    /// Its kind.
+    /// The form kind whose period it is kept for: its own, or `referral` for the meeting's
+    /// record (an action, a plan part, an action update goes with its case's referral).
     public let kind: FormKind
+    /// The document's own kind (`referral`, ..., `action`, `plan`, `action-update`).
+    public let documentKind: String
     /// The agency that sent it.
     public let agency: String
     /// Its case, if it is on one.
@@ -32,9 +35,10 @@ public struct RetentionItem: Sendable, Equatable {
     public let due: CalendarDate
 
     /// An item with every field given.
-    public init(document: String, kind: FormKind, agency: String, caseNumber: String?, due: CalendarDate) {
+    public init(document: String, kind: FormKind, documentKind: String? = nil, agency: String, caseNumber: String?, due: CalendarDate) {
         self.document = document
         self.kind = kind
+        self.documentKind = documentKind ?? kind.rawValue
         self.agency = agency
         self.caseNumber = caseNumber
         self.due = due
@@ -59,7 +63,7 @@ extension Marac {
                     time: LogEntry.timestamp(tx.now), operation: .erasure, actor: .init(person: nil, agency: item.agency),
                     records: [item.document], case: item.caseNumber, meeting: nil, recipients: [], bases: ["retention-policy"],
                     justification: "retention of \(schedule.days[item.kind] ?? 0) days for \(item.kind.rawValue) forms ended \(item.due)",
-                    details: ["kind": item.kind.rawValue]).encoded())
+                    details: ["kind": item.documentKind]).encoded())
             })
             try Self.eraseWhatOutlives(tx, items)
             return items
@@ -75,7 +79,7 @@ extension Marac {
         for number in Set(items.compactMap(\.caseNumber)).sorted() {
             let documents = try tx.rows("""
                 SELECT referral FROM x_case WHERE number = ?1 UNION SELECT document FROM x_attachment WHERE case_number = ?1
-                UNION SELECT old FROM x_supersession WHERE case_number = ?1
+                UNION SELECT old FROM x_supersession WHERE case_number = ?1 UNION SELECT document FROM x_minute WHERE case_number = ?1
                 """, [.text(number)]).map { try $0.text(0, "retention/\(number)") }
             guard try documents.allSatisfy({ try tx.record($0).erasedAt != nil }) else { continue }
             try tx.execute("UPDATE x_case SET facts = X'', dash_yes = NULL WHERE number = ?", [.text(number)])
@@ -94,18 +98,23 @@ extension Marac {
             UNION ALL
             SELECT s.old, s.kind, s.agency, s.case_number, COALESCE(c.latest_meeting, c.received_on) FROM x_supersession s
             JOIN x_case c ON c.number = s.case_number WHERE s.kind = 'referral'
+            UNION ALL
+            SELECT m.document, m.kind, m.agency, m.case_number, COALESCE(c.latest_meeting, c.received_on) FROM x_minute m
+            JOIN x_case c ON c.number = m.case_number
             ORDER BY 4, 2, 1
             """)
         var items: [RetentionItem] = []
         for row in rows {
-            let id = try row.text(0, "retention"), number = row.optionalText(3)
-            guard let kind = FormKind(rawValue: try row.text(1, "retention/\(id)")), let start = CalendarDate(try row.text(4, "retention/\(id)")) else {
+            let id = try row.text(0, "retention"), number = row.optionalText(3), documentKind = try row.text(1, "retention/\(id)")
+            // The meeting's record goes with its case: kept for the referral's period.
+            let scheduled = ["action", "plan", "action-update"].contains(documentKind) ? FormKind.referral.rawValue : documentKind
+            guard let kind = FormKind(rawValue: scheduled), let start = CalendarDate(try row.text(4, "retention/\(id)")) else {
                 throw ExchangeError.corruptRow("retention/\(id)")
             }
             if let number, held.contains(number) { continue }
             let due = start.adding(days: schedule.days[kind] ?? RetentionSchedule.defaultDays)
             guard due <= today, try tx.record(id).erasedAt == nil else { continue }
-            items.append(RetentionItem(document: id, kind: kind, agency: try row.text(2, "retention/\(id)"), caseNumber: number, due: due))
+            items.append(RetentionItem(document: id, kind: kind, documentKind: documentKind, agency: try row.text(2, "retention/\(id)"), caseNumber: number, due: due))
         }
         return items
     }

@@ -6,19 +6,22 @@ import Vault
 /// `cases` cases and `agencies` invited agencies (every referral read through the access
 /// policy once per agency, one disclosure each, then a signed and encrypted pack per
 /// agency, written and synced), and the meeting packs the same meeting's opening sends to
-/// every agency (all declared). The baseline, in the same run: one agenda pack's CMS sign
-/// and encrypt, in-process; the ratio compares the whole send with that cost times the
-/// number of packs.
+/// every agency (all declared); then `meeting send-minutes` for a closed meeting of
+/// `minutesCases` cases with `actionsPerCase` actions and a plan's risks each, every agency
+/// having attended. The baseline, in the same run: one agenda pack's CMS sign and encrypt,
+/// in-process; the ratios compare each whole send with that cost times the number of packs.
 struct AgendaBench {
     let cases: Int
     let agencies: Int
+    var minutesCases = 20
+    var actionsPerCase = 5
 
     func run() throws -> BenchReport {
         var report = BenchReport(area: .agenda)
         let scratch = try DaemonBenchScratch(area: "agenda")
         defer { scratch.remove() }
         let coordinator = Principal(uid: Int(geteuid()), name: "Bench coordinator", agency: "idva", roles: [.coordinator, .chair])
-        let meeting: String
+        let meeting: String, minutes: String
         var recipient: Certificate?
         do {
             let marac = try Marac(vault: try Vault.open(stateDirectory: scratch.state))
@@ -40,6 +43,7 @@ struct AgendaBench {
             _ = try marac.meetings.invite(meeting, agencies: ids, by: coordinator)
             for number in numbers { _ = try marac.meetings.addCase(meeting, number, by: coordinator) }
             for id in ids { _ = try marac.meetings.declare(meeting, person: "Rep \(id)", agency: id, statement: [1], by: coordinator) }
+            minutes = try minutesMeeting(marac, scratch, agencies: ids, on: CalendarDate(Date()), by: coordinator)
         }
         let principals = scratch.path + "/principals.json"
         try Data(#"{"version": 1, "principals": [{"uid": \#(geteuid()), "name": "Bench coordinator", "agency": "idva", "roles": ["coordinator", "chair"]}]}"#.utf8)
@@ -58,6 +62,11 @@ struct AgendaBench {
         let opened = try client.call(ControlRequest(verb: "meeting.advance", args: JSONObject(["meeting": .string(meeting), "to": "in-session"])))
         let meetingSeconds = (ContinuousClock.now - started).seconds
         guard opened["packs"]?.array?.count == agencies else { throw CommandError(code: .software, message: "opening sent \(opened["packs"]?.array?.count ?? 0) packs") }
+        started = ContinuousClock.now
+        let minuted = try client.call(ControlRequest(verb: "meeting.send-minutes", args: JSONObject(["meeting": .string(minutes)])))
+        let minutesSeconds = (ContinuousClock.now - started).seconds
+        guard minuted["packs"]?.array?.count == agencies else { throw CommandError(code: .software, message: "send-minutes sent \(minuted["packs"]?.array?.count ?? 0) packs") }
+        let minutesPack = try Data(contentsOf: URL(fileURLWithPath: scratch.state + "/outbox/agency-1/minutes/\(minutes)-minutes-v1.p7m"))
         daemon.stop()
 
         // Baseline: one agenda pack's content (the size the daemon wrote), signed and
@@ -70,11 +79,45 @@ struct AgendaBench {
             ("cases", Double(cases)), ("agencies", Double(agencies)), ("agenda_pack_bytes", Double(pack.count)),
             ("send_agenda_s", agendaSeconds), ("meeting_packs_s", meetingSeconds), ("one_pack_sign_encrypt_ms", one * 1000),
             ("disclosures_logged", Double(cases * agencies * 2)),
+            ("minutes_cases", Double(minutesCases)), ("minutes_actions", Double(minutesCases * actionsPerCase)),
+            ("minutes_pack_bytes", Double(minutesPack.count)), ("send_minutes_s", minutesSeconds),
+            ("minutes_disclosures_logged", Double(minutesCases * (actionsPerCase + 1) * agencies)),
         ]
         report.ratios.append(("send_agenda_vs_packs_crypto", agendaSeconds / (one * Double(agencies))))
+        report.ratios.append(("send_minutes_vs_packs_crypto", minutesSeconds / (one * Double(agencies))))
         report.notes.append("send_agenda: the control verb end to end, target < 2 s for 100 cases x 30 agencies")
         report.notes.append("meeting_packs: opening the meeting, a pack of every referral to each declared agency")
+        report.notes.append("send_minutes: the control verb end to end, \(minutesCases) cases x \(agencies) agencies x \(actionsPerCase) actions, target < 1 s")
         report.notes.append("baseline: CMS SignedData + AuthEnvelopedData of one pack's size, in-process, EC recipient")
         return report
+    }
+
+    /// A meeting on `date`, every agency invited and declared, `minutesCases` new cases
+    /// heard with the risks and `actionsPerCase` actions each recorded in session, closed:
+    /// what `send-minutes` sends. Its id.
+    private func minutesMeeting(_ marac: Marac, _ scratch: DaemonBenchScratch, agencies ids: [String], on date: CalendarDate,
+                                by coordinator: Principal) throws -> String {
+        let numbers = try marac.submit((0..<minutesCases).map { Submission(bytes: scratch.referral("Minutes", $0), agency: "police") })
+            .compactMap { outcome -> CaseNumber? in
+                if case let .accepted(form) = outcome { return form.caseNumber }
+                return nil
+            }
+        guard numbers.count == minutesCases else { throw CommandError(code: .software, message: "only \(numbers.count) minutes referrals were accepted") }
+        let id = try marac.meetings.create(date: date, by: coordinator).id
+        _ = try marac.meetings.invite(id, agencies: ids, by: coordinator)
+        for number in numbers { _ = try marac.meetings.addCase(id, number, by: coordinator) }
+        for agency in ids { _ = try marac.meetings.declare(id, person: "Rep \(agency)", agency: agency, statement: [1], by: coordinator) }
+        _ = try marac.meetings.advance(id, to: .agendaIssued, by: coordinator)
+        _ = try marac.meetings.advance(id, to: .inSession, by: coordinator)
+        for (index, number) in numbers.enumerated() {
+            try marac.recordPlan(id, case: number, .risks([.victim: "Bench risk to the victim \(index)", .children: "Bench risk to the children"]), by: coordinator)
+            for action in 0..<actionsPerCase {
+                _ = try marac.addAction(NewAction(meeting: id, caseNumber: number, owner: ids[(index * actionsPerCase + action) % ids.count],
+                                                  due: date.adding(days: 14), risk: .victim, text: "Bench action \(action) for case \(index)"),
+                                        by: coordinator)
+            }
+        }
+        _ = try marac.meetings.advance(id, to: .closed, by: coordinator)
+        return id
     }
 }

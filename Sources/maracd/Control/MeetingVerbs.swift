@@ -29,7 +29,7 @@ extension ControlVerbs {
                 let dryRun = try args.flag("dryRun")
                 let items = dryRun ? try marac.retentionDue(retention) : try marac.applyRetention(retention)
                 result = .object(JSONObject(["dryRun": .bool(dryRun), "documents": .array(items.map { item in
-                    .object(JSONObject(["case": item.caseNumber.map(JSONValue.string) ?? .null, "kind": .string(item.kind.rawValue),
+                    .object(JSONObject(["case": item.caseNumber.map(JSONValue.string) ?? .null, "kind": .string(item.documentKind),
                                         "document": .string(item.document), "agency": .string(item.agency), "due": .string(item.due.description)]))
                 })]))
             case "case.hold":

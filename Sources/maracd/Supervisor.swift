@@ -250,6 +250,7 @@ final class Supervisor {
             }
             if Monotonic.now() >= nextRetention {
                 applyRetention()
+                PackWriter(vault: vault, marac: ingest.marac, config: config, logger: logger).sendOverdueNotices()
                 nextRetention = Monotonic.now().addingTimeInterval(86_400)
             }
             if Monotonic.now() >= nextCertificateCheck {

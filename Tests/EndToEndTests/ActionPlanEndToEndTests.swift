@@ -153,5 +153,31 @@ final class ActionPlanEndToEndTests: PrincipalsTestCase {
                 XCTAssertNil(bytes.range(of: Data(text.utf8)), "\(text) in the clear in \(path)")
             }
         }
+
+        // Twenty days on (the daemon's clock moved), housing's action is overdue: at start
+        // the daemon writes housing a notice, ids and dates only; the list shows it; the
+        // next meeting's agenda carries it.
+        let root = daemon.state.deletingLastPathComponent()
+        let offset = root.appendingPathComponent("clock-offset")
+        try Data(String(20 * 86_400).utf8).write(to: offset)
+        daemon.environment = ["LD_PRELOAD": try daemon.faultLibrary("EIO", trigger: root.appendingPathComponent("no-fault"), clockOffset: offset).path]
+        try daemon.start()
+        let notice = daemon.state.appendingPathComponent("outbox/housing/notices/overdue-\(Self.day(in: 20)).p7m")
+        try daemon.waitFor("housing's overdue notice") { FileManager.default.fileExists(atPath: notice.path) && daemon.log.contains("actions.overdue") }
+        let (overdue, status) = try daemon.openWithOpenSSL(notice, as: "housing")
+        XCTAssertEqual(status, 0)
+        XCTAssertEqual(overdue?["type"] as? String, "overdue-actions")
+        XCTAssertEqual(overdue?["actions"] as? [[String: String]], [["id": "\(number)-A1", "case": number, "meeting": meeting, "due": due, "status": "open"]])
+        for agency in ["police", "idva", "probation"] {
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: daemon.state.appendingPathComponent("outbox/\(agency)/notices").path), [],
+                           "\(agency) has nothing overdue")
+        }
+        XCTAssertEqual(try ok(["action", "list", "--overdue"]).output, housingAction.replacingOccurrences(of: "\n", with: "  OVERDUE\n") + "1 action\n")
+        let next = try self.meeting(in: 27, inviting: "police", cases: [number])
+        try ok(["meeting", "send-agenda", next])
+        let (agenda, _) = try daemon.openWithOpenSSL(daemon.state.appendingPathComponent("outbox/police/agenda/\(next)-v1.p7m"), as: "police")
+        let listed = (agenda?["cases"] as? [[String: Any]])?.first?["openActions"] as? [[String: String]]
+        XCTAssertEqual(listed, [["id": "\(number)-A1", "meeting": meeting, "owner": "housing", "due": due, "status": "open"]])
+        XCTAssertEqual(daemon.stop(), 0)
     }
 }

@@ -145,4 +145,47 @@ final class MinutesTests: XCTestCase {
         XCTAssertNil(cases[2]["lastMarac"], "never heard")
         XCTAssertNil(cases[2]["twelveMonthsSinceLastMarac"])
     }
+
+    /// Overdue notices (`docs/actions.md`): once a day to each agency with open actions past
+    /// their due date, ids and dates only, logged before they are written; not again that
+    /// day once written; none for an agency without a valid certificate.
+    func testOverdueNoticesGoOnceADayToEachOwnerOfOverdueActions() throws {
+        let number = try XCTUnwrap(try fixture.accept(fixture.referral()).caseNumber)
+        let meeting = try sitting(number, on: "2026-12-10")
+        let housing = try fixture.marac.addAction(NewAction(meeting: meeting.id, caseNumber: number, owner: "housing", due: CalendarDate("2026-12-17")!,
+                                                            risk: .victim, text: "Secret action text"), by: chair)
+        let children = try fixture.marac.addAction(NewAction(meeting: meeting.id, caseNumber: number, owner: "children", due: CalendarDate("2026-12-17")!,
+                                                             risk: .children, text: "Another"), by: chair)
+        let done = try fixture.marac.addAction(NewAction(meeting: meeting.id, caseNumber: number, owner: "police", due: CalendarDate("2026-12-17")!,
+                                                         risk: .victim, text: "Done"), by: chair)
+        _ = try fixture.marac.updateAction(done.id, to: .done, on: CalendarDate("2026-12-10")!, note: "", by: police)
+        XCTAssertTrue(try fixture.marac.overdueNoticesDue().notices.isEmpty, "nothing is overdue yet")
+        fixture.clock.set("2026-12-17")
+        XCTAssertTrue(try fixture.marac.overdueNoticesDue().notices.isEmpty, "due today is not overdue")
+
+        fixture.clock.set("2026-12-18")
+        let before = try fixture.vault.treeHead().size
+        let run = try fixture.marac.overdueNoticesDue()
+        XCTAssertEqual(run.overdueActions, 2)
+        XCTAssertEqual(run.notices.map(\.agency), ["housing"])
+        XCTAssertEqual(run.skipped.map(\.agency), ["children"], "children has no certificate")
+        XCTAssertEqual(run.notices[0].fileName, "overdue-2026-12-18.p7m")
+        let content = try JSONParser().parse(run.notices[0].content).value
+        XCTAssertEqual(content["actions"], .array([.object(JSONObject(["id": .string(housing.id), "case": .string(number.description),
+            "meeting": .string(meeting.id), "due": "2026-12-17", "status": "open"]))]))
+        XCTAssertFalse(String(decoding: run.notices[0].content, as: UTF8.self).contains("Secret"), "no action text")
+        XCTAssertEqual(try fixture.vault.treeHead().size, before + 1)
+        let entry = try fixture.logEntry(before)
+        XCTAssertEqual(entry.operation, .disclosure)
+        XCTAssertEqual(entry.recipients, ["housing"])
+        XCTAssertEqual(entry.details["actions"], housing.id)
+        _ = children
+
+        // Not written yet: due again. Written: not again that day; the next day, again.
+        XCTAssertEqual(try fixture.marac.overdueNoticesDue().notices.map(\.agency), ["housing"])
+        try fixture.marac.noticesWritten(run.notices)
+        XCTAssertTrue(try fixture.marac.overdueNoticesDue().notices.isEmpty)
+        fixture.clock.set("2026-12-19")
+        XCTAssertEqual(try fixture.marac.overdueNoticesDue().notices.map(\.agency), ["housing"])
+    }
 }

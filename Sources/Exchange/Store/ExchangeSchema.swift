@@ -251,6 +251,14 @@ enum ExchangeSchema {
                 entry INTEGER,
                 mac BLOB,
                 PRIMARY KEY (meeting, kind, agency, version)) WITHOUT ROWID;
+            CREATE TABLE x_overdue_notice (
+                agency TEXT NOT NULL REFERENCES x_agency(id),
+                day TEXT NOT NULL,
+                actions INTEGER NOT NULL,
+                recorded_at INTEGER NOT NULL,
+                written_at INTEGER,
+                PRIMARY KEY (agency, day)) WITHOUT ROWID;
+
             INSERT INTO x_pack_minutes (meeting, kind, agency, version, issued_at, issued_by, sha256, revoked_at, entry, mac)
                 SELECT meeting, kind, agency, version, issued_at, issued_by, sha256, revoked_at, entry, mac FROM x_pack;
             DROP TABLE x_pack;

@@ -11,7 +11,7 @@ struct OpenCommand {
     let arguments: [String]
 
     /// The pack types this build knows.
-    static let types: Set<String> = ["agenda", "meeting-pack", "minutes"]
+    static let types: Set<String> = ["agenda", "meeting-pack", "minutes", "overdue-actions"]
 
     func run() throws {
         guard let path = arguments.first, !path.hasPrefix("--") else { throw CommandError.usage("open needs a pack file") }
@@ -60,10 +60,10 @@ struct OpenCommand {
         return value
     }
 
-    /// The agency whose outbox holds `path` (`.../outbox/<agency>/agenda|meeting|minutes/<file>`).
+    /// The agency whose outbox holds `path` (`.../outbox/<agency>/agenda|meeting|minutes|notices/<file>`).
     static func outboxAgency(of path: String) -> String? {
         let parts = URL(fileURLWithPath: path).standardizedFileURL.pathComponents
-        guard parts.count >= 4, ["agenda", "meeting", "minutes"].contains(parts[parts.count - 2]), parts[parts.count - 4] == "outbox" else { return nil }
+        guard parts.count >= 4, ["agenda", "meeting", "minutes", "notices"].contains(parts[parts.count - 2]), parts[parts.count - 4] == "outbox" else { return nil }
         return parts[parts.count - 3]
     }
 
@@ -96,6 +96,12 @@ struct OpenCommand {
             }
         } else if pack["type"]?.string == "minutes" {
             printMinutes(pack, header: header)
+        } else if pack["type"]?.string == "overdue-actions" {
+            print(header + ", overdue on \(pack["date"]?.string ?? "?")")
+            print(["ACTION", "CASE", "MEETING", "DUE", "STATUS"].joined(separator: "\t"))
+            for action in pack["actions"]?.array ?? [] {
+                print(["id", "case", "meeting", "due", "status"].map { action[$0]?.string ?? "?" }.joined(separator: "\t"))
+            }
         } else {
             print(header)
             print(["DOCUMENT", "CASE", "AGENCY", "KIND"].joined(separator: "\t"))

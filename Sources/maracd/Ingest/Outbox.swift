@@ -6,8 +6,8 @@ import Vault
 /// `<state>/outbox/<agency>/`: signed receipts for stored forms (`receipts/`),
 /// rejection reports (`rejected/`), signed log checkpoints for an agency with an IG
 /// officer (`checkpoints/`, never pruned), agenda and meeting packs (`agenda/`, `meeting/`,
-/// removed when their meeting closes: `docs/packs.md`), minutes packs (`minutes/`, kept
-/// until the outbox retention), this deployment's form schemas
+/// removed when their meeting closes: `docs/packs.md`), minutes packs (`minutes/`) and
+/// notices of overdue actions (`notices/`, `docs/actions.md`), this deployment's form schemas
 /// (`schemas/`), and the daemon's signing certificates to verify
 /// receipts, checkpoints and packs with (`signing-certificates.pem`).
 final class Outbox: Sendable {
@@ -18,6 +18,7 @@ final class Outbox: Sendable {
     let agenda: Directory
     let meeting: Directory
     let minutes: Directory
+    let notices: Directory
     let schemas: Directory
     let root: Directory
     let fileMode: mode_t
@@ -38,10 +39,11 @@ final class Outbox: Sendable {
         agenda = try Directory.ensure(root.path + "/agenda", mode: dirMode)
         meeting = try Directory.ensure(root.path + "/meeting", mode: dirMode)
         minutes = try Directory.ensure(root.path + "/minutes", mode: dirMode)
+        notices = try Directory.ensure(root.path + "/notices", mode: dirMode)
         schemas = try Directory.ensure(root.path + "/schemas", mode: dirMode)
         // A crash between writing a temporary and renaming it leaves the temporary; the
         // file it was for is still in the inbox and will be written again.
-        for directory in [root, receipts, rejected, checkpoints, agenda, meeting, minutes, schemas] where sweep {
+        for directory in [root, receipts, rejected, checkpoints, agenda, meeting, minutes, notices, schemas] where sweep {
             for name in try directory.names() where name.bytes.starts(with: Array(".tmp-".utf8)) { try directory.remove(name) }
         }
     }

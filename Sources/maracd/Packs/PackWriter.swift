@@ -52,6 +52,35 @@ struct PackWriter: Sendable {
         logger.info("packs.written", ["kind": packs[0].kind.rawValue, "meeting": packs[0].meeting, "packs": packs.count])
     }
 
+    /// Writes today's notices of overdue actions (`docs/actions.md`, "Overdue notices"): each
+    /// signed, encrypted to its agency, written into `notices/` and synced, then marked
+    /// written; logs one line with the counts. A failure is logged and tried at the next run.
+    func sendOverdueNotices() {
+        do {
+            let run = try marac.overdueNoticesDue()
+            for (agency, reason) in run.skipped { logger.warning("actions.overdue_skipped", ["agency": agency, "reason": reason]) }
+            guard !run.notices.isEmpty else {
+                if run.overdueActions > 0 { logger.debug("actions.overdue", ["agencies": run.agencies, "actions": run.overdueActions, "notices": 0]) }
+                return
+            }
+            let signer = try vault.cmsSigner()
+            let certificates = try vault.signingCertificates()
+            var last: Outbox?
+            for notice in run.notices {
+                let outbox = try Outbox(state: stateDirectory, agency: notice.agency, groupAccess: groupAccess)
+                try outbox.publish(certificates: certificates)
+                try outbox.notices.writeAtomically(notice.fileName, try CMS.encrypt(try signer.sign(notice.content), to: [notice.certificate]),
+                                                   mode: outbox.fileMode)
+                last = outbox
+            }
+            try last?.root.syncFilesystem()
+            try marac.noticesWritten(run.notices)
+            logger.info("actions.overdue", ["agencies": run.agencies, "actions": run.overdueActions, "notices": run.notices.count])
+        } catch {
+            logger.error("actions.overdue_failed", ["error": "\(error)"])
+        }
+    }
+
     /// Finishes what closing meetings left in the outboxes (of meeting `id`, or of every
     /// closed meeting): each agency's notice written and synced, then logged
     /// (`notice-written`); its packs removed and synced, then logged (`packs-removed`). One

@@ -26,7 +26,7 @@ SCHEMAS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "config
 
 def load_validators(directory=SCHEMAS):
     validators = {}
-    for kind in ("referral", "research", "iswc"):
+    for kind in ("referral", "research", "iswc", "action-update"):
         with open(os.path.join(directory, kind + ".schema.json"), encoding="utf-8") as f:
             schema = json.load(f)
         jsonschema.Draft202012Validator.check_schema(schema)

@@ -69,10 +69,10 @@ final class GovernanceCommandTests: XCTestCase {
         try daemon.start()
         let exported = daemon.state.deletingLastPathComponent().appendingPathComponent("schemas")
         XCTAssertEqual(try DaemonHarness.ctl(["schema", "export", "--out", exported.path]).output,
-                       "referral, research and iswc schemas with 22 legal basis codes written to \(exported.path)\n")
+                       "referral, research, iswc and action-update schemas with 22 legal basis codes written to \(exported.path)\n")
         for agency in ["police", "health"] {
             let published = daemon.state.appendingPathComponent("outbox/\(agency)/schemas")
-            XCTAssertEqual(daemon.names(published), ["iswc.schema.json", "referral.schema.json", "research.schema.json"])
+            XCTAssertEqual(daemon.names(published), ["action-update.schema.json", "iswc.schema.json", "referral.schema.json", "research.schema.json"])
             for name in daemon.names(published) {
                 XCTAssertEqual(try Data(contentsOf: published.appendingPathComponent(name)), try Data(contentsOf: exported.appendingPathComponent(name)), name)
             }

@@ -23,6 +23,8 @@ final class DecoderAgreementTests: XCTestCase {
                 XCTAssertEqual(research, try JSONDecoder().decode(Research.self, from: Data(bytes)), name)
             case let .iswc(iswc):
                 XCTAssertEqual(iswc, try JSONDecoder().decode(ISWC.self, from: Data(bytes)), name)
+            case let .actionUpdate(update):
+                XCTAssertEqual(update, try JSONDecoder().decode(ActionUpdateForm.self, from: Data(bytes)), name)
             }
         }
         XCTAssertGreaterThan(checklists, 0, "some fixture has a checklist")

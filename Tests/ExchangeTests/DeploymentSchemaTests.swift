@@ -10,7 +10,8 @@ final class DeploymentSchemaTests: XCTestCase {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     func testTheEmbeddedSchemasAreThePublishedFiles() throws {
-        for (kind, text) in [("referral", PublishedSchemaTexts.referral), ("research", PublishedSchemaTexts.research), ("iswc", PublishedSchemaTexts.iswc)] {
+        for (kind, text) in [("referral", PublishedSchemaTexts.referral), ("research", PublishedSchemaTexts.research), ("iswc", PublishedSchemaTexts.iswc),
+                             ("action-update", PublishedSchemaTexts.actionUpdate)] {
             let file = try String(contentsOf: Self.repository.appendingPathComponent("config/schemas/\(kind).schema.json"), encoding: .utf8)
             XCTAssertEqual(text + "\n", file, "\(kind): run scripts/embed-schemas.py and commit the result")
         }

@@ -7,7 +7,7 @@ import XCTest
 final class FixtureVerdictTests: XCTestCase {
     func testEveryValidFixtureIsAccepted() throws {
         let files = try FormFixtures.files(in: "valid")
-        XCTAssertEqual(files.count, 4)
+        XCTAssertEqual(files.count, 5)
         for name in files {
             let result = FormValidator.validate(try FormFixtures.bytes(name), in: FormFixtures.context(for: name))
             XCTAssertEqual(result.lines, [], name)
@@ -18,7 +18,7 @@ final class FixtureVerdictTests: XCTestCase {
         let expected = try String(contentsOf: FormFixtures.directory.appendingPathComponent("EXPECTED.tsv"), encoding: .utf8)
             .split(separator: "\n").dropFirst().map { $0.split(separator: "\t").map(String.init) }
         let files = try FormFixtures.files(in: "invalid")
-        XCTAssertEqual(files.count, 13)
+        XCTAssertEqual(files.count, 15)
         var expectedPaths: [String: String] = [:]
         for row in expected { expectedPaths[row[0]] = row[1] }
         for name in files {
@@ -51,6 +51,9 @@ final class FixtureVerdictTests: XCTestCase {
             ("invalid/iswc-no-manager-signature.json", ["$.signatures.manager: required field is missing"]),
             ("invalid/iswc-no-legal-authority.json",
              ["$.legalAuthority: needs a relevant protocol with its detail, or at least one legal basis"]),
+            ("invalid/action-update-unknown-status.json",
+             ["$.status: must be one of: in-progress, done, not-possible, blocked-by-changed-circumstances"]),
+            ("invalid/action-update-bad-action.json", ["$.action: must be an action id such as M-2026-0001-A1"]),
             ("invalid/not-json.json", ["$: not valid JSON: byte 39: unexpected end of input"]),
             ("invalid/not-utf8.json", ["$: not valid JSON: byte 41: not valid UTF-8"]),
         ]

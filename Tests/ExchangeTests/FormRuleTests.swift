@@ -22,8 +22,8 @@ final class FormRuleTests: XCTestCase {
         XCTAssertEqual(FormValidator.validate(Array("[1,2]".utf8), in: FormFixtures.context(for: police)).lines, ["$: must be an object"])
     }
 
-    func testFormMustBeOneOfTheThreeKinds() throws {
-        XCTAssertEqual(try edited(police, [("form", "minutes")]), ["$.form: must be one of: referral, research, iswc"])
+    func testFormMustBeOneOfTheFourKinds() throws {
+        XCTAssertEqual(try edited(police, [("form", "minutes")]), ["$.form: must be one of: referral, research, iswc, action-update"])
         XCTAssertEqual(try edited(police, [("form", nil)]), ["$.form: required field is missing"])
     }
 

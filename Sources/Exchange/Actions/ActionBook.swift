@@ -148,8 +148,14 @@ extension Marac {
     /// and its `x_minute` row; the caller appends the entry that records both.
     static func putMinute(_ tx: VaultTransaction, _ content: JSONObject, kind: String, agency: String, meeting: String, case number: String,
                           part: String) throws -> String {
-        let document = try tx.put(NewDocument(content: SecretBytes(copying: JSONValue.object(content).canonicalBytes), agency: agency, kind: kind,
-                                              metadata: ["case": number, "meeting": meeting]))
+        try putMinute(tx, SecretBytes(copying: JSONValue.object(content).canonicalBytes), kind: kind, agency: agency, meeting: meeting,
+                      case: number, part: part)
+    }
+
+    /// As `putMinute` for content already in bytes (an action update from an inbox).
+    static func putMinute(_ tx: VaultTransaction, _ content: SecretBytes, kind: String, agency: String, meeting: String, case number: String,
+                          part: String) throws -> String {
+        let document = try tx.put(NewDocument(content: content, agency: agency, kind: kind, metadata: ["case": number, "meeting": meeting]))
         try tx.changeFact("x_minute", [.text(document)], """
             INSERT INTO x_minute (document, meeting, case_number, kind, part, agency, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)
             """, [.text(document), .text(meeting), .text(number), .text(kind), .text(part), .text(agency), .integer(Int64(tx.now.timeIntervalSince1970))])
@@ -178,6 +184,14 @@ enum ActionsOrder {
         return ActionRecord(id: id, meeting: try row.text(1, "x_action/\(id)"), caseNumber: try row.text(2, "x_action/\(id)"),
                             owner: try row.text(3, "x_action/\(id)"), due: due, risk: risk, status: status, statusOn: on,
                             document: try row.text(8, "x_action/\(id)"))
+    }
+
+    /// Whether `text` is an action id: a case number, `-A`, then 1 to 999999 without
+    /// leading zeros (what `addAction` makes).
+    static func isActionID(_ text: String) -> Bool {
+        guard let range = text.range(of: "-A", options: .backwards), CaseNumber(String(text[..<range.lowerBound])) != nil else { return false }
+        let digits = text[range.upperBound...]
+        return (1...6).contains(digits.count) && digits.first != "0" && digits.allSatisfy { $0.isASCII && $0.isNumber }
     }
 
     /// `links` without repeats, in the code list's order.

@@ -50,8 +50,7 @@ extension Marac {
                     records.append(try Self.putMinute(tx, content, kind: "action-update", agency: action.owner, meeting: action.meeting,
                                                       case: action.caseNumber, part: id))
                 }
-                try tx.changeFact("x_action", [.text(id)], "UPDATE x_action SET status = ?, status_on = ?, updated_at = ? WHERE id = ?",
-                                  [.text(status.rawValue), .text(date.description), .integer(Int64(tx.now.timeIntervalSince1970)), .text(id)])
+                try Self.setStatus(tx, id, status, on: date)
                 try tx.append(.alteration(by: principal.actor, records: records, case: action.caseNumber, bases: ["marac-isp"], at: tx.now,
                                           justification: "action \(id) updated",
                                           details: ["what": "action-update", "id": id, "status": status.rawValue, "owner": action.owner]))
@@ -67,6 +66,39 @@ extension Marac {
             }
             throw error
         }
+    }
+
+    /// Sets action `id`'s status and its date: the one place an update changes the row.
+    static func setStatus(_ tx: VaultTransaction, _ id: String, _ status: ActionStatus, on date: CalendarDate) throws {
+        try tx.changeFact("x_action", [.text(id)], "UPDATE x_action SET status = ?, status_on = ?, updated_at = ? WHERE id = ?",
+                          [.text(status.rawValue), .text(date.description), .integer(Int64(tx.now.timeIntervalSince1970)), .text(id)])
+    }
+
+    /// An action update from `agency`'s inbox (`docs/forms.md`, "action-update"): the form
+    /// is stored as the update's document, of the owning agency, and the action's status
+    /// set. Refused, with the same report whether the action does not exist or is another
+    /// agency's (no agency can probe another's actions), and the refusal logged; refused if
+    /// the action is closed already.
+    static func takeUpdate(_ tx: VaultTransaction, _ update: ActionUpdateForm, bytes: [UInt8], from agency: String) throws -> Result<(document: String, caseNumber: CaseNumber?), FormRejection> {
+        var found: ActionRecord?
+        do { found = try Self.action(tx, update.action) } catch ExchangeError.unknownAction(_) { found = nil }
+        guard let action = found, action.owner == agency else {
+            try tx.append(LogEntry(time: LogEntry.timestamp(tx.now), operation: .refusal, actor: .init(person: nil, agency: agency), records: [],
+                                   case: nil, meeting: nil, recipients: [], bases: [], justification: "action update refused: not the owning agency",
+                                   details: ["what": "action-update", "id": update.action, "rule": "owning-agency-updates"]))
+            return .failure(FormRejection(kind: .actionUpdate, problems: [
+                FormProblem(JSONPath.root.appending("action"), .unknownAction, "no action of this agency has this id"),
+            ]))
+        }
+        guard action.status.isOpen, let status = ActionStatus(rawValue: update.status) else {
+            return .failure(FormRejection(kind: .actionUpdate, problems: [
+                FormProblem(JSONPath.root.appending("status"), .inconsistent, "action \(action.id) is \(action.status.rawValue); it is not updated again"),
+            ]))
+        }
+        let document = try putMinute(tx, SecretBytes(copying: bytes), kind: FormKind.actionUpdate.rawValue, agency: agency, meeting: action.meeting,
+                                     case: action.caseNumber, part: action.id)
+        try setStatus(tx, action.id, status, on: update.date)
+        return .success((document, CaseNumber(action.caseNumber)))
     }
 
     /// The actions `filter` selects that `principal` may list: every agency's for the

@@ -159,6 +159,7 @@ extension Marac {
             case .referral: .none  // a corrected referral stays on the earlier one's case
             case let .research(form): .some(form.caseNumber)
             case let .iswc(form): .some(form.caseNumber)
+            case .actionUpdate: .none
             }
             guard let earlier = try Supersession.earlier(tx, id, kind: validated.form.kind, agency: agency.id),
                   caseNumber.map({ $0 == earlier.caseNumber }) ?? true else {
@@ -201,6 +202,11 @@ extension Marac {
             let protocolBasis = iswc.legalAuthority.protocol?.relevant == true ? ["marac-isp"] : []
             stored = try attach(.iswc, submission, case: iswc.caseNumber, victim: iswc.victim, received: received,
                                 bases: protocolBasis + (iswc.legalAuthority.legalBases ?? []), tx)
+        case let .actionUpdate(update):
+            switch try Self.takeUpdate(tx, update, bytes: submission.bytes, from: agency.id) {
+            case let .failure(rejection): return .rejected(rejection, nil)
+            case let .success(taken): stored = StoredForm(document: taken.document, caseNumber: taken.caseNumber, repeatOf: nil, bases: ["marac-isp"])
+            }
         }
         if let superseded { try Supersession.record(tx, superseded, by: stored.document, agency: agency.id) }
         try tx.execute("INSERT INTO x_submission (agency, digest, document, received_at) VALUES (?, ?, ?, ?)",

@@ -14,7 +14,7 @@ public struct RetentionSchedule: Sendable, Equatable {
 
     /// A schedule; kinds not given keep the default.
     public init(days: [FormKind: Int] = [:]) {
-        self.days = Dictionary(uniqueKeysWithValues: FormKind.allCases.map { ($0, days[$0] ?? Self.defaultDays) })
+        self.days = Dictionary(uniqueKeysWithValues: FormKind.caseForms.map { ($0, days[$0] ?? Self.defaultDays) })
     }
 }
 

@@ -23,6 +23,6 @@ struct SchemaCommand {
                 throw CommandError(code: .unavailable, message: "cannot write \(out)/\(name)")
             }
         }
-        print("referral, research and iswc schemas with \(counted(registry.codes.count, "legal basis code")) written to \(out)")
+        print("referral, research, iswc and action-update schemas with \(counted(registry.codes.count, "legal basis code")) written to \(out)")
     }
 }

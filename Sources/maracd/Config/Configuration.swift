@@ -202,9 +202,9 @@ private struct Reader {
             config.ingest.outboxRetentionDays = integer(ingest["outboxRetentionDays"], "$.ingest.outboxRetentionDays", 90, 1...3_650)
         }
         if let retention = members(object["retention"], "$.retention", allowed: ["caseDocumentDays"]),
-           let days = members(retention["caseDocumentDays"], "$.retention.caseDocumentDays", allowed: Set(FormKind.allCases.map(\.rawValue))) {
+           let days = members(retention["caseDocumentDays"], "$.retention.caseDocumentDays", allowed: Set(FormKind.caseForms.map(\.rawValue))) {
             var schedule: [FormKind: Int] = [:]
-            for kind in FormKind.allCases {
+            for kind in FormKind.caseForms {
                 schedule[kind] = integer(days[kind.rawValue], "$.retention.caseDocumentDays.\(kind.rawValue)", RetentionSchedule.defaultDays, 1...36_500)
             }
             config.retention = RetentionSchedule(days: schedule)

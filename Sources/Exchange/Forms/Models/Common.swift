@@ -1,4 +1,4 @@
-/// The three kinds of form agencies submit.
+/// The four kinds of form agencies submit.
 public enum FormKind: String, Codable, Sendable, CaseIterable {
     /// The Marac referral form with its Dash risk checklist.
     case referral
@@ -6,6 +6,12 @@ public enum FormKind: String, Codable, Sendable, CaseIterable {
     case research
     /// The information sharing without consent form.
     case iswc
+    /// Progress on one of the agency's actions (`docs/actions.md`).
+    case actionUpdate = "action-update"
+
+    /// The forms that make up a case before its meeting, each kept for its own retention
+    /// period (`docs/retention.md`); an action update goes with the case's referral.
+    public static let caseForms: [FormKind] = [.referral, .research, .iswc]
 }
 
 /// A contact person at an agency.
@@ -36,6 +42,8 @@ public enum Form: Equatable, Sendable {
     case research(Research)
     /// An information-sharing-without-consent form.
     case iswc(ISWC)
+    /// An update on an action.
+    case actionUpdate(ActionUpdateForm)
 
     /// The document this form corrects, if it is a rectification.
     public var supersedes: String? {
@@ -43,6 +51,7 @@ public enum Form: Equatable, Sendable {
         case let .referral(form): return form.supersedes
         case let .research(form): return form.supersedes
         case let .iswc(form): return form.supersedes
+        case .actionUpdate: return nil
         }
     }
 
@@ -52,6 +61,7 @@ public enum Form: Equatable, Sendable {
         case .referral: return .referral
         case .research: return .research
         case .iswc: return .iswc
+        case .actionUpdate: return .actionUpdate
         }
     }
 }

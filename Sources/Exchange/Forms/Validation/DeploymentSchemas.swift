@@ -4,17 +4,21 @@ import Foundation
 /// of `config/schemas/` with this deployment's legal basis codes as an enum, so an
 /// agency's pre-send check with a standard validator refuses an unknown code too.
 public enum DeploymentSchemas {
-    /// The three schemas for `registry`: file name and bytes (pretty JSON, keys sorted).
+    /// The four schemas for `registry`: file name and bytes (pretty JSON, keys sorted).
+    /// The action update names no legal basis: its schema is published as it is.
     public static func files(for registry: LegalBasisRegistry) throws -> [(name: String, bytes: [UInt8])] {
-        try [("referral", PublishedSchemaTexts.referral), ("research", PublishedSchemaTexts.research), ("iswc", PublishedSchemaTexts.iswc)]
+        try [("referral", PublishedSchemaTexts.referral), ("research", PublishedSchemaTexts.research), ("iswc", PublishedSchemaTexts.iswc),
+             ("action-update", PublishedSchemaTexts.actionUpdate)]
             .map { kind, text in
                 guard var schema = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-                      var definitions = schema["$defs"] as? [String: Any], var bases = definitions["legalBases"] as? [String: Any] else {
-                    preconditionFailure("the embedded \(kind) schema has no $defs.legalBases")
+                      var definitions = schema["$defs"] as? [String: Any] else {
+                    preconditionFailure("the embedded \(kind) schema has no $defs")
                 }
-                bases["items"] = ["enum": registry.codes]
-                bases["description"] = "Legal basis codes this deployment registers (config/legal-bases.json and its own)."
-                definitions["legalBases"] = bases
+                if var bases = definitions["legalBases"] as? [String: Any] {
+                    bases["items"] = ["enum": registry.codes]
+                    bases["description"] = "Legal basis codes this deployment registers (config/legal-bases.json and its own)."
+                    definitions["legalBases"] = bases
+                }
                 schema["$defs"] = definitions
                 let data = try JSONSerialization.data(withJSONObject: schema, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
                 return ("\(kind).schema.json", [UInt8](data) + [0x0A])

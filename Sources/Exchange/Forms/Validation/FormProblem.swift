@@ -76,6 +76,8 @@ public enum FormRule: String, Sendable, CaseIterable {
     /// `supersedes` names no live document of this agency and kind (on this case) that a
     /// later form has not superseded already.
     case unknownDocument = "unknown-document"
+    /// `action` names no action of the submitting agency (an action update).
+    case unknownAction = "unknown-action"
 
     /// Whether the published JSON Schemas can express this rule, so the cross-check
     /// can demand that they agree on it.
@@ -85,7 +87,7 @@ public enum FormRule: String, Sendable, CaseIterable {
              .format, .tooFewItems, .repeatedItem, .requiredWhen, .noneOfAlternatives:
             return true
         case .tooLarge, .syntax, .duplicateKey, .moreProblems, .notACalendarDate, .inTheFuture, .wrongAgency,
-             .unknownLegalBasis, .inconsistent, .dateOrder, .unknownCase, .unknownDocument:
+             .unknownLegalBasis, .inconsistent, .dateOrder, .unknownCase, .unknownDocument, .unknownAction:
             return false
         }
     }

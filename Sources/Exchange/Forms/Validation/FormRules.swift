@@ -116,6 +116,13 @@ enum FormRules {
         }
     }
 
+    // MARK: - Action update
+
+    static func actionUpdate(_ form: JSONObject, _ context: ValidationContext, _ out: inout [FormProblem]) {
+        checkAgency(form, field: "agency", context, &out)
+        checkNotFuture(form["date"], at: JSONPath.root.appending("date"), what: "the update's date", context, &out)
+    }
+
     // MARK: - Information sharing without consent
 
     static func iswc(_ form: JSONObject, _ context: ValidationContext, _ out: inout [FormProblem]) {

@@ -1,4 +1,4 @@
-/// The three forms' shapes (`docs/forms.md`; `config/schemas/*.schema.json` say the same).
+/// The four forms' shapes (`docs/forms.md`; `config/schemas/*.schema.json` say the same).
 /// Unknown fields are refused at every level, not only the top: a misspelt `victim.dbo`
 /// would silently drop a date of birth. Only `extensions` holds anything.
 enum FormShapes {
@@ -11,8 +11,22 @@ enum FormShapes {
         case .referral: return referral
         case .research: return research
         case .iswc: return iswc
+        case .actionUpdate: return actionUpdate
         }
     }
+
+    // MARK: - Action update
+
+    static let actionUpdate = Shape.object(Fields([
+        required("form", .constant("action-update")),
+        required("formVersion", .constantInteger(1)),
+        required("agency", .label),
+        required("action", .actionID),
+        required("status", .choice(ActionUpdateForm.statuses)),
+        required("date", .date),
+        optional("note", .long),
+        optional("extensions", .anyObject),
+    ]))
 
     static let legalBases = Shape.list(.label, min: 1, unique: true)
 

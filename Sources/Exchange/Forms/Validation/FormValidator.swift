@@ -72,7 +72,7 @@ public enum FormValidator {
             return .failure(FormRejection(kind: nil, problems: capped(problems)))
         }
         guard let kind = kindValue.string.flatMap(FormKind.init(rawValue:)) else {
-            problems.append(FormProblem(JSONPath.root.appending("form"), .notAllowed, "must be one of: referral, research, iswc"))
+            problems.append(FormProblem(JSONPath.root.appending("form"), .notAllowed, "must be one of: referral, research, iswc, action-update"))
             return .failure(FormRejection(kind: nil, problems: capped(problems)))
         }
 
@@ -81,6 +81,7 @@ public enum FormValidator {
         case .referral: FormRules.referral(object, context, &problems)
         case .research: FormRules.research(object, context, &problems)
         case .iswc: FormRules.iswc(object, context, &problems)
+        case .actionUpdate: FormRules.actionUpdate(object, context, &problems)
         }
         guard problems.isEmpty else { return .failure(FormRejection(kind: kind, problems: capped(problems, shape: FormShapes.shape(of: kind)))) }
 
@@ -95,6 +96,8 @@ public enum FormValidator {
                 return .success(ValidatedForm(form: .research(try JSONValueDecoder.decode(Research.self, from: parsed.value)), dashScore: nil))
             case .iswc:
                 return .success(ValidatedForm(form: .iswc(try JSONValueDecoder.decode(ISWC.self, from: parsed.value)), dashScore: nil))
+            case .actionUpdate:
+                return .success(ValidatedForm(form: .actionUpdate(try JSONValueDecoder.decode(ActionUpdateForm.self, from: parsed.value)), dashScore: nil))
             }
         } catch {
             // The checks above admit only what the models decode; reaching here is a bug
@@ -144,6 +147,7 @@ extension Form {
         case let .referral(f): return try encoder.encode(f)
         case let .research(f): return try encoder.encode(f)
         case let .iswc(f): return try encoder.encode(f)
+        case let .actionUpdate(f): return try encoder.encode(f)
         }
     }
 }

@@ -1632,4 +1632,78 @@ enum PublishedSchemaTexts {
   }
 }
 """##
+
+    /// `config/schemas/action-update.schema.json`.
+    static let actionUpdate = ##"""
+{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://maracd.example/schemas/action-update.schema.json",
+  "title": "Marac action update",
+  "description": "Interchange format v1 (docs/forms.md, docs/actions.md). The daemon additionally checks what a schema cannot: calendar dates, dates in the future, the submitting agency, and that the action is one of this agency's and still open.",
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {
+    "form": {
+      "const": "action-update"
+    },
+    "formVersion": {
+      "const": 1
+    },
+    "agency": {
+      "$ref": "#/$defs/label"
+    },
+    "action": {
+      "$ref": "#/$defs/actionId"
+    },
+    "status": {
+      "enum": [
+        "in-progress",
+        "done",
+        "not-possible",
+        "blocked-by-changed-circumstances"
+      ]
+    },
+    "date": {
+      "$ref": "#/$defs/date"
+    },
+    "note": {
+      "$ref": "#/$defs/long"
+    },
+    "extensions": {
+      "type": "object",
+      "description": "Agency-specific fields, kept as written."
+    }
+  },
+  "required": [
+    "form",
+    "formVersion",
+    "agency",
+    "action",
+    "status",
+    "date"
+  ],
+  "$defs": {
+    "long": {
+      "type": "string",
+      "maxLength": 20000,
+      "pattern": "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f]*$"
+    },
+    "label": {
+      "type": "string",
+      "pattern": "^[a-z0-9-]{1,64}(?![\\s\\S])",
+      "description": "An id: 1 to 64 lower-case letters, digits and hyphens."
+    },
+    "date": {
+      "type": "string",
+      "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(?![\\s\\S])",
+      "description": "YYYY-MM-DD. The daemon also rejects dates that do not exist (2026-02-30) and dates in the future."
+    },
+    "actionId": {
+      "type": "string",
+      "pattern": "^[A-Z0-9]{1,8}-[1-9][0-9]{3}-(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3,5})-A[1-9][0-9]{0,5}(?![\\s\\S])",
+      "description": "An action id from the minutes: its case number, -A, and the action's number (M-2026-0001-A3)."
+    }
+  }
+}
+"""##
 }

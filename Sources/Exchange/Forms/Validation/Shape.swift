@@ -8,6 +8,8 @@ indirect enum Shape: Sendable {
     case label
     /// A Marac case number: `PREFIX-YYYY-NNNN`.
     case caseNumber
+    /// An action id: a case number, `-A`, and the action's number (`docs/actions.md`).
+    case actionID
     /// A vault document id: `doc_` and 32 lower-case hex digits.
     case documentID
     /// A `YYYY-MM-DD` date.
@@ -120,6 +122,9 @@ extension Shape {
         case .caseNumber:
             guard case let .string(s) = value else { return problems.append(.init(path, .wrongType, "must be a string")) }
             if CaseNumber(s) == nil { problems.append(.init(path, .format, "must be a case number such as M-2026-0001")) }
+        case .actionID:
+            guard case let .string(s) = value else { return problems.append(.init(path, .wrongType, "must be a string")) }
+            if !ActionsOrder.isActionID(s) { problems.append(.init(path, .format, "must be an action id such as M-2026-0001-A1")) }
         case .documentID:
             guard case let .string(s) = value else { return problems.append(.init(path, .wrongType, "must be a string")) }
             let hex = s.utf8.dropFirst(4)

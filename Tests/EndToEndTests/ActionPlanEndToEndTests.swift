@@ -6,7 +6,8 @@ import XCTest
 /// in session the chair records actions for housing and police from files, a declared
 /// police representative only for police, the Idva confirms the plan; observers and
 /// apologies show in `meeting show`; housing cannot update police's action (refused and
-/// logged); police can; the lists show each agency its own; after the close the minutes
+/// logged); police reports progress through its inbox (an invalid update gets a report
+/// naming the JSON path, the valid one a receipt); the lists show each agency its own; after the close the minutes
 /// go to the agencies that attended or own an action and open with stock OpenSSL for an
 /// EC and an RSA agency, holding exactly what was recorded; no text reaches the log or the
 /// database in the clear.
@@ -91,8 +92,26 @@ final class ActionPlanEndToEndTests: PrincipalsTestCase {
         let last = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/sqlite3"), [database, "SELECT CAST(entry AS TEXT) FROM log_entry ORDER BY seq DESC LIMIT 1"]).output
         XCTAssertTrue(last.contains(#""operation":"refusal""#) && last.contains(#""rule":"owning-agency-updates""#) && last.contains(policeAction), last)
 
-        let note = try file("note", "CCTV reviewed with the employer")
-        let updated = try ok(["action", "update", policeAction, "--status", "done", "--note-file", note], as: Self.police).output
+        // Police reports progress through its inbox: an invalid update gets a report naming
+        // the JSON path; the valid one a receipt, and the action is done.
+        func update(_ status: String) -> [UInt8] {
+            Array(#"{"form": "action-update", "formVersion": 1, "agency": "police", "action": "\#(policeAction)", "status": "\#(status)", "#
+                  .utf8) + Array(#""date": "\#(Self.day(in: 0))", "note": "CCTV reviewed with the employer"}"#.utf8)
+        }
+        let invalid = update("finished"), valid = update("done")
+        try daemon.drop(invalid, as: "update-1.json", agency: "police")
+        try daemon.drop(valid, as: "update-2.json", agency: "police")
+        try daemon.waitFor("the update's receipt and the report") {
+            FileManager.default.fileExists(atPath: daemon.receipt(for: valid).path) && FileManager.default.fileExists(atPath: daemon.report(for: invalid).path)
+        }
+        let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: daemon.report(for: invalid))) as? [String: Any])
+        XCTAssertEqual((report["problems"] as? [[String: String]])?.map { $0["path"]! }, ["$.status"])
+        let receipt = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/openssl"), [
+            "cms", "-verify", "-binary", "-inform", "DER", "-in", daemon.receipt(for: valid).path,
+            "-CAfile", daemon.state.appendingPathComponent("outbox/police/signing-certificates.pem").path, "-out", "/dev/stdout"])
+        XCTAssertEqual(receipt.status, 0, receipt.stderr)
+        XCTAssertTrue(receipt.output.contains(#""kind":"action-update""#), receipt.output)
+        let updated = try ok(["action", "list", "--agency", "police"], as: Self.police).output
         XCTAssertTrue(updated.hasPrefix("\(policeAction)  \(number)  \(meeting)  owner police  due \(due)  risk perpetrator  done ("), updated)
 
         // The lists: the coordinator sees both, housing its own, --open what is left.
@@ -146,6 +165,7 @@ final class ActionPlanEndToEndTests: PrincipalsTestCase {
 
         // No text in the log, and none in the clear in the database or its WAL.
         XCTAssertEqual(daemon.stop(), 0)
+        XCTAssertFalse(daemon.log.contains("CCTV"), "no text in the daemon's log")
         for path in [database, database + "-wal"] where FileManager.default.fileExists(atPath: path) {
             let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
             // (An observer's name is a fact like a declarant's: in x_attendance, as x_declaration.)

@@ -36,14 +36,7 @@ final class MeetingScenarioTests: PrincipalsTestCase {
     func testHealthReadsPoliceResearchOnlyDeclaredAndInSession() throws {
         try daemon.registerRecipients(["police", "health"])
         try daemon.start()
-        let policeReferral = try RepositoryFixtures.bytes("valid/referral-police.json")
-        let healthReferral = try RepositoryFixtures.bytes("valid/referral-health-professional-judgement-no-consent.json")
-        try daemon.drop(policeReferral, as: "a.json", agency: "police")
-        try daemon.drop(healthReferral, as: "b.json", agency: "health")
-        try daemon.waitFor("both referrals") {
-            FileManager.default.fileExists(atPath: daemon.receipt(for: policeReferral).path)
-                && FileManager.default.fileExists(atPath: daemon.receipt(for: healthReferral, agency: "health").path)
-        }
+        try dropTheTwoReferrals()
         let cases = try JSONSerialization.jsonObject(with: try ok(["case", "list", "--json"]).stdout) as? [[String: Any]] ?? []
         let numbers = cases.compactMap { $0["case"] as? String }
         XCTAssertEqual(numbers.count, 2)

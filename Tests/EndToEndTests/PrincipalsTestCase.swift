@@ -41,6 +41,21 @@ class PrincipalsTestCase: XCTestCase {
         return result
     }
 
+    /// The police and health referral fixtures dropped into their inboxes, waiting for both
+    /// receipts.
+    @discardableResult
+    func dropTheTwoReferrals() throws -> (police: [UInt8], health: [UInt8]) {
+        let police = try RepositoryFixtures.bytes("valid/referral-police.json")
+        let health = try RepositoryFixtures.bytes("valid/referral-health-professional-judgement-no-consent.json")
+        try daemon.drop(police, as: "a.json", agency: "police")
+        try daemon.drop(health, as: "b.json", agency: "health")
+        try daemon.waitFor("both referrals") {
+            FileManager.default.fileExists(atPath: daemon.receipt(for: police).path)
+                && FileManager.default.fileExists(atPath: daemon.receipt(for: health, agency: "health").path)
+        }
+        return (police, health)
+    }
+
     /// The UTC date `days` from today, `YYYY-MM-DD`.
     static func day(in days: Int) -> String {
         let formatter = DateFormatter()

@@ -101,6 +101,24 @@ public struct AttendanceRecord: Equatable, Sendable {
     public let researchSent: Bool
 }
 
+extension AttendanceRecord {
+    /// Sets `chair` (when recorded), `attendees` (the declarations: agency, person),
+    /// `observers` (agency, person, declared) and `apologies` (agency, researchSent): what
+    /// `meeting show` answers and the minutes' header holds (`docs/packs.md`).
+    public static func set(_ meeting: Meeting, _ attendance: [AttendanceRecord], into object: inout JSONObject) {
+        if let chair = attendance.first(where: { $0.role == .chair }) {
+            object.set("chair", .object(JSONObject(["person": .string(chair.person), "agency": .string(chair.agency)])))
+        }
+        object.set("attendees", .array(meeting.declarations.map { .object(JSONObject(["agency": .string($0.agency), "person": .string($0.person)])) }))
+        object.set("observers", .array(attendance.filter { $0.role == .observer }.map {
+            .object(JSONObject(["agency": .string($0.agency), "person": .string($0.person), "declared": .bool($0.declared)]))
+        }))
+        object.set("apologies", .array(attendance.filter { $0.role == .apology }.map {
+            .object(JSONObject(["agency": .string($0.agency), "researchSent": .bool($0.researchSent)]))
+        }))
+    }
+}
+
 /// A text the chair or an agency writes (an action, a risk, a note): 1 to 4,000
 /// characters, not only white space. Refusals name the field, never the text.
 enum WrittenText {

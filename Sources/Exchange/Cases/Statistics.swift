@@ -99,37 +99,23 @@ extension CaseBook {
     public func statistics(from: CalendarDate, to: CalendarDate, by principal: Principal) throws -> MaracStatistics {
         try ControlPolicy.require("statistics", principal)
         return try vault.transaction { tx in
-            var cases = 0, repeats = 0, nonPolice = 0, bme = 0, lgbtq = 0, disabled = 0, male = 0, young = 0, children = 0, erased = 0
-            var byKind: [String: Int] = [:]
+            var tally = CaseFactsTally()
             for row in try tx.rows("SELECT number, agency_kind, repeat_of, facts FROM x_case WHERE received_on >= ? AND received_on <= ?",
                                    [.text(from.description), .text(to.description)]) {
                 guard let number = CaseNumber(try row.text(0, "x_case")), let sealed = row[3].blob else {
                     throw ExchangeError.corruptRow("x_case/" + (row[0].text ?? "?"))
                 }
-                let kind = try row.text(1, "x_case/\(number).agency_kind")
-                cases += 1
-                if row[2].text != nil { repeats += 1 }
-                byKind[kind, default: 0] += 1
-                if kind != AgencyKind.police.rawValue { nonPolice += 1 }
-                guard !sealed.isEmpty else {  // erased with the case's last document
-                    erased += 1
-                    continue
-                }
-                let facts = try ReferralFacts.open(tx, sealed, for: number)
-                if facts.bme { bme += 1 }
-                if facts.lgbtq { lgbtq += 1 }
-                if facts.disabled { disabled += 1 }
-                if facts.male { male += 1 }
-                if facts.aged16to17 { young += 1 }
-                children += facts.children
+                try tally.add(tx, number, kind: try row.text(1, "x_case/\(number).agency_kind"), repeated: row[2].text != nil, sealed: sealed)
             }
+            let cases = tally.cases
             try tx.append(LogEntry(time: LogEntry.timestamp(tx.now), operation: .consultation, actor: principal.actor, records: [],
                                    case: nil, meeting: nil, recipients: [], bases: ControlPolicy.statisticsBases,
                                    justification: "sealed equality facts opened for the Marac's statistics (counts only)",
                                    details: ["what": "statistics", "from": from.description, "to": to.description, "cases": String(cases)]))
-            return MaracStatistics(from: from, to: to, cases: cases, repeats: repeats, referralsByAgencyKind: byKind,
-                                   nonPoliceReferrals: nonPolice, bme: bme, lgbtq: lgbtq, disabled: disabled, male: male,
-                                   aged16to17: young, children: children, withoutEqualityFacts: erased)
+            return MaracStatistics(from: from, to: to, cases: cases, repeats: tally.repeats, referralsByAgencyKind: tally.byKind,
+                                   nonPoliceReferrals: cases - (tally.byKind[AgencyKind.police.rawValue] ?? 0), bme: tally.bme,
+                                   lgbtq: tally.lgbtq, disabled: tally.disabled, male: tally.male, aged16to17: tally.aged16to17,
+                                   children: tally.children, withoutEqualityFacts: tally.erased)
         }
     }
 }

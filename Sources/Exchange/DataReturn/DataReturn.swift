@@ -73,7 +73,7 @@ extension Marac {
         try ControlPolicy.require("data.return", principal)
         return try vault.transaction { tx in
             var held: [DataReturn.MeetingHeld] = []
-            var tally = Tally()
+            var tally = CaseFactsTally()
             for row in try tx.rows("""
                 SELECT id FROM x_meeting WHERE date >= ? AND date <= ? AND state IN ('in-session', 'closed') ORDER BY date, id
                 """, [.text(quarter.first.description), .text(quarter.last.description)]) {
@@ -93,37 +93,6 @@ extension Marac {
                               victimsMale: tally.male, victimsAged16to17: tally.aged16to17, childrenInHouseholds: tally.children,
                               perpetratorsAged17OrUnder: tally.youngPerpetrators, casesWithoutEqualityFacts: tally.erased,
                               casesWithoutPerpetratorAge: tally.noPerpetratorAge, adultFemalePopulation: adultFemalePopulation)
-        }
-    }
-}
-
-/// The running counts of a data return, one case heard at a time.
-private struct Tally {
-    var cases = 0, repeats = 0, bme = 0, lgbtq = 0, disabled = 0, male = 0, aged16to17 = 0, children = 0
-    var youngPerpetrators = 0, erased = 0, noPerpetratorAge = 0
-    var byKind: [String: Int] = [:]
-
-    mutating func add(_ tx: VaultTransaction, _ number: CaseNumber) throws {
-        guard let row = try tx.rows("SELECT agency_kind, repeat_of, facts FROM x_case WHERE number = ?", [.text(number.description)]).first,
-              let sealed = row[2].blob else { throw ExchangeError.corruptRow("x_case/\(number)") }
-        cases += 1
-        byKind[try row.text(0, "x_case/\(number).agency_kind"), default: 0] += 1
-        if row[1].text != nil { repeats += 1 }
-        guard !sealed.isEmpty else {  // erased with the case's last document
-            erased += 1
-            return
-        }
-        let facts = try ReferralFacts.open(tx, sealed, for: number)
-        if facts.bme { bme += 1 }
-        if facts.lgbtq { lgbtq += 1 }
-        if facts.disabled { disabled += 1 }
-        if facts.male { male += 1 }
-        if facts.aged16to17 { aged16to17 += 1 }
-        children += facts.children
-        switch facts.youngPerpetrator {
-        case true?: youngPerpetrators += 1
-        case false?: break
-        case nil: noPerpetratorAge += 1
         }
     }
 }

@@ -140,16 +140,7 @@ struct MinutesCase {
         content.set("marac", .string(maracName))
         content.set("meeting", .string(meeting.id))
         content.set("date", .string(meeting.date.description))
-        if let chair = attendance.first(where: { $0.role == .chair }) {
-            content.set("chair", .object(JSONObject(["person": .string(chair.person), "agency": .string(chair.agency)])))
-        }
-        content.set("attendees", .array(meeting.declarations.map { .object(JSONObject(["agency": .string($0.agency), "person": .string($0.person)])) }))
-        content.set("observers", .array(attendance.filter { $0.role == .observer }.map {
-            .object(JSONObject(["agency": .string($0.agency), "person": .string($0.person), "declared": .bool($0.declared)]))
-        }))
-        content.set("apologies", .array(attendance.filter { $0.role == .apology }.map {
-            .object(JSONObject(["agency": .string($0.agency), "researchSent": .bool($0.researchSent)]))
-        }))
+        AttendanceRecord.set(meeting, attendance, into: &content)
         content.set("confidentiality", .string(statement))
         content.set("copying", .string(MinutesRules.copying))
         return content

@@ -78,17 +78,7 @@ extension ControlVerbs {
     /// declarations), observed or sent apologies.
     func meetingJSON(_ meeting: Meeting) throws -> JSONValue {
         guard case var .object(fields) = Self.json(meeting) else { preconditionFailure("a meeting is an object") }
-        let attendance = try marac.attendance(meeting.id)
-        if let chair = attendance.first(where: { $0.role == .chair }) {
-            fields.set("chair", .object(JSONObject(["agency": .string(chair.agency), "person": .string(chair.person)])))
-        }
-        fields.set("attendees", .array(meeting.declarations.map { .object(JSONObject(["agency": .string($0.agency), "person": .string($0.person)])) }))
-        fields.set("observers", .array(attendance.filter { $0.role == .observer }.map {
-            .object(JSONObject(["agency": .string($0.agency), "person": .string($0.person), "declared": .bool($0.declared)]))
-        }))
-        fields.set("apologies", .array(attendance.filter { $0.role == .apology }.map {
-            .object(JSONObject(["agency": .string($0.agency), "researchSent": .bool($0.researchSent)]))
-        }))
+        AttendanceRecord.set(meeting, try marac.attendance(meeting.id), into: &fields)
         return .object(fields)
     }
 

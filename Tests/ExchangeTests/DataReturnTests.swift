@@ -20,17 +20,8 @@ final class DataReturnTests: XCTestCase {
         var youngPerpetrator = false
     }
 
-    /// SplitMix64: the same cases on every run.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    /// The same cases on every run.
+    typealias Generator = SeededGenerator
 
     /// A date of birth giving `age` on `day` (17 and 364 days for `nearly: true`).
     func dob(age: Int, on day: CalendarDate, nearly: Bool = false) -> String {

@@ -70,7 +70,15 @@ final class MeetingScenarioTests: PrincipalsTestCase {
 
         // In session, declared: a disclosure to health under marac-isp.
         _ = try ok(["meeting", "send-agenda", meeting])
-        _ = try ok(["meeting", "open", meeting], as: Self.chair)
+        let opened = try ok(["meeting", "open", meeting], as: Self.chair).output
+        XCTAssertTrue(opened.hasSuffix("\nno meeting pack went out: no invited agency has made the declaration yet; "
+                                       + "each gets its pack when its representative declares (maracctl meeting declare)\n"), opened)
+        // Any principal can read the signing certificate's fingerprint to a recipient: the
+        // one stock openssl prints for the published certificate.
+        let published = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/openssl"), ["x509", "-noout", "-fingerprint", "-sha256", "-in",
+                                                 daemon.state.appendingPathComponent("outbox/health/signing-certificates.pem").path]).output
+        let fingerprint = try XCTUnwrap(published.split(separator: "=").last).trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertTrue(try ok(["status"], as: Self.health).output.contains("\nsigning certificate: SHA-256 \(fingerprint), valid until "), fingerprint)
         XCTAssertEqual(try ctl(["meeting", "declare", meeting], as: Self.health).status, 64, "confirmation needs a terminal or --yes")
         _ = try ok(["meeting", "declare", meeting, "--yes"], as: Self.health)
         let read = try ctl(["doc", "read", researchID], as: Self.health)

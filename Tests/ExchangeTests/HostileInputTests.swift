@@ -51,8 +51,22 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(form.problems, ["$.children[0]: must be an object", "$.contacts: must be an array", "$.victim.name: must be a string"])
     }
 
+    /// Word documents, PDFs and empty files are named as such, not as JSON syntax errors.
+    func testFilesSentByMistakeAreNamed() {
+        let advice = "; send the JSON form instead: its schema is in schemas/ in your outbox (docs/forms.md)"
+        let docx = [0x50, 0x4B, 0x03, 0x04, 0x14, 0x00] + Array("[Content_Types].xml...word/document.xml".utf8)
+        XCTAssertEqual(FormValidator.validate(docx, in: FormFixtures.context(for: "valid/referral-police.json")).lines, ["$: this is a Word document" + advice])
+        XCTAssertEqual(FormValidator.validate([0x50, 0x4B, 0x03, 0x04] + Array("xl/workbook.xml".utf8), in: FormFixtures.context(for: "valid/referral-police.json")).lines,
+                       ["$: this is a ZIP archive (an Excel workbook is one)" + advice])
+        XCTAssertEqual(FormValidator.validate([0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0], in: FormFixtures.context(for: "valid/referral-police.json")).lines,
+                       ["$: this is a Word or Excel document" + advice])
+        XCTAssertEqual(lines("%PDF-1.7\n%Tamsin Quinn"), ["$: this is a PDF" + advice], "named, and nothing of it echoed")
+        XCTAssertEqual(lines(" \n\t"), ["$: the file is empty" + advice])
+        XCTAssertEqual(lines("PK"), ["$: not valid JSON: byte 0: unexpected character"], "two letters are not a ZIP")
+    }
+
     func testNonObjectsAndEmptyFilesGetAVerdict() {
-        XCTAssertEqual(lines(""), ["$: not valid JSON: byte 0: unexpected end of input"])
+        XCTAssertEqual(lines(""), ["$: the file is empty; send the JSON form instead: its schema is in schemas/ in your outbox (docs/forms.md)"])
         XCTAssertEqual(lines("\"Tamsin Quinn\""), ["$: must be an object"])
         XCTAssertEqual(lines("null"), ["$: must be an object"])
         XCTAssertEqual(lines("{} {}"), ["$: not valid JSON: byte 3: unexpected data after the value"])

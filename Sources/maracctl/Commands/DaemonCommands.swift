@@ -96,6 +96,10 @@ struct MeetingCommand {
             for pack in result["packs"]?.array ?? [] {
                 print("sent \(pack["file"]?.string ?? "?") (\(counted(pack["documents"]?.integer ?? 0, "document")))")
             }
+            if verb == "open", result["packs"]?.array?.isEmpty == true, result["skipped"]?.array?.isEmpty == true {
+                print("no meeting pack went out: no invited agency has made the declaration yet; "
+                      + "each gets its pack when its representative declares (maracctl meeting declare)")
+            }
             for notice in result["revocations"]?.array ?? [] { print("revocation notice \(notice["agency"]?.string ?? "?"): \(notice["file"]?.string ?? "?")") }
         }
     }

@@ -20,6 +20,9 @@ struct StatusCommand {
         print("maracd \(result["version"]?.string ?? "?"), running since \(result["startedAt"]?.string ?? "?")")
         print("agencies: \(result["agencies"]?.integer ?? 0)   log entries: \(result["logSize"]?.integer ?? 0)")
         print("you: \(result["principal"]?["name"]?.string ?? "?") (\(result["principal"]?["agency"]?.string ?? "?")): \(roles)")
+        if let signing = result["signing"] {
+            print("signing certificate: SHA-256 \(signing["fingerprintSHA256"]?.string ?? "?"), valid until \(signing["notAfter"]?.string ?? "?")")
+        }
         if let held = result["held"]?.string { print("HELD: \(held)") }
     }
 }

@@ -104,6 +104,13 @@ struct ControlVerbs: Sendable {
             result.set("agencies", .number(Double(try marac.agencies.list().count)))
             result.set("logSize", .number(Double(try vault.treeHead().size)))
             result.set("principal", .object(who))
+            // The fingerprint recipients are told to check out of band (docs/recipients.md):
+            // public, and every principal may need to read it to them.
+            if let certificate = try vault.signingCertificates().last {
+                let validity = CertificateValidity(certificate, at: vault.currentTime)
+                result.set("signing", .object(JSONObject(["fingerprintSHA256": .string(certificate.fingerprintText),
+                                                          "notAfter": .string(validity.notAfterText)])))
+            }
             if restore.isHolding {
                 result.set("held", .string("restore: the log is behind the published checkpoint at size "
                                            + "\(restore.pending.map(\.head.size).max() ?? 0); a key custodian must run maracctl key acknowledge-restore"))

@@ -56,6 +56,9 @@ public enum FormValidator {
                 FormProblem(.root, .tooLarge, "the file is \(bytes.count) bytes; the limit is \(context.maxBytes)"),
             ]))
         }
+        if let kind = WrongFile.kind(of: bytes) {
+            return .failure(FormRejection(kind: nil, problems: [FormProblem(.root, .syntax, WrongFile.message(kind))]))
+        }
         let parsed: JSONParser.Result
         do {
             parsed = try JSONParser().parse(bytes)

@@ -25,8 +25,11 @@ enum ExitCode: Int32 {
 struct CommandError: Error {
     let code: ExitCode
     let message: String
+    /// Whether the command line itself was wrong, so the usage summary helps; not for an
+    /// argument the daemon refused (a date that does not exist), which the message names.
+    var showsUsage = false
 
-    static func usage(_ message: String) -> CommandError { CommandError(code: .usage, message: message) }
+    static func usage(_ message: String) -> CommandError { CommandError(code: .usage, message: message, showsUsage: true) }
 }
 
 extension CommandError {

@@ -175,7 +175,7 @@ do {
     try run(Array(CommandLine.arguments.dropFirst()))
 } catch let error as CommandError {
     printError("maracctl: \(error.message)")
-    if error.code == .usage { printError(usage) }
+    if error.showsUsage { printError(usage) }
     exit(error.code.rawValue)
 } catch {
     printError("maracctl: \(safeDescription(of: error))")

@@ -34,7 +34,7 @@ final class DaemonTests: XCTestCase {
         XCTAssertTrue(caseNumber.hasPrefix("M-") && caseNumber.hasSuffix("-0001"), caseNumber)
 
         // Research is taken only from agencies invited to a meeting with the case on its agenda.
-        let meeting = try XCTUnwrap(try daemon.ask(["meeting", "create", "--date", "2026-12-10"]).output.split(separator: " ").first)
+        let meeting = try XCTUnwrap(try daemon.ask(["meeting", "create", "--date", PrincipalsTestCase.day(in: 3)]).output.split(separator: " ").first)
         try daemon.ask(["meeting", "add-case", String(meeting), caseNumber])
         try daemon.ask(["meeting", "invite", String(meeting), "health,police"])
         // The research fixture names the first case: as its README says, use ours.
@@ -403,7 +403,7 @@ final class OutputHygieneTests: XCTestCase {
             return !(cases ?? []).isEmpty
         }
         let number = try XCTUnwrap(cases?.first?["case"] as? String)
-        let meeting = String(try Subprocess.run(maracctl, ["meeting", "create", "--date", "2026-12-10", "--socket", socket]).output.prefix { $0 != " " })
+        let meeting = String(try Subprocess.run(maracctl, ["meeting", "create", "--date", PrincipalsTestCase.day(in: 3), "--socket", socket]).output.prefix { $0 != " " })
         for arguments in [["status"], ["meeting", "invite", meeting, "police,health,idva"], ["meeting", "add-case", meeting, number],
                           ["meeting", "send-agenda", meeting], ["meeting", "open", meeting], ["meeting", "declare", meeting, "--yes"],
                           ["meeting", "show", meeting], ["meeting", "list", "--json"], ["case", "list"], ["case", "show", number],

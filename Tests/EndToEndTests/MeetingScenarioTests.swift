@@ -42,6 +42,16 @@ final class MeetingScenarioTests: PrincipalsTestCase {
         XCTAssertEqual(numbers.count, 2)
         let policeCase = try XCTUnwrap(cases.first { $0["referringAgency"] as? String == "police" }?["case"] as? String)
 
+        // Dates: a day that does not exist, and one in the past, are refused; a year ahead warns.
+        let noSuchDay = try ctl(["meeting", "create", "--date", "2027-02-30"])
+        XCTAssertEqual(noSuchDay.status, 64)
+        XCTAssertEqual(noSuchDay.stderr, "maracctl: date is no such date (2027-02-30)\n")
+        let past = try ctl(["meeting", "create", "--date", Self.day(in: -1)])
+        XCTAssertEqual(past.status, 64)
+        XCTAssertEqual(past.stderr, "maracctl: meeting date \(Self.day(in: -1)) is in the past\n")
+        let far = try ok(["meeting", "create", "--date", Self.day(in: 400)])
+        XCTAssertEqual(far.stderr, "maracctl: warning: meeting \(Self.day(in: 400)) is more than a year ahead: check the date\n")
+
         // The coordinator schedules both cases and invites both agencies.
         let meeting = String(try ok(["meeting", "create", "--date", Self.day(in: 20)]).output.split(separator: " ")[0])
         for number in numbers { _ = try ok(["meeting", "add-case", meeting, number]) }
@@ -79,7 +89,9 @@ final class MeetingScenarioTests: PrincipalsTestCase {
                                                  daemon.state.appendingPathComponent("outbox/health/signing-certificates.pem").path]).output
         let fingerprint = try XCTUnwrap(published.split(separator: "=").last).trimmingCharacters(in: .whitespacesAndNewlines)
         XCTAssertTrue(try ok(["status"], as: Self.health).output.contains("\nsigning certificate: SHA-256 \(fingerprint), valid until "), fingerprint)
-        XCTAssertEqual(try ctl(["meeting", "declare", meeting], as: Self.health).status, 64, "confirmation needs a terminal or --yes")
+        let unconfirmed = try ctl(["meeting", "declare", meeting], as: Self.health)
+        XCTAssertEqual(unconfirmed.status, 64, "confirmation needs a terminal or --yes")
+        XCTAssertEqual(unconfirmed.stderr, "maracctl: no terminal to confirm on: pass --yes to make the declaration\n", "one line, no more")
         _ = try ok(["meeting", "declare", meeting, "--yes"], as: Self.health)
         let read = try ctl(["doc", "read", researchID], as: Self.health)
         XCTAssertEqual(read.status, 0, read.stderr)

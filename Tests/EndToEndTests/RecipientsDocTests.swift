@@ -50,7 +50,7 @@ final class RecipientsDocTests: XCTestCase {
         try daemon.waitFor("the receipt") { FileManager.default.fileExists(atPath: daemon.receipt(for: referral).path) }
         let cases = try JSONSerialization.jsonObject(with: try daemon.ask(["case", "list", "--json"]).stdout) as? [[String: Any]]
         let number = try XCTUnwrap(cases?.first?["case"] as? String)
-        let meeting = String(try daemon.ask(["meeting", "create", "--date", "2026-12-31"]).output.prefix { $0 != " " })
+        let meeting = String(try daemon.ask(["meeting", "create", "--date", PrincipalsTestCase.day(in: 24)]).output.prefix { $0 != " " })
         try daemon.ask(["meeting", "invite", meeting, "police,health"])
         try daemon.ask(["meeting", "add-case", meeting, number])
         try daemon.ask(["meeting", "send-agenda", meeting])

@@ -48,7 +48,7 @@ final class RunLocalTests: XCTestCase {
             return result
         }
         let cases = try JSONSerialization.jsonObject(with: try ctl(["case", "list", "--json"]).stdout) as? [[String: Any]]
-        let meeting = String(try ctl(["meeting", "create", "--date", "2027-01-05"]).output.prefix { $0 != " " })
+        let meeting = String(try ctl(["meeting", "create", "--date", PrincipalsTestCase.day(in: 29)]).output.prefix { $0 != " " })
         _ = try ctl(["meeting", "invite", meeting, "police,health"])
         _ = try ctl(["meeting", "add-case", meeting, try XCTUnwrap(cases?.first?["case"] as? String)])
         _ = try ctl(["meeting", "send-agenda", meeting])

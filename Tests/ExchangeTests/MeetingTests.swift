@@ -20,6 +20,10 @@ final class MeetingTests: XCTestCase {
         XCTAssertThrowsError(try fixture.marac.meetings.create(date: CalendarDate("2026-12-10")!, by: chair)) {
             XCTAssertEqual($0 as? ExchangeError, .notPermitted("only the coordinator may schedule a meeting"))
         }
+        XCTAssertThrowsError(try fixture.marac.meetings.create(date: CalendarDate("2026-11-19")!, by: coordinator)) {
+            XCTAssertEqual($0 as? ExchangeError, .invalidRequest("meeting date 2026-11-19 is in the past"))
+        }
+        XCTAssertNoThrow(try fixture.marac.meetings.create(date: CalendarDate("2026-11-20")!, by: coordinator), "today is not the past")
         let first = try fixture.schedule(number, on: "2026-12-10")
         let second = try fixture.marac.meetings.create(date: CalendarDate("2026-12-10")!, by: coordinator)
         XCTAssertEqual(second.id, first.id + "-2", "a second meeting that day")

@@ -113,13 +113,15 @@ final class MinutesTests: XCTestCase {
     /// The next agenda (`docs/packs.md`, "Agenda pack"): children's cases first, each
     /// case's open actions from earlier meetings, and a year since the last Marac flagged.
     func testTheNextAgendaListsOpenActionsChildrenFirstAndFlagsAYearSinceTheLastMarac() throws {
+        // More than a year before the next meeting, a meeting heard the first case.
+        fixture.clock.set("2025-10-01")
         let heardLongAgo = try XCTUnwrap(try fixture.accept(fixture.referral(name: "Long Ago")).caseNumber)
-        let adultOnly = try XCTUnwrap(try fixture.accept(fixture.referral(name: "Adult Only", edits: [("children", [Any]())])).caseNumber)
-        let withAction = try XCTUnwrap(try fixture.accept(fixture.referral(name: "With Action")).caseNumber)
-        // A meeting dated more than a year before the next one heard the first case.
         let old = try fixture.marac.meetings.create(date: CalendarDate("2025-10-09")!, by: coordinator)
         _ = try fixture.marac.meetings.addCase(old.id, heardLongAgo, by: coordinator)
         for state in [MeetingState.agendaIssued, .inSession, .closed] { _ = try fixture.marac.meetings.advance(old.id, to: state, by: chair) }
+        fixture.clock.set("2026-11-01")
+        let adultOnly = try XCTUnwrap(try fixture.accept(fixture.referral(name: "Adult Only", edits: [("children", [Any]())])).caseNumber)
+        let withAction = try XCTUnwrap(try fixture.accept(fixture.referral(name: "With Action")).caseNumber)
         // November's meeting left housing an open action on the third, police a done one.
         let november = try sitting(withAction, on: "2026-11-12")
         let open = try fixture.marac.addAction(NewAction(meeting: november.id, caseNumber: withAction, owner: "housing",

@@ -24,6 +24,13 @@ public struct CalendarDate: Hashable, Comparable, Sendable, TextCodable {
         self = parsed
     }
 
+    /// What is wrong with `text` as a date, in a refusal's words: nil for a real date,
+    /// "no such date" for the right shape naming no day (`2027-02-30`), else the shape.
+    public static func problem(with text: String) -> String? {
+        guard let parsed = CalendarDate(pattern: text) else { return "must be YYYY-MM-DD" }
+        return parsed.isValid ? nil : "is no such date (\(parsed.year)-\(parsed.month < 10 ? "0" : "")\(parsed.month)-\(parsed.day < 10 ? "0" : "")\(parsed.day))"
+    }
+
     /// Parses the shape `[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])` only; the day
     /// may still not exist in that month (see `isValid`).
     init?(pattern text: String) {

@@ -118,10 +118,11 @@ public struct MeetingBook: Sendable {
 
     // MARK: - Changes
 
-    /// Schedules a meeting on `date` (coordinator).
+    /// Schedules a meeting on `date` (coordinator): today or later.
     public func create(date: CalendarDate, by actor: Principal) throws -> Meeting {
         try ControlPolicy.require("meeting.create", actor)
         return try vault.transaction { tx in
+            guard date.isValid, date >= CalendarDate(tx.now) else { throw ExchangeError.invalidRequest("meeting date \(date) is in the past") }
             let base = "MTG-\(date)"
             let taken = try tx.rows("SELECT count(*) FROM x_meeting WHERE id = ? OR id LIKE ?", [.text(base), .text(base + "-%")])
             let count = try taken.first.map { try $0.int(0, "x_meeting") } ?? 0

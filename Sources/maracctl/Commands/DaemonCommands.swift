@@ -130,11 +130,14 @@ struct MeetingCommand {
         guard (parts.options["--for"] == nil) == (parts.options["--agency"] == nil) else {
             throw CommandError.usage("--for NAME and --agency A go together (the chair recording an attendee's declaration)")
         }
+        // Without a terminal to confirm on, one line and nothing else (issue 24).
+        if !parts.options.has("--yes") && isatty(STDIN_FILENO) != 1 {
+            throw CommandError(code: .usage, message: "no terminal to confirm on: pass --yes to make the declaration")
+        }
         let statement = try ControlClient(options: parts.options).call(ControlRequest(verb: "meeting.statement"))
         let text = statement["text"]?.string ?? ""
         FileHandle.standardError.write(Data("Confidentiality statement for \(parts.positionals[0]):\n\n\(text)\n\n".utf8))
         if !parts.options.has("--yes") {
-            guard isatty(STDIN_FILENO) == 1 else { throw CommandError.usage("confirm on a terminal, or pass --yes") }
             FileHandle.standardError.write(Data("Type yes to make this declaration: ".utf8))
             guard readLine()?.trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {
                 throw CommandError(code: .dataError, message: "not declared")

@@ -105,9 +105,10 @@ extension Arguments {
         return value
     }
 
-    /// A `YYYY-MM-DD` date.
+    /// A `YYYY-MM-DD` date that exists: `2027-02-30` is refused as no such date.
     func date(_ name: String) throws -> CalendarDate {
-        guard let date = CalendarDate(try string(name)), date.isValid else { throw ControlError(.badArgument, "\(name) must be YYYY-MM-DD") }
-        return date
+        let text = try string(name)
+        if let problem = CalendarDate.problem(with: text) { throw ControlError(.badArgument, "\(name) \(problem)") }
+        return CalendarDate(text)!
     }
 }

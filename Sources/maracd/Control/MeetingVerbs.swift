@@ -41,8 +41,12 @@ extension ControlVerbs {
             case "meeting.list": result = .array(try marac.meetings.list().map(Self.json))
             case "meeting.show": result = try meetingJSON(try marac.meetings.get(try args.label("meeting")))
             case "meeting.create":
-                guard let date = CalendarDate(try args.string("date")) else { throw ControlError(.badArgument, "date must be YYYY-MM-DD") }
-                result = Self.json(try marac.meetings.create(date: date, by: principal))
+                let date = try args.date("date")
+                guard case var .object(created) = Self.json(try marac.meetings.create(date: date, by: principal)) else { preconditionFailure("a meeting is an object") }
+                if date > CalendarDate(vault.currentTime).adding(months: 12) {
+                    created.set("warning", .string("meeting \(date) is more than a year ahead: check the date"))
+                }
+                result = .object(created)
             case "meeting.invite":
                 result = Self.json(try marac.meetings.invite(try args.label("meeting"), agencies: try args.labels("agencies"), by: principal))
             case "meeting.add-case":

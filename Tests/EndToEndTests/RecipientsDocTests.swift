@@ -65,6 +65,9 @@ final class RecipientsDocTests: XCTestCase {
         XCTAssertEqual(content["type"] as? String, "agenda")
         XCTAssertEqual(content["recipient"] as? String, "health")
         XCTAssertFalse(FileManager.default.fileExists(atPath: file("signed.der").path), "the intermediate file is removed")
+        let mode = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: file("content.json").path)[.posixPermissions] as? Int)
+        XCTAssertEqual(mode & 0o077, 0, "the decrypted content is the user's alone (umask 077)")
+        XCTAssertFalse(try Self.block("open-pack").contains("exit"), "no exit in a block meant to be pasted into a shell")
         try FileManager.default.removeItem(at: file("content.json"))
         var pack = [UInt8](try Data(contentsOf: file("PACK.p7m")))
         pack[pack.count - 3] ^= 0x01
@@ -93,5 +96,21 @@ final class RecipientsDocTests: XCTestCase {
         export[export.count / 2] ^= 0x01
         try Data(export).write(to: file("EXPORT.p7s"))
         XCTAssertNotEqual(try run("verify-export").status, 0)
+
+        // The forms out of a (subject access) export, verified first, then written 0600.
+        let person = file("person.txt")
+        try Data("1993-11-13\nTamsin Quinn\n".utf8).write(to: person)
+        for old in ["EXPORT.p7s", "export.json"] { try? FileManager.default.removeItem(at: file(old)) }
+        try daemon.ask(["subject", "export", "--subject-file", person.path, "--reason", "guide test", "--out", file("EXPORT.p7s").path])
+        XCTAssertEqual(try run("verify-export").status, 0)
+        let forms = try run("read-export-forms")
+        XCTAssertEqual(forms.status, 0, forms.stderr)
+        let names = try FileManager.default.contentsOfDirectory(atPath: file("forms").path)
+        XCTAssertEqual(forms.output, names.sorted().map { "form: \($0)\n" }.joined())
+        XCTAssertTrue(try names.contains { try Data(contentsOf: file("forms").appendingPathComponent($0)) == Data(referral) }, "the referral as police sent it")
+        for name in names {
+            let mode = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: file("forms").appendingPathComponent(name).path)[.posixPermissions] as? Int)
+            XCTAssertEqual(mode, 0o600, name)
+        }
     }
 }

@@ -44,6 +44,18 @@ final class AuditTests: XCTestCase {
         XCTAssertTrue(try daemon.ask(["audit", "checkpoint", "--out", checkpoint]).output.contains("written to"))
         let human = try daemon.ask(["audit", "log", "--operation", "collection"]).output
         XCTAssertEqual(human.split(separator: "\n").filter { $0.contains("  collection  ") }.count, 2, human)
+        // A table: a header row, every column aligned, the justification shown.
+        let table = human.split(separator: "\n").dropFirst().map(String.init)
+        XCTAssertTrue(table.first?.hasPrefix("SEQ ") == true, human)
+        let header = try XCTUnwrap(table.first)
+        for column in ["OPERATION", "MEETING", "RULE/ACTION", "JUSTIFICATION"] {
+            let offset = header.distance(from: header.startIndex, to: try XCTUnwrap(header.range(of: column)).lowerBound)
+            for row in table.dropFirst() {
+                let characters = Array(row)
+                XCTAssertTrue(characters.count > offset && characters[offset - 1] == " " && characters[offset] != " ", "\(column) aligned: \(row)")
+            }
+        }
+        XCTAssertTrue(table.contains { $0.hasSuffix("  referral form received through the police inbox") }, human)
         let today = LogEntry.timestamp(Date()).prefix(10)
         XCTAssertEqual(try daemon.ask(["audit", "log", "--operation", "collection", "--since", String(today)]).output
             .split(separator: "\n").filter { $0.contains("  collection  ") }.count, 2)

@@ -17,19 +17,36 @@ enum AuditDaemonVerbs {
         let result = try ControlClient(options: parts.options).call(ControlRequest(verb: "audit.log", args: args))
         output(result, json: parts.options.has("--json")) { result in
             print("log of \(result["size"]?.integer ?? 0) entries, root \(result["root"]?.string ?? "?")")
-            // Entries carry ids, codes, case numbers and the acting principal's name (s.62
-            // requires the person's identity); `--json` adds the reader's justification as
-            // written. Never a form's content: the log holds none.
+            // Entries carry ids, codes, case numbers, the acting principal's name (s.62
+            // requires the person's identity) and the justification (fixed words, or the
+            // reader's reason as written). Never a form's content: the log holds none.
+            var rows = [["SEQ", "TIME", "OPERATION", "ACTOR", "CASE", "MEETING", "RECORDS", "TO", "BASES", "RULE/ACTION", "JUSTIFICATION"]]
             for item in result["entries"]?.array ?? [] {
                 let e = item["entry"] ?? .null
-                func list(_ key: String) -> String { e[key]?.array?.compactMap(\.string).joined(separator: ",") ?? "" }
+                func list(_ key: String) -> String {
+                    let items = e[key]?.array?.compactMap(\.string) ?? []
+                    return items.isEmpty ? "-" : items.joined(separator: ",")
+                }
                 let actor = e["actor"]?["person"]?.string.map { "\($0) (\(e["actor"]?["agency"]?.string ?? "?"))" }
                     ?? e["actor"]?["agency"]?.string ?? e["actor"]?.string ?? "?"
-                print("\(item["seq"]?.integer ?? -1)  \(e["time"]?.string ?? "?")  \((e["operation"] ?? e["op"])?.string ?? "?")  \(actor)"
-                      + "  case \(e["case"]?.string ?? "-")  records \(list("records"))  to \(list("recipients"))  bases \(list("bases"))"
-                      + (e["details"]?["rule"]?.string.map { "  rule \($0)" } ?? ""))
+                let what = e["details"]?["rule"]?.string ?? e["details"]?["action"]?.string ?? e["details"]?["what"]?.string ?? "-"
+                rows.append([String(item["seq"]?.integer ?? -1), e["time"]?.string ?? "?", (e["operation"] ?? e["op"])?.string ?? "?", actor,
+                             e["case"]?.string ?? "-", e["meeting"]?.string ?? "-", list("records"), list("recipients"), list("bases"), what,
+                             (e["justification"]?.string ?? "-").replacingOccurrences(of: "\n", with: " ")])
             }
+            print(Self.aligned(rows), terminator: "")
         }
+    }
+
+    /// `rows` as a table: each column padded to its widest cell, two spaces apart; the last
+    /// column not padded.
+    static func aligned(_ rows: [[String]]) -> String {
+        let widths = (0..<(rows.first?.count ?? 0)).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { column, cell in
+                column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ") + "\n"
+        }.joined()
     }
 
     /// `--since`, `--until` (and `--operation`) parsed strictly, before anything is asked

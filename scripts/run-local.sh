@@ -29,7 +29,7 @@ probation probation Demo probation
 idva idva Demo Idva service
 AGENCIES
     cat > "$state/principals.json" <<JSON
-{ "version": 1, "principals": [ { "uid": $(id -u), "name": "Local coordinator", "agency": "idva", "roles": ["coordinator", "chair", "key-custodian"] } ] }
+{ "version": 1, "principals": [ { "uid": $(id -u), "name": "Local coordinator", "agency": "idva", "roles": ["coordinator", "chair", "key-custodian", "ig-officer"], "scope": "marac" } ] }
 JSON
     cat > "$state/maracd.json" <<JSON
 {

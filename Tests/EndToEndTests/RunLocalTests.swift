@@ -58,6 +58,8 @@ final class RunLocalTests: XCTestCase {
             "--key", keys.appendingPathComponent("recipient.key").path, "--cert", keys.appendingPathComponent("recipient.pem").path])
         XCTAssertEqual(opened.status, 0, opened.stderr)
         XCTAssertTrue(opened.output.hasPrefix("agenda \(meeting) for police"), opened.output)
+        // The demo's user is the Marac-wide IG officer too: docs/audit.md works as written.
+        XCTAssertTrue(try ctl(["audit", "log"]).output.contains("  disclosure  "), "the agenda's disclosures in the demo's audit log")
 
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()

@@ -47,6 +47,9 @@ let usage = """
                                           send-agenda writes a signed, encrypted agenda pack to
                                           each invited agency, open and late declarations their
                                           meeting packs, close the revocation notices
+      meeting uninvite M AGENCY | remove-case M CASE
+                                          corrections before the agenda goes out (coordinator);
+                                          each logged; refused once it has gone out
       meeting send-minutes M              after the close: a signed, encrypted minutes pack to each
                                           agency that attended or owns an action (coordinator)
       meeting observer M --agency A --name NAME [--declared] | apology M --agency A [--research-sent]

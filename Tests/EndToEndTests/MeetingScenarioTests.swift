@@ -55,7 +55,15 @@ final class MeetingScenarioTests: PrincipalsTestCase {
         // The coordinator schedules both cases and invites both agencies.
         let meeting = String(try ok(["meeting", "create", "--date", Self.day(in: 20)]).output.split(separator: " ")[0])
         for number in numbers { _ = try ok(["meeting", "add-case", meeting, number]) }
-        _ = try ok(["meeting", "invite", meeting, "police,health"])
+        _ = try ok(["meeting", "invite", meeting, "police,health,housing"])
+        // Housing has no certificate: the agenda cannot go out until the invitation is
+        // withdrawn, which is possible only before it does (issue 24).
+        let blocked = try ctl(["meeting", "send-agenda", meeting])
+        XCTAssertEqual(blocked.status, 65)
+        XCTAssertTrue(blocked.stderr.hasPrefix("maracctl: agency housing has no certificate"), blocked.stderr)
+        XCTAssertEqual(try ctl(["meeting", "uninvite", meeting, "housing"], as: Self.health).status, 77)
+        let withdrawn = try ok(["meeting", "uninvite", meeting, "housing"]).output
+        XCTAssertTrue(withdrawn.contains("  invited: health,police  "), withdrawn)
         XCTAssertEqual(try ctl(["meeting", "open", meeting], as: Self.health).status, 77, "only the coordinator or chair moves a meeting")
 
         // Research from both agencies on the police case.

@@ -57,4 +57,33 @@ final class MeetingTests: XCTestCase {
         XCTAssertEqual(entry.details["person"], "A. Attendee")
         XCTAssertEqual(entry.justification, "confidentiality declaration recorded by the chair")
     }
+
+    /// Corrections before the agenda goes out (issue 24): an invitation withdrawn, a case
+    /// taken off, each logged; refused once the agenda has disclosed anything.
+    func testInvitationsAndCasesAreCorrectedOnlyBeforeTheAgendaGoesOut() throws {
+        let number = try XCTUnwrap(try fixture.accept(fixture.fixture("valid/referral-police.json")).caseNumber)
+        let meeting = try fixture.schedule(number, inviting: ["police", "health", "housing"], on: "2026-12-10")
+        XCTAssertThrowsError(try fixture.marac.meetings.uninvite(meeting.id, agency: "housing", by: chair)) {
+            XCTAssertEqual($0 as? ExchangeError, .notPermitted("only the coordinator may withdraw invitations"))
+        }
+        let before = try fixture.vault.treeHead().size
+        XCTAssertEqual(try fixture.marac.meetings.uninvite(meeting.id, agency: "housing", by: coordinator).invited, ["health", "police"])
+        let entry = try fixture.logEntry(before)
+        XCTAssertEqual(entry.details["action"], "uninvite")
+        XCTAssertEqual(entry.recipients, ["housing"])
+        XCTAssertThrowsError(try fixture.marac.meetings.uninvite(meeting.id, agency: "housing", by: coordinator)) {
+            XCTAssertEqual($0 as? ExchangeError, .conflict("agency housing is not invited to \(meeting.id)"))
+        }
+        XCTAssertEqual(try fixture.marac.meetings.removeCase(meeting.id, number, by: coordinator).agenda, [])
+        XCTAssertEqual(try fixture.logEntry(before + 1).details["action"], "remove-case")
+        // Back on, the agenda goes out: nothing more is corrected.
+        _ = try fixture.marac.meetings.addCase(meeting.id, number, by: coordinator)
+        _ = try fixture.marac.meetings.advance(meeting.id, to: .agendaIssued, by: coordinator)
+        XCTAssertThrowsError(try fixture.marac.meetings.uninvite(meeting.id, agency: "health", by: coordinator)) {
+            XCTAssertEqual($0 as? ExchangeError, .conflict("meeting \(meeting.id) is agenda-issued: its agenda has gone out, so its invitations stand"))
+        }
+        XCTAssertThrowsError(try fixture.marac.meetings.removeCase(meeting.id, number, by: coordinator)) {
+            XCTAssertEqual($0 as? ExchangeError, .conflict("meeting \(meeting.id) is agenda-issued: its agenda has gone out, so its cases stand"))
+        }
+    }
 }

@@ -42,6 +42,8 @@ public enum ControlPolicy {
         row("meeting.create", [.coordinator], "schedule a meeting"),
         row("meeting.invite", [.coordinator], "invite agencies"),
         row("meeting.add-case", [.coordinator], "add cases to an agenda"),
+        row("meeting.uninvite", [.coordinator], "withdraw invitations"),
+        row("meeting.remove-case", [.coordinator], "take cases off an agenda"),
         row("meeting.send-agenda", [.coordinator], "send the agenda"),
         row("meeting.advance", [.coordinator, .chair], "move a meeting"),
         row("meeting.send-packs", [.coordinator, .chair], "send meeting packs"),

@@ -62,6 +62,12 @@ struct MeetingCommand {
         case "add-case":
             parts = try CommandLineParts(rest, valued: [], switches: [], positionals: 2)
             request = ControlRequest(verb: "meeting.add-case", args: JSONObject(["meeting": .string(parts.positionals[0]), "case": .string(parts.positionals[1])]))
+        case "uninvite":
+            parts = try CommandLineParts(rest, valued: [], switches: [], positionals: 2)
+            request = ControlRequest(verb: "meeting.uninvite", args: JSONObject(["meeting": .string(parts.positionals[0]), "agency": .string(parts.positionals[1])]))
+        case "remove-case":
+            parts = try CommandLineParts(rest, valued: [], switches: [], positionals: 2)
+            request = ControlRequest(verb: "meeting.remove-case", args: JSONObject(["meeting": .string(parts.positionals[0]), "case": .string(parts.positionals[1])]))
         case "send-agenda", "send-packs", "send-minutes":
             parts = try CommandLineParts(rest, valued: [], switches: [], positionals: 1)
             request = ControlRequest(verb: "meeting." + verb, args: JSONObject(["meeting": .string(parts.positionals[0])]))
@@ -104,7 +110,7 @@ struct MeetingCommand {
         }
     }
 
-    static let usage = "meeting takes create, list, show, invite, add-case, send-agenda, open, close, declare, send-packs, observer, apology or send-minutes"
+    static let usage = "meeting takes create, list, show, invite, add-case, send-agenda, open, close, declare, send-packs, observer, apology, send-minutes, uninvite or remove-case"
 
     /// Who attended (agencies and how many of each), observed or sent apologies: agency ids,
     /// counts and yes/no, the names only with `--json`.

@@ -51,6 +51,10 @@ extension ControlVerbs {
                 result = Self.json(try marac.meetings.invite(try args.label("meeting"), agencies: try args.labels("agencies"), by: principal))
             case "meeting.add-case":
                 result = Self.json(try marac.meetings.addCase(try args.label("meeting"), try args.caseNumber("case"), by: principal))
+            case "meeting.uninvite":
+                result = Self.json(try marac.meetings.uninvite(try args.label("meeting"), agency: try args.label("agency"), by: principal))
+            case "meeting.remove-case":
+                result = Self.json(try marac.meetings.removeCase(try args.label("meeting"), try args.caseNumber("case"), by: principal))
             case "meeting.advance":
                 guard let state = MeetingState(rawValue: try args.string("to")) else { throw ControlError(.badArgument, "to must be a meeting state") }
                 result = try advance(try args.label("meeting"), to: state, by: principal)

@@ -68,6 +68,7 @@ let usage = """
                                           the Idva's confirmation (the Idva)
       case list [--meeting M] [--unscheduled] | case show CASE
                                           the cases, and their documents, you may see
+      case close CASE --reason TEXT       close a case (coordinator): no more research or iswc forms
       case hold CASE --reason TEXT | case release CASE
                                           a legal hold: retention keeps the case's documents
       schema export --out DIR [--legal-bases FILE]

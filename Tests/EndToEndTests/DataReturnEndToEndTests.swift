@@ -81,5 +81,15 @@ final class DataReturnEndToEndTests: PrincipalsTestCase {
         XCTAssertEqual(entries.count, 4, "one entry for each return computed")
         XCTAssertTrue(entries.last!.contains(#""operation":"consultation""#) && entries.last!.contains(#""quarter":"\#(quarter)""#)
                       && entries.last!.contains(#""cases":"2""#), String(entries.last!))
+
+        // A case closed by the coordinator with a reason (issue 24): once, and logged.
+        let number = try XCTUnwrap(cases.first?["case"] as? String)
+        XCTAssertEqual(try ctl(["case", "close", number, "--reason", "victim moved away"], as: Self.representative).status, 77)
+        XCTAssertEqual(try ok(["case", "close", number, "--reason", "victim moved away"]).output,
+                       "case \(number) closed: it takes no more research or iswc forms (logged with the reason)\n")
+        let again = try ctl(["case", "close", number, "--reason", "again"])
+        XCTAssertEqual(again.status, 65)
+        XCTAssertEqual(again.stderr, "maracctl: case \(number) is closed already\n")
+        XCTAssertEqual(try ctl(["case", "close", number]).status, 64, "a reason is required")
     }
 }

@@ -129,7 +129,15 @@ final class IntakeTests: XCTestCase {
         guard case let .rejected(unknown, _) = try fixture.marac.submit(Submission(bytes: other.bytes, agency: "health")) else { return XCTFail() }
         XCTAssertEqual(unknown.problems.map(\.description), sameReport, "the same report whether or not the case exists")
 
-        try fixture.marac.cases.close(XCTUnwrap(referral.caseNumber))
+        let closing = try fixture.vault.treeHead().size
+        XCTAssertThrowsError(try fixture.marac.cases.close(XCTUnwrap(referral.caseNumber), reason: " ", by: MaracFixture.coordinator)) {
+            XCTAssertEqual($0 as? ExchangeError, .invalidRequest("closing a case needs a reason"))
+        }
+        try fixture.marac.cases.close(XCTUnwrap(referral.caseNumber), reason: "victim moved out of the area", by: MaracFixture.coordinator)
+        XCTAssertEqual(try fixture.logEntry(closing).justification, "case closed: victim moved out of the area")
+        XCTAssertThrowsError(try fixture.marac.cases.close(XCTUnwrap(referral.caseNumber), reason: "again", by: MaracFixture.coordinator)) {
+            XCTAssertEqual($0 as? ExchangeError, .conflict("case M-2026-0001 is closed already"))
+        }
         other.set("caseNumber", "M-2026-0001")
         other.set("otherInformation", "Second look.")
         guard case let .rejected(closed, _) = try fixture.marac.submit(Submission(bytes: other.bytes, agency: "health")) else { return XCTFail() }

@@ -33,6 +33,7 @@ public enum ControlPolicy {
         row("key.acknowledge-restore", [.keyCustodian], "acknowledge a restore"),
         row("case.list", [], "list cases", decidedBy: "case visibility (below)"),
         row("case.show", [], "show a case", decidedBy: "case visibility; its documents by the read table"),
+        row("case.close", [.coordinator], "close a case"),
         row("case.hold", [.igOfficer, .coordinator], "place a legal hold"),
         row("case.release", [.igOfficer, .coordinator], "release a legal hold"),
         row("doc.read", [], "read a document", decidedBy: "the document-read table"),

@@ -51,12 +51,19 @@ public struct CaseBook: Sendable {
                        [.text(latest.description), .text(latest.adding(months: 12).description), .text(number.description)])
     }
 
-    /// Closes case `number`: it takes no more research forms.
-    public func close(_ number: CaseNumber) throws {
+    /// Closes case `number` (the coordinator, with a reason): it takes no more research or
+    /// iswc forms and goes on no new agenda. Logged as an `alteration` with the reason as
+    /// written (an id or a purpose, never a name); refused for a case closed already.
+    public func close(_ number: CaseNumber, reason: String, by principal: Principal) throws {
+        try ControlPolicy.require("case.close", principal)
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty else { throw ExchangeError.invalidRequest("closing a case needs a reason") }
         try vault.transaction { tx in
-            _ = try Self.get(tx, number)
+            guard try Self.get(tx, number).status == .open else { throw ExchangeError.conflict("case \(number) is closed already") }
             try tx.execute("UPDATE x_case SET status = 'closed', closed_at = ? WHERE number = ?",
                            [.integer(Int64(tx.now.timeIntervalSince1970)), .text(number.description)])
+            try tx.append(.alteration(by: principal.actor, case: number.description, bases: ["marac-isp"], at: tx.now,
+                                      justification: "case closed: " + String(reason.prefix(500)), details: ["action": "close-case"]))
         }
     }
 

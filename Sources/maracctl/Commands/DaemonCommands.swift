@@ -162,10 +162,10 @@ struct CaseCommand {
     let arguments: [String]
 
     func run() throws {
-        guard let verb = arguments.first, ["list", "show", "hold", "release"].contains(verb) else {
-            throw CommandError.usage("case takes list, show, hold or release")
+        guard let verb = arguments.first, ["list", "show", "hold", "release", "close"].contains(verb) else {
+            throw CommandError.usage("case takes list, show, hold, release or close")
         }
-        if verb == "hold" || verb == "release" { return try hold(verb) }
+        if verb == "hold" || verb == "release" || verb == "close" { return try hold(verb) }
         let parts: CommandLineParts
         let request: ControlRequest
         if verb == "list" {
@@ -199,13 +199,16 @@ struct CaseCommand {
 extension CaseCommand {
     /// `case hold CASE --reason TEXT` and `case release CASE` (IG officer or coordinator).
     private func hold(_ verb: String) throws {
-        let parts = try CommandLineParts(Array(arguments.dropFirst()), valued: verb == "hold" ? ["--reason"] : [], switches: [], positionals: 1)
+        let parts = try CommandLineParts(Array(arguments.dropFirst()), valued: verb == "release" ? [] : ["--reason"], switches: [], positionals: 1)
         var args = JSONObject(["case": .string(parts.positionals[0])])
-        if verb == "hold" { args.set("reason", .string(try parts.options.required("--reason"))) }
+        if verb != "release" { args.set("reason", .string(try parts.options.required("--reason"))) }
         let result = try ControlClient(options: parts.options).call(ControlRequest(verb: "case." + verb, args: args))
         output(result, json: parts.options.has("--json")) { _ in
-            print(verb == "hold" ? "case \(parts.positionals[0]) is on legal hold: retention erases none of its documents until it is released"
-                                 : "case \(parts.positionals[0]) released from legal hold")
+            switch verb {
+            case "hold": print("case \(parts.positionals[0]) is on legal hold: retention erases none of its documents until it is released")
+            case "close": print("case \(parts.positionals[0]) closed: it takes no more research or iswc forms (logged with the reason)")
+            default: print("case \(parts.positionals[0]) released from legal hold")
+            }
         }
     }
 }

@@ -32,6 +32,9 @@ extension ControlVerbs {
                     .object(JSONObject(["case": item.caseNumber.map(JSONValue.string) ?? .null, "kind": .string(item.documentKind),
                                         "document": .string(item.document), "agency": .string(item.agency), "due": .string(item.due.description)]))
                 })]))
+            case "case.close":
+                try marac.cases.close(try args.caseNumber("case"), reason: try args.string("reason"), by: principal)
+                result = .object(JSONObject(["case": .string(try args.string("case")), "status": "closed"]))
             case "case.hold":
                 try marac.hold(try args.caseNumber("case"), reason: try args.string("reason"), by: principal)
                 result = .object(JSONObject(["case": .string(try args.string("case")), "held": true]))

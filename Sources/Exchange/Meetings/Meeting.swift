@@ -180,34 +180,38 @@ public struct MeetingBook: Sendable {
     /// is `scheduled`, before its agenda has disclosed anything to anyone; logged. An agency
     /// invited by mistake, or without a certificate, no longer blocks the agenda.
     public func uninvite(_ id: String, agency: String, by actor: Principal) throws -> Meeting {
-        try ControlPolicy.require("meeting.uninvite", actor)
-        return try vault.transaction { tx in
-            let meeting = try Self.get(tx, id)
-            guard meeting.state == .scheduled else {
-                throw ExchangeError.conflict("meeting \(id) is \(meeting.state.rawValue): its agenda has gone out, so its invitations stand")
-            }
+        try correction("meeting.uninvite", id, by: actor, stands: "invitations") { tx, meeting in
             guard meeting.invited.contains(agency) else { throw ExchangeError.conflict("agency \(agency) is not invited to \(id)") }
             try tx.changeFact("x_invitation", [.text(id), .text(agency)], "DELETE FROM x_invitation WHERE meeting = ? AND agency = ?",
                               [.text(id), .text(agency)])
             try log(tx, actor, meeting: id, recipients: [agency], justification: "invitation withdrawn before the agenda", details: ["action": "uninvite"])
-            return try Self.get(tx, id)
         }
     }
 
     /// Takes case `number` off meeting `id`'s agenda (coordinator): only while the meeting
     /// is `scheduled`, before its agenda has disclosed the case; logged.
     public func removeCase(_ id: String, _ number: CaseNumber, by actor: Principal) throws -> Meeting {
-        try ControlPolicy.require("meeting.remove-case", actor)
-        return try vault.transaction { tx in
-            let meeting = try Self.get(tx, id)
-            guard meeting.state == .scheduled else {
-                throw ExchangeError.conflict("meeting \(id) is \(meeting.state.rawValue): its agenda has gone out, so its cases stand")
-            }
+        try correction("meeting.remove-case", id, by: actor, stands: "cases") { tx, meeting in
             guard meeting.agenda.contains(number) else { throw ExchangeError.conflict("case \(number) is not on \(id)'s agenda") }
             try tx.changeFact("x_agenda", [.text(id), .text(number.description)], "DELETE FROM x_agenda WHERE meeting = ? AND case_number = ?",
                               [.text(id), .text(number.description)])
             try log(tx, actor, meeting: id, case: number.description, justification: "case taken off the agenda before it went out",
                     details: ["action": "remove-case"])
+        }
+    }
+
+    /// A correction to meeting `id` under `verb`'s policy row, made by `body` in one
+    /// transaction while the meeting is `scheduled`; refused once the agenda has gone out
+    /// (what it disclosed cannot be rewritten). The meeting after it.
+    private func correction(_ verb: String, _ id: String, by actor: Principal, stands: String,
+                            _ body: (VaultTransaction, Meeting) throws -> Void) throws -> Meeting {
+        try ControlPolicy.require(verb, actor)
+        return try vault.transaction { tx in
+            let meeting = try Self.get(tx, id)
+            guard meeting.state == .scheduled else {
+                throw ExchangeError.conflict("meeting \(id) is \(meeting.state.rawValue): its agenda has gone out, so its \(stands) stand")
+            }
+            try body(tx, meeting)
             return try Self.get(tx, id)
         }
     }

@@ -142,6 +142,12 @@ final class ActionTests: XCTestCase {
         XCTAssertThrowsError(try fixture.marac.updateAction("M-2026-0001-A9", to: .done, on: CalendarDate("2026-12-12")!, note: "", by: housing)) {
             XCTAssertEqual($0 as? ExchangeError, .unknownAction("M-2026-0001-A9"))
         }
+        // A name typed where the id goes is neither logged nor echoed.
+        let size = try fixture.vault.treeHead().size
+        XCTAssertThrowsError(try fixture.marac.updateAction("TamsinQuinn", to: .done, on: CalendarDate("2026-12-12")!, note: "", by: housing)) {
+            XCTAssertEqual($0 as? ExchangeError, .invalidRequest("the action must be an action id such as M-2026-0001-A1"))
+        }
+        XCTAssertEqual(try fixture.vault.treeHead().size, size, "no refusal entry naming it")
         let note = try fixture.vault.reading { tx in
             try tx.rows("SELECT document, agency FROM x_minute WHERE kind = 'action-update'").map { "\($0[1].text!)" }
         }

@@ -30,6 +30,9 @@ extension Marac {
     public func updateAction(_ id: String, to status: ActionStatus, on date: CalendarDate, note: String,
                              by principal: Principal) throws -> ActionRecord {
         try ControlPolicy.require("action.update", principal)
+        // The id reaches the log (a refusal names it) and messages: only in its own format,
+        // never a string someone typed in the wrong place.
+        guard ActionsOrder.isActionID(id) else { throw ExchangeError.invalidRequest("the action must be an action id such as M-2026-0001-A1") }
         try WrittenText.check(note, "the note", allowEmpty: true)
         guard status != .open else { throw ExchangeError.invalidRequest("an update's status is in-progress, done, not-possible or blocked-by-changed-circumstances") }
         do {

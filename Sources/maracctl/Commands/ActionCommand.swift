@@ -105,7 +105,7 @@ struct PlanCommand {
 /// ending at an empty line; refused without either. Never echoed.
 func readText(_ file: String?, prompt: String) throws -> String {
     if let file {
-        let bytes = file == "-" ? [UInt8](FileHandle.standardInput.readDataToEndOfFile()) : try readInput(file, limit: 64 << 10)
+        let bytes = try readInputOrStandardInput(file, limit: 64 << 10)
         return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
     guard isatty(STDIN_FILENO) == 1 else { throw CommandError.usage("give the text in a file (or - for standard input), or run on a terminal to be asked") }

@@ -203,11 +203,13 @@ extension CaseCommand {
         var args = JSONObject(["case": .string(parts.positionals[0])])
         if verb != "release" { args.set("reason", .string(try parts.options.required("--reason"))) }
         let result = try ControlClient(options: parts.options).call(ControlRequest(verb: "case." + verb, args: args))
-        output(result, json: parts.options.has("--json")) { _ in
+        output(result, json: parts.options.has("--json")) { result in
+            // The case number as the daemon checked it, never the argument as typed.
+            let number = result["case"]?.string ?? "?"
             switch verb {
-            case "hold": print("case \(parts.positionals[0]) is on legal hold: retention erases none of its documents until it is released")
-            case "close": print("case \(parts.positionals[0]) closed: it takes no more research or iswc forms (logged with the reason)")
-            default: print("case \(parts.positionals[0]) released from legal hold")
+            case "hold": print("case \(number) is on legal hold: retention erases none of its documents until it is released")
+            case "close": print("case \(number) closed: it takes no more research or iswc forms (logged with the reason)")
+            default: print("case \(number) released from legal hold")
             }
         }
     }

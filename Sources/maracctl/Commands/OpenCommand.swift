@@ -115,6 +115,9 @@ struct OpenCommand {
 
 extension OpenCommand {
     /// The minutes as a person reads them: the header, then each case's plan and actions.
+    /// Like `printTable`, this is the disclosure the recipient opened the pack for: names
+    /// and texts go to standard output only, after the tag, the signature and the
+    /// recipient have all checked; none reaches standard error, a file or a message.
     static func printMinutes(_ pack: JSONValue, header: String) {
         print(header + ", version \(pack["version"]?.integer ?? 0), meeting on \(pack["date"]?.string ?? "?") of \(pack["marac"]?.string ?? "?")")
         if let chair = pack["chair"] { print("Chair: \(chair["person"]?.string ?? "?") (\(chair["agency"]?.string ?? "?"))") }
@@ -183,5 +186,14 @@ func readInput(_ path: String, limit: Int) throws -> [UInt8] {
         throw CommandError(code: .noInput, message: "\(path): cannot be read")
     }
     guard data.count <= limit else { throw CommandError(code: .dataError, message: "\(path): larger than \(limit) bytes") }
+    return [UInt8](data)
+}
+
+/// The bytes of file `path`, or of standard input for `-`, at most `limit` (65 if larger):
+/// what a person gives in a file rather than on the command line.
+func readInputOrStandardInput(_ path: String, limit: Int) throws -> [UInt8] {
+    guard path == "-" else { return try readInput(path, limit: limit) }
+    let data = (try? FileHandle.standardInput.read(upToCount: limit + 1)) ?? Data()
+    guard data.count <= limit else { throw CommandError(code: .dataError, message: "standard input: larger than \(limit) bytes") }
     return [UInt8](data)
 }

@@ -40,7 +40,7 @@ struct SubjectCommand {
     static func person(from file: String?) throws -> (dob: String, names: [String]) {
         var lines: [String]
         if let file {
-            let bytes = file == "-" ? [UInt8](FileHandle.standardInput.readDataToEndOfFile()) : try readInput(file, limit: 64 << 10)
+            let bytes = try readInputOrStandardInput(file, limit: 64 << 10)
             lines = String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init)
         } else {
             guard isatty(STDIN_FILENO) == 1 else { throw CommandError.usage("give --subject-file FILE (or -), or run on a terminal to be asked") }

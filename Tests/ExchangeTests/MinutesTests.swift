@@ -96,6 +96,18 @@ final class MinutesTests: XCTestCase {
 
         // Sent again: version 2, to the same agencies.
         XCTAssertEqual(try fixture.marac.sendMinutes(meeting.id, maracName: "Test Marac", statement: "In confidence.", by: coordinator).version, 2)
+
+        // Once retention has erased the record, minutes still go out, with no text in them
+        // and nothing erased read (one entry: the record of the send).
+        fixture.clock.set("2026-12-20")
+        XCTAssertFalse(try fixture.marac.applyRetention(RetentionSchedule(days: [.referral: 1])).isEmpty)
+        let size = try fixture.vault.treeHead().size
+        let late = try fixture.marac.sendMinutes(meeting.id, maracName: "Test Marac", statement: "In confidence.", by: coordinator)
+        XCTAssertEqual(try fixture.vault.treeHead().size, size + 1)
+        let erased = try XCTUnwrap(try JSONParser().parse(try XCTUnwrap(late.packs.first).content).value["cases"]?.array?.first)
+        XCTAssertNil(erased["risks"])
+        XCTAssertEqual(erased["actions"]?.array?.first?["text"], .null)
+        XCTAssertEqual(erased["actions"]?.array?.first?["id"], .string(housing.id))
     }
 
     func testWorkingDaysCountMondayToFriday() {

@@ -82,8 +82,10 @@ struct MinutesCase {
     let actions: [ActionRecord]
     /// Its open actions from earlier meetings.
     let earlier: [ActionRecord]
+    /// Those of the documents above that retention has erased: not read, their texts absent.
+    let erased: Set<String>
 
-    var documents: [String] { parts.map(\.document) + actions.map(\.document) }
+    var documents: [String] { (parts.map(\.document) + actions.map(\.document)).filter { !erased.contains($0) } }
 
     static func load(_ tx: VaultTransaction, meeting: String, case number: CaseNumber) throws -> MinutesCase {
         let text = number.description
@@ -100,8 +102,10 @@ struct MinutesCase {
         func order(_ a: ActionRecord, _ b: ActionRecord) -> Bool {
             (Int(a.id.split(separator: "A").last ?? "") ?? 0) < (Int(b.id.split(separator: "A").last ?? "") ?? 0)
         }
-        return MinutesCase(number: text, parts: parts, actions: all.filter { $0.meeting == meeting }.sorted(by: order),
-                           earlier: all.filter { $0.meeting != meeting && $0.status.isOpen }.sorted(by: order))
+        let actions = all.filter { $0.meeting == meeting }.sorted(by: order)
+        let erased = Set(try (parts.map(\.document) + actions.map(\.document)).filter { try tx.record($0).erasedAt != nil })
+        return MinutesCase(number: text, parts: parts.filter { !erased.contains($0.document) }, actions: actions,
+                           earlier: all.filter { $0.meeting != meeting && $0.status.isOpen }.sorted(by: order), erased: erased)
     }
 
     /// The case's entry, taking its documents' parsed contents from `forms` in `documents`' order.
@@ -120,7 +124,7 @@ struct MinutesCase {
             }
         }
         entry.set("actions", .array(actions.map { action in
-            let form = forms.next() ?? .null
+            let form = erased.contains(action.document) ? .null : forms.next() ?? .null
             return .object(JSONObject(["id": .string(action.id), "owner": .string(action.owner), "due": .string(action.due.description),
                                        "risk": .string(action.risk.rawValue), "status": .string(action.status.rawValue),
                                        "text": form["text"] ?? .null]))

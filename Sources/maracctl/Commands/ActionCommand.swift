@@ -16,7 +16,7 @@ struct ActionCommand {
         let request: ControlRequest
         switch verb {
         case "add":
-            parts = try CommandLineParts(rest, valued: ["--owner", "--due", "--risk", "--text-file"], switches: [], positionals: 2)
+            parts = try CommandLineParts(rest, valued: ["--owner", "--due", "--risk", "--text-file"], switches: [], positionals: ["MEETING", "CASE"])
             // SMART: refused here before anything is asked, as the daemon would refuse it.
             guard let owner = parts.options["--owner"], let due = parts.options["--due"] else {
                 throw CommandError.usage("an action needs an owning agency and a due date: --owner AGENCY --due YYYY-MM-DD")
@@ -26,13 +26,13 @@ struct ActionCommand {
                 "meeting": .string(parts.positionals[0]), "case": .string(parts.positionals[1]), "owner": .string(owner), "due": .string(due),
                 "risk": .string(try parts.options.required("--risk")), "text": .string(text)]))
         case "update":
-            parts = try CommandLineParts(rest, valued: ["--status", "--date", "--note-file"], switches: [], positionals: 1)
+            parts = try CommandLineParts(rest, valued: ["--status", "--date", "--note-file"], switches: [], positionals: ["ACTION"])
             var args = JSONObject(["action": .string(parts.positionals[0]), "status": .string(try parts.options.required("--status")),
                                    "date": .string(parts.options["--date"] ?? CalendarDate(Date()).description)])
             if let file = parts.options["--note-file"] { args.set("note", .string(try readText(file, prompt: ""))) }
             request = ControlRequest(verb: "action.update", args: args)
         case "list":
-            parts = try CommandLineParts(rest, valued: ["--meeting", "--agency"], switches: ["--open", "--overdue"], positionals: 0)
+            parts = try CommandLineParts(rest, valued: ["--meeting", "--agency"], switches: ["--open", "--overdue"], positionals: [])
             var args = JSONObject(["open": .bool(parts.options.has("--open")), "overdue": .bool(parts.options.has("--overdue"))])
             if let meeting = parts.options["--meeting"] { args.set("meeting", .string(meeting)) }
             if let agency = parts.options["--agency"] { args.set("agency", .string(agency)) }
@@ -75,19 +75,19 @@ struct PlanCommand {
         let parts: CommandLineParts
         switch part {
         case "risks":
-            parts = try CommandLineParts(rest, valued: ["--file"], switches: [], positionals: 2)
+            parts = try CommandLineParts(rest, valued: ["--file"], switches: [], positionals: ["MEETING", "CASE"])
             let bytes = try readText(parts.options["--file"], prompt: "The risks as a JSON object (an empty line ends)")
             guard let risks = try? JSONParser().parse(Array(bytes.utf8)).value, risks.object != nil else {
                 throw CommandError(code: .dataError, message: "the risks must be a JSON object: victim, children, perpetrator, staff")
             }
             args.set("risks", risks)
         case "idva":
-            parts = try CommandLineParts(rest, valued: ["--why-file"], switches: ["--safe", "--not-safe"], positionals: 2)
+            parts = try CommandLineParts(rest, valued: ["--why-file"], switches: ["--safe", "--not-safe"], positionals: ["MEETING", "CASE"])
             guard parts.options.has("--safe") != parts.options.has("--not-safe") else { throw CommandError.usage("give --safe or --not-safe") }
             args.set("safeAsPossible", .bool(parts.options.has("--safe")))
             if parts.options.has("--not-safe") { args.set("why", .string(try readText(parts.options["--why-file"], prompt: "Why not (an empty line ends)"))) }
         default:
-            parts = try CommandLineParts(rest, valued: [], switches: [], positionals: 3)
+            parts = try CommandLineParts(rest, valued: [], switches: [], positionals: ["MEETING", "CASE", "CODES"])
             let codes = parts.positionals[2] == "none" ? [] : parts.positionals[2].split(separator: ",").map { JSONValue.string(String($0)) }
             args.set("links", .array(codes))
         }

@@ -7,7 +7,7 @@ import Vault
 enum AuditDaemonVerbs {
     static func log(_ arguments: [String]) throws {
         let parts = try CommandLineParts(arguments, valued: ["--case", "--agency", "--principal", "--operation", "--since", "--until"],
-                                         switches: [], positionals: 0)
+                                         switches: [], positionals: [])
         _ = try filter(parts.options, operation: true)
         var args = JSONObject()
         for (option, key) in [("--case", "case"), ("--agency", "agency"), ("--principal", "principal"), ("--operation", "operation"),
@@ -60,7 +60,7 @@ enum AuditDaemonVerbs {
     }
 
     static func verify(_ arguments: [String]) throws {
-        let parts = try CommandLineParts(arguments, valued: [], switches: [], positionals: 0)
+        let parts = try CommandLineParts(arguments, valued: [], switches: [], positionals: [])
         let result = try ControlClient(options: parts.options).call(ControlRequest(verb: "audit.verify"))
         output(result, json: parts.options.has("--json")) { r in
             print("log verified by the daemon: \(r["size"]?.integer ?? 0) entries, root \(r["root"]?.string ?? "?")")
@@ -77,7 +77,7 @@ enum AuditDaemonVerbs {
     }
 
     static func checkpoint(_ arguments: [String]) throws {
-        let parts = try CommandLineParts(arguments, valued: ["--out"], switches: [], positionals: 0)
+        let parts = try CommandLineParts(arguments, valued: ["--out"], switches: [], positionals: [])
         let result = try ControlClient(options: parts.options).call(ControlRequest(verb: "audit.checkpoint"))
         let text = result["checkpoint"]?.string ?? ""
         if let out = parts.options["--out"] {
@@ -91,7 +91,7 @@ enum AuditDaemonVerbs {
     }
 
     static func prove(_ arguments: [String]) throws {
-        let parts = try CommandLineParts(arguments, valued: ["--checkpoint", "--certs"], switches: [], positionals: 1)
+        let parts = try CommandLineParts(arguments, valued: ["--checkpoint", "--certs"], switches: [], positionals: ["ENTRY"])
         guard let seq = Int(parts.positionals[0]), seq >= 0 else { throw CommandError.usage("ENTRY is a log sequence number") }
         var args = JSONObject(["entry": .number(Double(seq))])
         var checkpoint: Checkpoint?

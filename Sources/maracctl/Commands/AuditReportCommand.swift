@@ -6,7 +6,7 @@ import Foundation
 /// reference to anything outside the file), which opens in any browser offline.
 enum AuditReportCommand {
     static func run(_ arguments: [String]) throws {
-        let parts = try CommandLineParts(arguments, valued: ["--since", "--until", "--html"], switches: [], positionals: 0)
+        let parts = try CommandLineParts(arguments, valued: ["--since", "--until", "--html"], switches: [], positionals: [])
         var args = JSONObject()
         let range = try AuditDaemonVerbs.filter(parts.options, operation: false)
         if let since = range.since { args.set("since", .string(since)) }

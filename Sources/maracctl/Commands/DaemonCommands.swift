@@ -10,10 +10,13 @@ struct CommandLineParts {
     let positionals: [String]
     let options: Options
 
-    init(_ arguments: [String], valued: Set<String>, switches: Set<String>, positionals count: Int) throws {
+    /// `names` are the positional arguments' names as the verb's usage gives them
+    /// (`MEETING`, `CASE`): a missing one is named in the error.
+    init(_ arguments: [String], valued: Set<String>, switches: Set<String>, positionals names: [String]) throws {
         let leading = Array(arguments.prefix { !$0.hasPrefix("--") })
-        guard leading.count == count else {
-            throw CommandError.usage("expected \(count) argument\(count == 1 ? "" : "s") before the options, got \(leading.count)")
+        guard leading.count >= names.count else { throw CommandError.usage("missing \(names[leading.count])") }
+        guard leading.count == names.count else {
+            throw CommandError.usage("unexpected argument \(CommandError.quoted(leading[names.count])) before the options")
         }
         positionals = leading
         options = try Options(Array(arguments.dropFirst(leading.count)), valued: valued.union(["--socket", "--state"]),
@@ -47,44 +50,44 @@ struct MeetingCommand {
         let parts: CommandLineParts
         switch verb {
         case "create":
-            parts = try CommandLineParts(rest, valued: ["--date"], switches: [], positionals: 0)
+            parts = try CommandLineParts(rest, valued: ["--date"], switches: [], positionals: [])
             request = ControlRequest(verb: "meeting.create", args: JSONObject(["date": .string(try parts.options.required("--date"))]))
         case "list":
-            parts = try CommandLineParts(rest, valued: [], switches: [], positionals: 0)
+            parts = try CommandLineParts(rest, valued: [], switches: [], positionals: [])
             request = ControlRequest(verb: "meeting.list")
         case "show":
-            parts = try CommandLineParts(rest, valued: [], switches: [], positionals: 1)
+            parts = try CommandLineParts(rest, valued: [], switches: [], positionals: ["MEETING"])
             request = ControlRequest(verb: "meeting.show", args: JSONObject(["meeting": .string(parts.positionals[0])]))
         case "invite":
-            parts = try CommandLineParts(rest, valued: [], switches: [], positionals: 2)
+            parts = try CommandLineParts(rest, valued: [], switches: [], positionals: ["MEETING", "AGENCY"])
             request = ControlRequest(verb: "meeting.invite", args: JSONObject(["meeting": .string(parts.positionals[0]),
                 "agencies": .array(parts.positionals[1].split(separator: ",").map { .string(String($0)) })]))
         case "add-case":
-            parts = try CommandLineParts(rest, valued: [], switches: [], positionals: 2)
+            parts = try CommandLineParts(rest, valued: [], switches: [], positionals: ["MEETING", "CASE"])
             request = ControlRequest(verb: "meeting.add-case", args: JSONObject(["meeting": .string(parts.positionals[0]), "case": .string(parts.positionals[1])]))
         case "uninvite":
-            parts = try CommandLineParts(rest, valued: [], switches: [], positionals: 2)
+            parts = try CommandLineParts(rest, valued: [], switches: [], positionals: ["MEETING", "AGENCY"])
             request = ControlRequest(verb: "meeting.uninvite", args: JSONObject(["meeting": .string(parts.positionals[0]), "agency": .string(parts.positionals[1])]))
         case "remove-case":
-            parts = try CommandLineParts(rest, valued: [], switches: [], positionals: 2)
+            parts = try CommandLineParts(rest, valued: [], switches: [], positionals: ["MEETING", "CASE"])
             request = ControlRequest(verb: "meeting.remove-case", args: JSONObject(["meeting": .string(parts.positionals[0]), "case": .string(parts.positionals[1])]))
         case "send-agenda", "send-packs", "send-minutes":
-            parts = try CommandLineParts(rest, valued: [], switches: [], positionals: 1)
+            parts = try CommandLineParts(rest, valued: [], switches: [], positionals: ["MEETING"])
             request = ControlRequest(verb: "meeting." + verb, args: JSONObject(["meeting": .string(parts.positionals[0])]))
         case "open", "close":
-            parts = try CommandLineParts(rest, valued: [], switches: [], positionals: 1)
+            parts = try CommandLineParts(rest, valued: [], switches: [], positionals: ["MEETING"])
             let to = ["open": "in-session", "close": "closed"][verb]!
             request = ControlRequest(verb: "meeting.advance", args: JSONObject(["meeting": .string(parts.positionals[0]), "to": .string(to)]))
         case "declare":
-            parts = try CommandLineParts(rest, valued: ["--for", "--agency"], switches: ["--yes"], positionals: 1)
+            parts = try CommandLineParts(rest, valued: ["--for", "--agency"], switches: ["--yes"], positionals: ["MEETING"])
             request = try declaration(parts)
         case "observer":
-            parts = try CommandLineParts(rest, valued: ["--agency", "--name"], switches: ["--declared"], positionals: 1)
+            parts = try CommandLineParts(rest, valued: ["--agency", "--name"], switches: ["--declared"], positionals: ["MEETING"])
             request = ControlRequest(verb: "meeting.attendance", args: JSONObject([
                 "meeting": .string(parts.positionals[0]), "agency": .string(try parts.options.required("--agency")), "role": "observer",
                 "person": .string(try parts.options.required("--name")), "declared": .bool(parts.options.has("--declared"))]))
         case "apology":
-            parts = try CommandLineParts(rest, valued: ["--agency"], switches: ["--research-sent"], positionals: 1)
+            parts = try CommandLineParts(rest, valued: ["--agency"], switches: ["--research-sent"], positionals: ["MEETING"])
             request = ControlRequest(verb: "meeting.attendance", args: JSONObject([
                 "meeting": .string(parts.positionals[0]), "agency": .string(try parts.options.required("--agency")), "role": "apology",
                 "researchSent": .bool(parts.options.has("--research-sent"))]))
@@ -169,13 +172,13 @@ struct CaseCommand {
         let parts: CommandLineParts
         let request: ControlRequest
         if verb == "list" {
-            parts = try CommandLineParts(Array(arguments.dropFirst()), valued: ["--meeting"], switches: ["--unscheduled"], positionals: 0)
+            parts = try CommandLineParts(Array(arguments.dropFirst()), valued: ["--meeting"], switches: ["--unscheduled"], positionals: [])
             var args = JSONObject()
             if let meeting = parts.options["--meeting"] { args.set("meeting", .string(meeting)) }
             if parts.options.has("--unscheduled") { args.set("unscheduled", .bool(true)) }
             request = ControlRequest(verb: "case.list", args: args)
         } else {
-            parts = try CommandLineParts(Array(arguments.dropFirst()), valued: [], switches: [], positionals: 1)
+            parts = try CommandLineParts(Array(arguments.dropFirst()), valued: [], switches: [], positionals: ["CASE"])
             request = ControlRequest(verb: "case.show", args: JSONObject(["case": .string(parts.positionals[0])]))
         }
         let result = try ControlClient(options: parts.options).call(request)
@@ -199,7 +202,7 @@ struct CaseCommand {
 extension CaseCommand {
     /// `case hold CASE --reason TEXT` and `case release CASE` (IG officer or coordinator).
     private func hold(_ verb: String) throws {
-        let parts = try CommandLineParts(Array(arguments.dropFirst()), valued: verb == "release" ? [] : ["--reason"], switches: [], positionals: 1)
+        let parts = try CommandLineParts(Array(arguments.dropFirst()), valued: verb == "release" ? [] : ["--reason"], switches: [], positionals: ["CASE"])
         var args = JSONObject(["case": .string(parts.positionals[0])])
         if verb != "release" { args.set("reason", .string(try parts.options.required("--reason"))) }
         let result = try ControlClient(options: parts.options).call(ControlRequest(verb: "case." + verb, args: args))
@@ -222,7 +225,7 @@ struct RetentionCommand {
 
     func run() throws {
         guard arguments.first == "run" else { throw CommandError.usage("retention takes run") }
-        let parts = try CommandLineParts(Array(arguments.dropFirst()), valued: [], switches: ["--dry-run"], positionals: 0)
+        let parts = try CommandLineParts(Array(arguments.dropFirst()), valued: [], switches: ["--dry-run"], positionals: [])
         let dryRun = parts.options.has("--dry-run")
         let result = try ControlClient(options: parts.options).call(ControlRequest(verb: "retention.run", args: JSONObject(["dryRun": .bool(dryRun)])))
         output(result, json: parts.options.has("--json")) { result in
@@ -243,10 +246,10 @@ struct DocCommand {
     /// `doc read DOC --basis CODE[,CODE] --reason TEXT`: the form on standard output only.
     func run() throws {
         guard arguments.first == "read" else { throw CommandError.usage("doc takes read") }
-        let parts = try CommandLineParts(Array(arguments.dropFirst()), valued: ["--basis", "--reason"], switches: [], positionals: 1)
+        let parts = try CommandLineParts(Array(arguments.dropFirst()), valued: ["--basis", "--reason"], switches: [], positionals: ["DOC"])
         let bases = (parts.options["--basis"] ?? "").split(separator: ",").map { JSONValue.string(String($0)) }
         let result = try ControlClient(options: parts.options).call(ControlRequest(verb: "doc.read", args: JSONObject([
-            "document": .string(parts.positionals[0]), "bases": .array(bases), "reason": .string(parts.options["--reason"] ?? ""),
+            "document": .string(parts.positionals[0]), "bases": .array(bases), "reason": .string(try parts.options.required("--reason")),
         ])))
         if parts.options.has("--json") {
             print(String(decoding: result.canonicalBytes, as: UTF8.self))

@@ -9,7 +9,7 @@ struct DataCommand {
 
     func run() throws {
         guard arguments.first == "return" else { throw CommandError.usage("data takes return") }
-        let parts = try CommandLineParts(Array(arguments.dropFirst()), valued: ["--quarter"], switches: ["--csv"], positionals: 0)
+        let parts = try CommandLineParts(Array(arguments.dropFirst()), valued: ["--quarter"], switches: ["--csv"], positionals: [])
         let quarter = try parts.options.required("--quarter")
         guard Quarter(quarter) != nil else { throw CommandError.usage("--quarter takes YYYYQn, as 2026Q4") }
         guard !(parts.options.has("--json") && parts.options.has("--csv")) else { throw CommandError.usage("give --json or --csv, not both") }

@@ -14,7 +14,7 @@ struct ExportCommand {
         let rest = Array(arguments.dropFirst())
         switch verb {
         case "case":
-            let parts = try CommandLineParts(rest, valued: ["--out", "--basis", "--reason"], switches: [], positionals: 1)
+            let parts = try CommandLineParts(rest, valued: ["--out", "--basis", "--reason"], switches: [], positionals: ["CASE"])
             let out = try parts.options.required("--out")
             let args = JSONObject(["case": .string(parts.positionals[0]), "reason": .string(parts.options["--reason"] ?? ""),
                                    "bases": .array((parts.options["--basis"] ?? "").split(separator: ",").map { .string(String($0)) })])
@@ -28,7 +28,7 @@ struct ExportCommand {
             print("export of case \(parts.positionals[0]) (\(counted(result["documents"]?.integer ?? 0, "document"))) written to \(out), "
                   + "SHA-256 of its content \(result["sha256"]?.string ?? "?"); check it with: maracctl verify \(out)")
         case "audit":
-            let parts = try CommandLineParts(rest, valued: ["--out", "--since", "--until", "--reason"], switches: [], positionals: 0)
+            let parts = try CommandLineParts(rest, valued: ["--out", "--since", "--until", "--reason"], switches: [], positionals: [])
             let out = try parts.options.required("--out")
             var args = JSONObject(["reason": .string(parts.options["--reason"] ?? "")])
             if let since = parts.options["--since"] { args.set("since", .string(since)) }
@@ -38,7 +38,7 @@ struct ExportCommand {
             print("export of \(result["entries"]?.integer ?? 0) log entries (log size \(result["size"]?.integer ?? 0)) written to \(out); "
                   + "check it with: maracctl verify \(out)")
         case "approve":
-            let parts = try CommandLineParts(rest, valued: [], switches: [], positionals: 1)
+            let parts = try CommandLineParts(rest, valued: [], switches: [], positionals: ["REQUEST"])
             let result = try ControlClient(options: parts.options).call(ControlRequest(verb: "export.approve",
                                                                                       args: JSONObject(["request": .string(parts.positionals[0])])))
             let waiting = (result["waitingFor"]?.array ?? []).compactMap(\.string)

@@ -12,7 +12,7 @@ struct SubjectCommand {
     func run() throws {
         guard let verb = arguments.first, ["search", "export"].contains(verb) else { throw CommandError.usage("subject takes search or export") }
         let parts = try CommandLineParts(Array(arguments.dropFirst()), valued: ["--subject-file", "--basis", "--reason", "--out"],
-                                         switches: [], positionals: 0)
+                                         switches: [], positionals: [])
         if verb == "export" { _ = try parts.options.required("--out") }
         let (dob, names) = try Self.person(from: parts.options["--subject-file"])
         let args = JSONObject(["names": .array(names.map(JSONValue.string)), "dob": .string(dob),

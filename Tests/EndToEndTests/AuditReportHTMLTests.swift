@@ -24,7 +24,7 @@ final class AuditReportHTMLTests: XCTestCase {
         // The Idva's copy of the referral (a disclosure under consent), and a refusal.
         let shown = try JSONSerialization.jsonObject(with: try daemon.ask(["case", "show", caseNumber, "--json"]).stdout) as? [String: Any]
         let referral = try XCTUnwrap((shown?["documents"] as? [[String: String]])?.first?["document"])
-        XCTAssertEqual(try daemon.ask(["doc", "read", referral]).stdout, Data(police))
+        XCTAssertEqual(try daemon.ask(["doc", "read", referral, "--reason", "first contact with the victim"]).stdout, Data(police))
         let report = daemon.state.deletingLastPathComponent().appendingPathComponent("report.html")
         try daemon.ask(["audit", "report", "--html", report.path])
         XCTAssertEqual(daemon.stop(), 0)

@@ -428,7 +428,7 @@ final class OutputHygieneTests: XCTestCase {
         // proves the needles below would be found); everything else it prints is checked.
         let shown = try JSONSerialization.jsonObject(with: try Subprocess.run(maracctl, ["case", "show", number, "--json", "--socket", socket]).stdout) as? [String: Any]
         let referral = try XCTUnwrap((shown?["documents"] as? [[String: String]])?.first?["document"])
-        let read = try Subprocess.run(maracctl, ["doc", "read", referral, "--socket", socket])
+        let read = try Subprocess.run(maracctl, ["doc", "read", referral, "--reason", "first contact", "--socket", socket])
         XCTAssertTrue(read.output.contains("Tamsin Quinn") || read.output.contains("Nadia Yilmaz"), "the read returns the form: \(read.stderr)")
         outputs.append(read.stderr)
         // A uid no principal has, sending a name as its verb and as an unknown member.

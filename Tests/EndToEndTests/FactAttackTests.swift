@@ -75,7 +75,7 @@ final class FactAttackTests: PrincipalsTestCase {
         try daemon.drop(research, as: "research.json", agency: "health")
         try daemon.waitFor("the research's receipt") { FileManager.default.fileExists(atPath: daemon.receipt(for: research, agency: "health").path) }
         let document = try attack("SELECT document FROM x_attachment WHERE kind = 'research'")
-        let first = try ctl(["doc", "read", document], as: Self.housing)
+        let first = try ctl(["doc", "read", document, "--reason", "the meeting"], as: Self.housing)
         XCTAssertEqual(first.status, 77)
         XCTAssertTrue(first.stderr.contains("(agency-not-invited)"), first.stderr)
 
@@ -85,7 +85,7 @@ final class FactAttackTests: PrincipalsTestCase {
             INSERT INTO x_declaration (meeting, agency, person, recorded_by, statement_sha256, declared_at)
                 VALUES ('\(meeting)', 'housing', 'Housing representative', 'Housing representative', zeroblob(32), strftime('%s'));
             """)
-        let read = try ctl(["doc", "read", document], as: Self.housing)
+        let read = try ctl(["doc", "read", document, "--reason", "the meeting"], as: Self.housing)
         XCTAssertNotEqual(read.status, 0)
         XCTAssertEqual(read.stdout, Data(), "not a byte of the form")
         XCTAssertTrue(read.stderr.contains("integrity check failed for x_invitation/\(meeting)/housing"), read.stderr)
@@ -108,13 +108,13 @@ final class FactAttackTests: PrincipalsTestCase {
         let correction = Array(text.utf8)
         try daemon.drop(correction, as: "correction.json", agency: "police")
         try daemon.waitFor("the correction's receipt") { FileManager.default.fileExists(atPath: daemon.receipt(for: correction).path) }
-        let hidden = try ctl(["doc", "read", old], as: Self.idva)
+        let hidden = try ctl(["doc", "read", old, "--reason", "first contact"], as: Self.idva)
         XCTAssertEqual(hidden.status, 77, hidden.stderr)
         XCTAssertTrue(hidden.stderr.contains("(superseded)"), hidden.stderr)
 
         let before = try disclosures()
         try attack("DELETE FROM x_supersession WHERE old = '\(old)'")
-        let read = try ctl(["doc", "read", old], as: Self.idva)
+        let read = try ctl(["doc", "read", old, "--reason", "first contact"], as: Self.idva)
         XCTAssertNotEqual(read.status, 0)
         XCTAssertEqual(read.stdout, Data(), "not a byte of the corrected form")
         XCTAssertTrue(read.stderr.contains("integrity check failed for facts"), read.stderr)

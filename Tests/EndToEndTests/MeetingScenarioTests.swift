@@ -101,7 +101,7 @@ final class MeetingScenarioTests: PrincipalsTestCase {
         XCTAssertEqual(unconfirmed.status, 64, "confirmation needs a terminal or --yes")
         XCTAssertEqual(unconfirmed.stderr, "maracctl: no terminal to confirm on: pass --yes to make the declaration\n", "one line, no more")
         _ = try ok(["meeting", "declare", meeting, "--yes"], as: Self.health)
-        let read = try ctl(["doc", "read", researchID], as: Self.health)
+        let read = try ctl(["doc", "read", researchID, "--reason", "safety planning at the meeting"], as: Self.health)
         XCTAssertEqual(read.status, 0, read.stderr)
         XCTAssertEqual(read.stdout, Data(policeResearch), "the form exactly as police sent it, on standard output")
         XCTAssertEqual(read.stderr, "maracctl: logged as disclosure under marac-isp\n")
@@ -113,7 +113,7 @@ final class MeetingScenarioTests: PrincipalsTestCase {
 
         // Closed: refused again.
         _ = try ok(["meeting", "close", meeting], as: Self.chair)
-        let late = try ctl(["doc", "read", researchID], as: Self.health)
+        let late = try ctl(["doc", "read", researchID, "--reason", "safety planning at the meeting"], as: Self.health)
         XCTAssertEqual(late.status, 77)
         XCTAssertTrue(late.stderr.contains("(meeting-not-in-session)"), late.stderr)
         XCTAssertEqual(late.output, "")

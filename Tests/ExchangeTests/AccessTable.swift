@@ -157,8 +157,8 @@ struct AccessTable {
     private func bases(_ basis: String, _ s: Situation) -> [String] {
         switch basis {
         case "the reader's", "audit": return s.bases
-        case "the referral's own": return s.referralBases
-        case "marac-isp": return ["marac-isp"]
+        case "the referral's own", "the referral's own, with a reason": return s.referralBases
+        case "marac-isp", "marac-isp, with a reason": return ["marac-isp"]
         case "marac-isp and the referral's own": return ["marac-isp"] + s.referralBases.filter { $0 != "marac-isp" }
         default: XCTFail("unknown basis: \(basis)"); return []
         }

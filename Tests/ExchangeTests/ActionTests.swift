@@ -73,11 +73,11 @@ final class ActionTests: XCTestCase {
         XCTAssertEqual(try fixture.marac.actions(for: coordinator).map(\.id), ["\(number!)-A1", "\(number!)-A2"])
 
         // The text: read by the owner, by a declared attendee in session, never after.
-        let read = try fixture.marac.read(first.document, by: police, bases: [], reason: "")
+        let read = try fixture.marac.read(first.document, by: police, bases: [], reason: "the meeting")
         XCTAssertEqual(read.entry.details["rule"], "in-session")
         XCTAssertTrue(String(decoding: read.content.withUnsafeBytes { Array($0) }, as: UTF8.self).contains("panic alarm"))
         _ = try fixture.marac.meetings.advance(meeting.id, to: .closed, by: chair)
-        XCTAssertThrowsError(try fixture.marac.read(first.document, by: police, bases: [], reason: "")) {
+        XCTAssertThrowsError(try fixture.marac.read(first.document, by: police, bases: [], reason: "the meeting")) {
             XCTAssertEqual($0 as? VaultError, .accessDenied(document: first.document, reason: "meeting-not-in-session"))
         }
         XCTAssertEqual(try fixture.marac.read(first.document, by: housing, bases: ["dpa-s1-p18"], reason: "our action").entry.details["rule"], "own-agency")
@@ -110,7 +110,7 @@ final class ActionTests: XCTestCase {
         XCTAssertEqual(Set(parts), ["risks plan police", "links plan idva", "idva plan idva"])
         let links = try fixture.marac.read(try fixture.vault.reading { tx in
             try tx.rows("SELECT document FROM x_minute WHERE part = 'links'")[0][0].text!
-        }, by: police, bases: [], reason: "")
+        }, by: police, bases: [], reason: "the meeting")
         XCTAssertTrue(String(decoding: links.content.withUnsafeBytes { Array($0) }, as: UTF8.self).contains(#""links":["child-protection","mappa"]"#))
     }
 

@@ -66,7 +66,10 @@ final class DocumentReadingTests: XCTestCase {
         _ = try fixture.marac.meetings.advance(meeting.id, to: .agendaIssued, by: coordinator)
         _ = try fixture.marac.meetings.advance(meeting.id, to: .inSession, by: chair)
 
-        let read = try fixture.marac.read(policeResearch.document, by: health, bases: [], reason: "")
+        XCTAssertThrowsError(try fixture.marac.read(policeResearch.document, by: health, bases: [], reason: " ")) {
+            XCTAssertEqual($0 as? VaultError, .accessDenied(document: policeResearch.document, reason: "reason-required"), "in session, a reason still")
+        }
+        let read = try fixture.marac.read(policeResearch.document, by: health, bases: [], reason: "safety planning at the meeting")
         XCTAssertTrue(String(decoding: read.content.withUnsafeBytes { Array($0) }, as: UTF8.self).contains("\"form\""))
         XCTAssertEqual(read.entry.operation, .disclosure)
         XCTAssertEqual(read.entry.recipients, ["health"])
@@ -74,6 +77,7 @@ final class DocumentReadingTests: XCTestCase {
         XCTAssertEqual(read.entry.meeting, meeting.id)
         XCTAssertEqual(read.entry.actor, LogEntry.Actor(person: "Health rep", agency: "health"))
         XCTAssertEqual(read.entry.details["rule"], "in-session")
+        XCTAssertEqual(read.entry.justification, "safety planning at the meeting", "the reader's own reason, not words made up for it")
         XCTAssertEqual(try fixture.logEntry(logSize - 1), read.entry, "the entry returned is the one committed")
 
         _ = try fixture.marac.meetings.advance(meeting.id, to: .closed, by: chair)
@@ -87,8 +91,12 @@ final class DocumentReadingTests: XCTestCase {
         XCTAssertEqual(own.entry.operation, .consultation)
         XCTAssertEqual(own.entry.recipients, [])
         let idva = Principal(uid: 1006, name: "Idva", agency: "idva", roles: [.representative])
-        let idvaRead = try fixture.marac.read(referral.document, by: idva, bases: [], reason: "")
+        XCTAssertThrowsError(try fixture.marac.read(referral.document, by: idva, bases: [], reason: "")) {
+            XCTAssertEqual($0 as? VaultError, .accessDenied(document: referral.document, reason: "reason-required"), "the Idva gives a reason too")
+        }
+        let idvaRead = try fixture.marac.read(referral.document, by: idva, bases: [], reason: "first contact with the victim")
         XCTAssertEqual(idvaRead.entry.operation, .disclosure)
+        XCTAssertEqual(idvaRead.entry.justification, "first contact with the victim")
         XCTAssertEqual(idvaRead.entry.bases, ["consent"], "the referral's own basis")
         XCTAssertEqual(try fixture.marac.read(referral.document, by: coordinator, bases: ["marac-isp"], reason: "agenda").entry.recipients, ["housing"])
         assertRefused(referral.document, by: coordinator, bases: [], rule: "basis-required")
@@ -110,7 +118,7 @@ final class DocumentReadingTests: XCTestCase {
             ReadRequest(document: referral.document, principal: police, bases: ["dpa-s1-p18"], reason: "checking our referral"),
             ReadRequest(document: research.document, principal: coordinator, bases: ["dpa-s1-p18"], reason: "check"),
             ReadRequest(document: missing, principal: police, bases: ["dpa-s1-p18"], reason: "check"),
-            ReadRequest(document: referral.document, principal: idva, bases: [], reason: ""),
+            ReadRequest(document: referral.document, principal: idva, bases: [], reason: "first contact"),
         ])
         XCTAssertEqual(results.count, 4)
         XCTAssertEqual(try results[0].get().entry.operation, .consultation)
@@ -163,7 +171,7 @@ final class DocumentReadingTests: XCTestCase {
         // A group of reads fails as a whole: no reader in it gets anything.
         let idva = Principal(uid: 1006, name: "Idva", agency: "idva", roles: [.representative])
         XCTAssertThrowsError(try marac.read([ReadRequest(document: form.document, principal: police, bases: ["dpa-s1-p18"], reason: "check"),
-                                             ReadRequest(document: form.document, principal: idva, bases: [], reason: "")]))
+                                             ReadRequest(document: form.document, principal: idva, bases: [], reason: "check")]))
         unlink(mount + "/filler")
         vault = nil
         let reopened = try Vault.open(stateDirectory: state, policy: MaracAccessPolicy(registry: .builtIn))

@@ -49,7 +49,7 @@ final class RectificationTests: XCTestCase {
             XCTAssertEqual($0 as? VaultError, .accessDenied(document: first.document, reason: "superseded"))
         }
         let idva = Principal(uid: 1011, name: "Idva", agency: "idva", roles: [.representative])
-        XCTAssertThrowsError(try fixture.marac.read(first.document, by: idva, bases: [], reason: "")) {
+        XCTAssertThrowsError(try fixture.marac.read(first.document, by: idva, bases: [], reason: "first contact")) {
             XCTAssertEqual($0 as? VaultError, .accessDenied(document: first.document, reason: "superseded"))
         }
         XCTAssertNoThrow(try fixture.marac.read(corrected.document, by: idvaIG, bases: ["audit"], reason: "the latest"))

@@ -209,9 +209,12 @@ public enum AccessPolicy {
     enum Basis: Equatable {
         /// The reader gives codes that may justify sharing, and a reason.
         case reader
-        /// The referral's own bases (consent, or its without-consent codes).
+        /// The referral's own bases (consent, or its without-consent codes), and the
+        /// reader's reason: every person's read says why (issue 24).
         case referral
-        /// Fixed by the rule.
+        /// Fixed by the rule, and the reader's reason (a person reading in session).
+        case fixedWithReason([String])
+        /// Fixed by the rule (a pack's read: its purpose is the pack).
         case fixed([String])
         /// Fixed by the rule, then the referral's own.
         case fixedAndReferral([String])
@@ -241,7 +244,7 @@ public enum AccessPolicy {
         Rule(id: "own-agency",    purpose: .read,           who: .ownAgency,         kinds: allKinds,                 superseded: true,  when: .always,    basis: .reader),
         Rule(id: "idva-referral", purpose: .read,           who: .idva,              kinds: ["referral"],             superseded: false, when: .always,    basis: .referral),
         Rule(id: "coordinator",   purpose: .read,           who: .coordinator,       kinds: ["referral", "iswc", "action", "plan", "action-update"], superseded: false, when: .always, basis: .reader),
-        Rule(id: "in-session",    purpose: .read,           who: .declaredInvited,   kinds: ["referral", "research", "action", "plan"], superseded: false, when: .inSession, basis: .fixed(["marac-isp"])),
+        Rule(id: "in-session",    purpose: .read,           who: .declaredInvited,   kinds: ["referral", "research", "action", "plan"], superseded: false, when: .inSession, basis: .fixedWithReason(["marac-isp"])),
         Rule(id: "ig-audit",      purpose: .read,           who: .igOfficer,         kinds: allKinds,                 superseded: true,  when: .always,    basis: .audit),
         Rule(id: "agenda-pack",   purpose: .pack(.agenda),  who: .agendaPackSender,  kinds: ["referral"],             superseded: false, when: .agendaOut, basis: .fixedAndReferral(["marac-isp"])),
         Rule(id: "meeting-pack",  purpose: .pack(.meeting), who: .meetingPackSender, kinds: ["referral", "research"], superseded: false, when: .inSession, basis: .fixed(["marac-isp"])),
@@ -337,8 +340,12 @@ public enum AccessPolicy {
                               registry: LegalBasisRegistry) -> Result<[String], Denial> {
         switch basis {
         case let .fixed(codes): return .success(codes)
+        case let .fixedWithReason(codes):
+            guard request.reason.contains(where: { !$0.isWhitespace }) else { return .failure(Denial(rule: "reason-required")) }
+            return .success(codes)
         case let .fixedAndReferral(codes): return .success(codes + document.referralBases.filter { !codes.contains($0) })
         case .referral:
+            guard request.reason.contains(where: { !$0.isWhitespace }) else { return .failure(Denial(rule: "reason-required")) }
             return document.referralBases.isEmpty ? .failure(Denial(rule: "referral-bases-unknown")) : .success(document.referralBases)
         case .reader, .audit:
             guard !request.bases.isEmpty else { return .failure(Denial(rule: basis == .audit ? "audit-basis-required" : "basis-required")) }

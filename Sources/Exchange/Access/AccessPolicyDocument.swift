@@ -59,7 +59,8 @@ extension AccessPolicy {
     private static func describe(_ basis: Basis) -> String {
         switch basis {
         case .reader: return "the reader's codes (each one that may justify sharing) and a reason"
-        case .referral: return "the referral's own: `consent`, or its without-consent codes"
+        case .referral: return "the referral's own: `consent`, or its without-consent codes; and a reason"
+        case let .fixedWithReason(codes): return codes.map { "`\($0)`" }.joined(separator: ", ") + ", and a reason"
         case let .fixed(codes): return codes.map { "`\($0)`" }.joined(separator: ", ")
         case let .fixedAndReferral(codes): return codes.map { "`\($0)`" }.joined(separator: ", ") + " and the referral's own"
         case .audit: return "`audit` (and any others), with a reason"

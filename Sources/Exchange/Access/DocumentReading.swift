@@ -109,15 +109,11 @@ public enum AccessLog {
         }
     }
 
-    /// The reader's reason, or the rule's fixed words where the rule supplies the basis.
+    /// The reader's reason, as the entry keeps it. Every rule a person reads under needs
+    /// one (docs/access.md), so "no reason given" is only ever a refusal's.
     public static func justification(_ reason: String, rule: String?) -> String {
         let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        if !trimmed.isEmpty { return String(trimmed.prefix(500)) }
-        switch rule {
-        case "in-session": return "read in session under the Marac information sharing protocol"
-        case "idva-referral": return "every referral is referred to the Idva"
-        default: return "no reason given"
-        }
+        return trimmed.isEmpty ? "no reason given" : String(trimmed.prefix(500))
     }
 }
 

@@ -80,8 +80,23 @@ final class ActionPlanEndToEndTests: PrincipalsTestCase {
         try ok(["meeting", "observer", meeting, "--agency", "housing", "--name", "Student social worker", "--declared"], as: Self.chair)
         try ok(["meeting", "apology", meeting, "--agency", "health", "--research-sent"])
         let shown = try ok(["meeting", "show", meeting]).output
-        XCTAssertTrue(shown.hasSuffix("chaired by: police\nattended: idva (1), police (1)\nobservers: housing (declared)\napologies: health (research sent)\n"), shown)
-        XCTAssertFalse(shown.contains("Student"), "names only with --json")
+        // Who declared, for which agency, when: a row each under a header (issue 24).
+        let declared = try JSONSerialization.jsonObject(with: try ok(["meeting", "show", meeting, "--json"]).stdout) as? [String: Any]
+        let times = try XCTUnwrap(declared?["declarations"] as? [[String: String]]).map { $0["declaredAt"] ?? "?" }
+        XCTAssertEqual(times.count, 2)
+        XCTAssertTrue(shown.hasSuffix("""
+            chaired by: police
+            attended: idva (1), police (1)
+            declarations:
+              AGENCY  DECLARED BY            AT\(String(repeating: " ", count: times[0].count - 2))  RECORDED BY
+              police  Police representative  \(times[0])  -
+              idva    Idva representative    \(times[1])  -
+            observers: housing (declared)
+            apologies: health (research sent)
+
+            """), shown)
+        XCTAssertTrue(times.allSatisfy { $0.hasPrefix(Self.day(in: 0)) && $0.hasSuffix("Z") }, "\(times)")
+        XCTAssertFalse(shown.contains("Student"), "observers' names only with --json")
 
         // Housing cannot update police's action: refused, and the refusal logged.
         let policeAction = "\(number)-A2"

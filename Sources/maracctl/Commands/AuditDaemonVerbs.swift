@@ -34,19 +34,8 @@ enum AuditDaemonVerbs {
                              e["case"]?.string ?? "-", e["meeting"]?.string ?? "-", list("records"), list("recipients"), list("bases"), what,
                              (e["justification"]?.string ?? "-").replacingOccurrences(of: "\n", with: " ")])
             }
-            print(Self.aligned(rows), terminator: "")
+            print(aligned(rows), terminator: "")
         }
-    }
-
-    /// `rows` as a table: each column padded to its widest cell, two spaces apart; the last
-    /// column not padded.
-    static func aligned(_ rows: [[String]]) -> String {
-        let widths = (0..<(rows.first?.count ?? 0)).map { column in rows.map { $0[column].count }.max() ?? 0 }
-        return rows.map { row in
-            row.enumerated().map { column, cell in
-                column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
-            }.joined(separator: "  ") + "\n"
-        }.joined()
     }
 
     /// `--since`, `--until` (and `--operation`) parsed strictly, before anything is asked

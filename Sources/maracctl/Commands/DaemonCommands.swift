@@ -27,6 +27,17 @@ struct CommandLineParts {
 /// "1 document", "3 documents".
 func counted(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
 
+/// `rows` as a table: each column padded to its widest cell, two spaces apart; the last
+/// column not padded.
+func aligned(_ rows: [[String]]) -> String {
+    let widths = (0..<(rows.first?.count ?? 0)).map { column in rows.map { $0[column].count }.max() ?? 0 }
+    return rows.map { row in
+        row.enumerated().map { column, cell in
+            column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+        }.joined(separator: "  ") + "\n"
+    }.joined()
+}
+
 /// Prints `result` as JSON, or with `human`.
 func output(_ result: JSONValue, json: Bool, human: (JSONValue) -> Void) {
     if json { print(String(decoding: result.canonicalBytes, as: UTF8.self)) } else { human(result) }
@@ -122,6 +133,7 @@ struct MeetingCommand {
         for attendee in meeting["attendees"]?.array ?? [] { byAgency[attendee["agency"]?.string ?? "?", default: 0] += 1 }
         var lines = meeting["chair"].map { "chaired by: \($0["agency"]?.string ?? "?")\n" } ?? ""
         lines += "attended: " + (byAgency.isEmpty ? "none" : byAgency.keys.sorted().map { "\($0) (\(byAgency[$0]!))" }.joined(separator: ", ")) + "\n"
+        lines += declarationTable(meeting)
         let observers = meeting["observers"]?.array ?? []
         lines += "observers: " + (observers.isEmpty ? "none" : observers.map {
             "\($0["agency"]?.string ?? "?") (\($0["declared"]?.bool == true ? "declared" : "no declaration"))"
@@ -131,6 +143,19 @@ struct MeetingCommand {
             "\($0["agency"]?.string ?? "?") (\($0["researchSent"]?.bool == true ? "research sent" : "no research"))"
         }.joined(separator: ", ")) + "\n"
         return lines
+    }
+
+    /// The declarations, one a row under a header: agency, who declared, when (UTC), and
+    /// who recorded it when the chair did. Professionals' names, which `meeting.show`
+    /// gives any principal; never anything from a form.
+    func declarationTable(_ meeting: JSONValue) -> String {
+        let declarations = meeting["declarations"]?.array ?? []
+        guard !declarations.isEmpty else { return "" }
+        let rows = [["AGENCY", "DECLARED BY", "AT", "RECORDED BY"]] + declarations.map { d in
+            let person = d["person"]?.string ?? "?", recorder = d["recordedBy"]?.string ?? person
+            return [d["agency"]?.string ?? "?", person, d["declaredAt"]?.string ?? "?", recorder == person ? "-" : recorder]
+        }
+        return "declarations:\n" + aligned(rows).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n"
     }
 
     /// Shows the statement, asks for confirmation on a terminal (or takes `--yes`), and

@@ -76,6 +76,11 @@ final class FactTamperTests: XCTestCase {
         _ = try fixture.accept(fixture.referral(edits: [("victim.address", "9 Corrected Road"), ("supersedes", first.document)]))
         _ = try fixture.accept(fixture.referral(name: "Second Victim", dob: "1990-01-02",
                                                 edits: [("victim.address", "3 Corrected Road"), ("supersedes", second.document)]))
+        // Two meetings cancelled (docs/access.md, "Corrections").
+        for date in ["2027-02-04", "2027-02-11"] {
+            let mistaken = try fixture.marac.meetings.create(date: CalendarDate(date)!, by: coordinator)
+            _ = try fixture.marac.meetings.cancel(mistaken.id, reason: "created by mistake", by: coordinator)
+        }
         for table in ExchangeSchema.facts {
             XCTAssertGreaterThanOrEqual(Int(try sql("SELECT count(*) FROM \(table.name)")) ?? 0, 2, table.name)
         }

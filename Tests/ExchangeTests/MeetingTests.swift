@@ -86,4 +86,62 @@ final class MeetingTests: XCTestCase {
             XCTAssertEqual($0 as? ExchangeError, .conflict("meeting \(meeting.id) is agenda-issued: its agenda has gone out, so its cases stand"))
         }
     }
+
+    /// A meeting created by mistake is cancelled, and one on the wrong day moved, before the
+    /// agenda goes out (issue 24): each logged, its id never reused, its case free again;
+    /// refused once the agenda has gone out.
+    func testAMeetingIsCancelledOrRescheduledOnlyBeforeTheAgendaGoesOut() throws {
+        let number = try XCTUnwrap(try fixture.accept(fixture.fixture("valid/referral-police.json")).caseNumber)
+        let meeting = try fixture.schedule(number, inviting: ["police", "health"], on: "2026-12-10")
+        _ = try fixture.marac.meetings.declare(meeting.id, person: "A. Attendee", agency: "health", statement: [1], by: chair)
+        XCTAssertThrowsError(try fixture.marac.meetings.cancel(meeting.id, reason: "a mistake", by: chair)) {
+            XCTAssertEqual($0 as? ExchangeError, .notPermitted("only the coordinator may cancel a meeting before its agenda goes out"))
+        }
+        XCTAssertThrowsError(try fixture.marac.meetings.cancel(meeting.id, reason: "  ", by: coordinator)) {
+            XCTAssertEqual($0 as? ExchangeError,
+                           .invalidRequest("a cancellation needs a reason of 1 to 500 bytes (it stays in the log: a purpose, never a name)"))
+        }
+        XCTAssertEqual(try fixture.marac.meetings.get(meeting.id).invited, ["health", "police"], "a refusal changes nothing")
+
+        // Rescheduled: a new meeting takes the invitations and the agenda, not the declaration.
+        let before = try fixture.vault.treeHead().size
+        let moved = try fixture.marac.meetings.reschedule(meeting.id, to: CalendarDate("2026-12-17")!, by: coordinator)
+        XCTAssertEqual(moved.id, "MTG-2026-12-17")
+        XCTAssertEqual(moved.invited, ["health", "police"])
+        XCTAssertEqual(moved.agenda, [number])
+        XCTAssertEqual(moved.declarations, [])
+        XCTAssertThrowsError(try fixture.marac.meetings.get(meeting.id)) {
+            XCTAssertEqual($0 as? ExchangeError, .conflict("meeting \(meeting.id) was cancelled: it was rescheduled as MTG-2026-12-17"))
+        }
+        let entries = try (before..<fixture.vault.treeHead().size).map { try fixture.logEntry($0) }
+        XCTAssertEqual(entries.map { "\($0.meeting ?? "-") \($0.details["action"] ?? "-")" },
+                       ["MTG-2026-12-17 create", "\(meeting.id) cancel", "MTG-2026-12-17 invite", "MTG-2026-12-17 invite", "MTG-2026-12-17 add-case"])
+        XCTAssertEqual(entries[1].justification, "rescheduled to 2026-12-17")
+        XCTAssertEqual(entries[1].details["replacedBy"], "MTG-2026-12-17")
+        XCTAssertEqual(entries[1].details["declarations"], "1")
+        XCTAssertEqual(entries[1].recipients, ["health", "police"])
+
+        // Cancelled: the case may go on another meeting, and the id is not given again.
+        let cancelled = try fixture.marac.meetings.cancel(moved.id, reason: "created by mistake", by: coordinator)
+        XCTAssertEqual(cancelled.reason, "created by mistake")
+        XCTAssertEqual(try fixture.logEntry(fixture.vault.treeHead().size - 1).justification, "created by mistake")
+        XCTAssertEqual(try fixture.marac.meetings.list().map(\.id), [], "neither is listed")
+        let again = try fixture.marac.meetings.create(date: CalendarDate("2026-12-17")!, by: coordinator)
+        XCTAssertEqual(again.id, "MTG-2026-12-17-2", "a cancelled meeting's id is never reused")
+        XCTAssertEqual(try fixture.marac.meetings.addCase(again.id, number, by: coordinator).agenda, [number])
+        XCTAssertThrowsError(try fixture.marac.meetings.invite(moved.id, agencies: ["police"], by: coordinator)) {
+            XCTAssertEqual($0 as? ExchangeError, .conflict("meeting MTG-2026-12-17 was cancelled"))
+        }
+        XCTAssertNoThrow(try fixture.marac.verifyFacts(), "every withdrawn row is bound to its entry")
+
+        // Once the agenda is out, the meeting stands.
+        _ = try fixture.marac.meetings.advance(again.id, to: .agendaIssued, by: coordinator)
+        XCTAssertThrowsError(try fixture.marac.meetings.cancel(again.id, reason: "not needed", by: coordinator)) {
+            XCTAssertEqual($0 as? ExchangeError, .conflict("meeting \(again.id) is agenda-issued: its agenda has gone out, so it stands: "
+                                                            + "the chair closes it, and each agency gets its revocation notice"))
+        }
+        XCTAssertThrowsError(try fixture.marac.meetings.reschedule(again.id, to: CalendarDate("2026-12-24")!, by: coordinator)) {
+            XCTAssertEqual($0 as? ExchangeError, .conflict("meeting \(again.id) is agenda-issued: its agenda has gone out, so its date stands"))
+        }
+    }
 }

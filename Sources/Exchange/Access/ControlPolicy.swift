@@ -45,6 +45,8 @@ public enum ControlPolicy {
         row("meeting.add-case", [.coordinator], "add cases to an agenda"),
         row("meeting.uninvite", [.coordinator], "withdraw invitations"),
         row("meeting.remove-case", [.coordinator], "take cases off an agenda"),
+        row("meeting.cancel", [.coordinator], "cancel a meeting before its agenda goes out"),
+        row("meeting.reschedule", [.coordinator], "move a meeting to another date before its agenda goes out"),
         row("meeting.send-agenda", [.coordinator], "send the agenda"),
         row("meeting.advance", [.coordinator, .chair], "move a meeting"),
         row("meeting.send-packs", [.coordinator, .chair], "send meeting packs"),

@@ -81,6 +81,7 @@ public struct MeetingBook: Sendable {
 
     static func get(_ tx: VaultTransaction, _ id: String) throws -> Meeting {
         guard let row = try tx.rows("SELECT id, date, state FROM x_meeting WHERE id = ?", [.text(id)]).first else {
+            if let cancelled = try cancellation(tx, id) { throw ExchangeError.conflict(cancelled) }
             throw ExchangeError.unknownMeeting(id)
         }
         guard let date = CalendarDate(try row.text(1, "x_meeting/\(id)")),
@@ -121,18 +122,24 @@ public struct MeetingBook: Sendable {
     /// Schedules a meeting on `date` (coordinator): today or later.
     public func create(date: CalendarDate, by actor: Principal) throws -> Meeting {
         try ControlPolicy.require("meeting.create", actor)
-        return try vault.transaction { tx in
-            guard date.isValid, date >= CalendarDate(tx.now) else { throw ExchangeError.invalidRequest("meeting date \(date) is in the past") }
-            let base = "MTG-\(date)"
-            let taken = try tx.rows("SELECT count(*) FROM x_meeting WHERE id = ? OR id LIKE ?", [.text(base), .text(base + "-%")])
-            let count = try taken.first.map { try $0.int(0, "x_meeting") } ?? 0
-            let id = count == 0 ? base : "\(base)-\(count + 1)"
-            let now = Int64(tx.now.timeIntervalSince1970)
-            try tx.changeFact("x_meeting", [.text(id)], "INSERT INTO x_meeting (id, date, state, created_at, updated_at) VALUES (?, ?, 'scheduled', ?, ?)",
-                              [.text(id), .text(date.description), .integer(now), .integer(now)])
-            try log(tx, actor, meeting: id, justification: "meeting scheduled", details: ["action": "create", "date": date.description])
-            return try Self.get(tx, id)
-        }
+        return try vault.transaction { tx in try Self.get(tx, try schedule(tx, date, by: actor)) }
+    }
+
+    /// Inserts a `scheduled` meeting on `date` and logs it; its id. An id is never reused,
+    /// not even a cancelled meeting's (`x_cancellation` keeps them).
+    func schedule(_ tx: VaultTransaction, _ date: CalendarDate, by actor: Principal, details extra: [String: String] = [:]) throws -> String {
+        guard date.isValid, date >= CalendarDate(tx.now) else { throw ExchangeError.invalidRequest("meeting date \(date) is in the past") }
+        let base = "MTG-\(date)"
+        let taken = try tx.rows("""
+            SELECT (SELECT count(*) FROM x_meeting WHERE id = ?1 OR id LIKE ?2) + (SELECT count(*) FROM x_cancellation WHERE meeting = ?1 OR meeting LIKE ?2)
+            """, [.text(base), .text(base + "-%")])
+        let count = try taken.first.map { try $0.int(0, "x_meeting") } ?? 0
+        let id = count == 0 ? base : "\(base)-\(count + 1)"
+        let now = Int64(tx.now.timeIntervalSince1970)
+        try tx.changeFact("x_meeting", [.text(id)], "INSERT INTO x_meeting (id, date, state, created_at, updated_at) VALUES (?, ?, 'scheduled', ?, ?)",
+                          [.text(id), .text(date.description), .integer(now), .integer(now)])
+        try log(tx, actor, meeting: id, justification: "meeting scheduled", details: ["action": "create", "date": date.description].merging(extra) { a, _ in a })
+        return id
     }
 
     /// Invites `agencies` (registered and active) to meeting `id` (coordinator; not once closed).
@@ -180,39 +187,41 @@ public struct MeetingBook: Sendable {
     /// is `scheduled`, before its agenda has disclosed anything to anyone; logged. An agency
     /// invited by mistake, or without a certificate, no longer blocks the agenda.
     public func uninvite(_ id: String, agency: String, by actor: Principal) throws -> Meeting {
-        try correction("meeting.uninvite", id, by: actor, stands: "invitations") { tx, meeting in
+        try correction("meeting.uninvite", id, by: actor, stands: "its invitations stand") { tx, meeting in
             guard meeting.invited.contains(agency) else { throw ExchangeError.conflict("agency \(agency) is not invited to \(id)") }
             try tx.changeFact("x_invitation", [.text(id), .text(agency)], "DELETE FROM x_invitation WHERE meeting = ? AND agency = ?",
                               [.text(id), .text(agency)])
             try log(tx, actor, meeting: id, recipients: [agency], justification: "invitation withdrawn before the agenda", details: ["action": "uninvite"])
+            return try Self.get(tx, id)
         }
     }
 
     /// Takes case `number` off meeting `id`'s agenda (coordinator): only while the meeting
     /// is `scheduled`, before its agenda has disclosed the case; logged.
     public func removeCase(_ id: String, _ number: CaseNumber, by actor: Principal) throws -> Meeting {
-        try correction("meeting.remove-case", id, by: actor, stands: "cases") { tx, meeting in
+        try correction("meeting.remove-case", id, by: actor, stands: "its cases stand") { tx, meeting in
             guard meeting.agenda.contains(number) else { throw ExchangeError.conflict("case \(number) is not on \(id)'s agenda") }
             try tx.changeFact("x_agenda", [.text(id), .text(number.description)], "DELETE FROM x_agenda WHERE meeting = ? AND case_number = ?",
                               [.text(id), .text(number.description)])
             try log(tx, actor, meeting: id, case: number.description, justification: "case taken off the agenda before it went out",
                     details: ["action": "remove-case"])
+            return try Self.get(tx, id)
         }
     }
 
     /// A correction to meeting `id` under `verb`'s policy row, made by `body` in one
     /// transaction while the meeting is `scheduled`; refused once the agenda has gone out
-    /// (what it disclosed cannot be rewritten). The meeting after it.
-    private func correction(_ verb: String, _ id: String, by actor: Principal, stands: String,
-                            _ body: (VaultTransaction, Meeting) throws -> Void) throws -> Meeting {
+    /// (what it disclosed cannot be rewritten), the message ending with `stands`. What
+    /// `body` returns.
+    func correction<Result>(_ verb: String, _ id: String, by actor: Principal, stands: String,
+                            _ body: (VaultTransaction, Meeting) throws -> Result) throws -> Result {
         try ControlPolicy.require(verb, actor)
         return try vault.transaction { tx in
             let meeting = try Self.get(tx, id)
             guard meeting.state == .scheduled else {
-                throw ExchangeError.conflict("meeting \(id) is \(meeting.state.rawValue): its agenda has gone out, so its \(stands) stand")
+                throw ExchangeError.conflict("meeting \(id) is \(meeting.state.rawValue): its agenda has gone out, so \(stands)")
             }
-            try body(tx, meeting)
-            return try Self.get(tx, id)
+            return try body(tx, meeting)
         }
     }
 
@@ -274,7 +283,7 @@ public struct MeetingBook: Sendable {
 
     // MARK: - Helpers
 
-    private func log(_ tx: VaultTransaction, _ actor: Principal, meeting: String, case: String? = nil,
+    func log(_ tx: VaultTransaction, _ actor: Principal, meeting: String, case: String? = nil,
                      recipients: [String] = [], justification: String, details: [String: String]) throws {
         try tx.append(.meeting(meeting, by: actor.actor, case: `case`, recipients: recipients, at: tx.now, justification: justification,
                                details: details))

@@ -264,6 +264,20 @@ enum ExchangeSchema {
             DROP TABLE x_pack;
             ALTER TABLE x_pack_minutes RENAME TO x_pack;
             """),
+        // Cancelled meetings (issue 24; docs/access.md, "Corrections"): a meeting cancelled
+        // or rescheduled while scheduled leaves x_meeting, and its id, date and reason stay
+        // here, so no other meeting is given its id.
+        ApplicationMigration(name: "cancellations", sql: """
+            CREATE TABLE x_cancellation (
+                meeting TEXT PRIMARY KEY,
+                date TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                replaced_by TEXT,
+                cancelled_by TEXT NOT NULL,
+                cancelled_at INTEGER NOT NULL,
+                entry INTEGER,
+                mac BLOB) WITHOUT ROWID;
+            """),
     ]
 
     /// The tables whose rows decide who may read what and who receives a pack: each row
@@ -291,6 +305,7 @@ enum ExchangeSchema {
                   columns: ["meeting", "agency", "person", "role", "declared", "research_sent", "recorded_by", "recorded_at"],
                   personal: ["person"]),
         FactTable("x_minute", key: ["document"], columns: ["document", "meeting", "case_number", "kind", "part", "agency", "recorded_at"]),
+        FactTable("x_cancellation", key: ["meeting"], columns: ["meeting", "date", "reason", "replaced_by", "cancelled_by", "cancelled_at"]),
     ]
 
     /// The fact table called `name` (a programming error if there is none).

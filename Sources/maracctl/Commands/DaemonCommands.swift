@@ -82,6 +82,14 @@ struct MeetingCommand {
         case "remove-case":
             parts = try CommandLineParts(rest, valued: [], switches: [], positionals: ["MEETING", "CASE"])
             request = ControlRequest(verb: "meeting.remove-case", args: JSONObject(["meeting": .string(parts.positionals[0]), "case": .string(parts.positionals[1])]))
+        case "cancel":
+            parts = try CommandLineParts(rest, valued: ["--reason"], switches: [], positionals: ["MEETING"])
+            request = ControlRequest(verb: "meeting.cancel", args: JSONObject(["meeting": .string(parts.positionals[0]),
+                                                                                "reason": .string(try parts.options.required("--reason"))]))
+        case "reschedule":
+            parts = try CommandLineParts(rest, valued: ["--date"], switches: [], positionals: ["MEETING"])
+            request = ControlRequest(verb: "meeting.reschedule", args: JSONObject(["meeting": .string(parts.positionals[0]),
+                                                                                    "date": .string(try parts.options.required("--date"))]))
         case "send-agenda", "send-packs", "send-minutes":
             parts = try CommandLineParts(rest, valued: [], switches: [], positionals: ["MEETING"])
             request = ControlRequest(verb: "meeting." + verb, args: JSONObject(["meeting": .string(parts.positionals[0])]))
@@ -111,6 +119,13 @@ struct MeetingCommand {
             FileHandle.standardError.write(Data("maracctl: no meeting pack for \(skipped["agency"]?.string ?? "?"): \(skipped["reason"]?.string ?? "")\n".utf8))
         }
         output(result, json: parts.options.has("--json")) { result in
+            if let cancelled = result["cancelled"]?.string {
+                print("meeting \(cancelled) cancelled: its invitations, agenda and declarations are withdrawn (logged with the reason)")
+            }
+            if let from = result["rescheduledFrom"]?.string {
+                print("meeting \(from) rescheduled as \(result["id"]?.string ?? "?"), with its invitations and agenda; "
+                      + "\(from) is cancelled, and its declarations are made again for the new meeting")
+            }
             if let meetings = result.array { meetings.forEach { print(meetingLine($0)) } } else if result["id"] != nil { print(meetingLine(result)) }
             if verb == "show" || verb == "observer" || verb == "apology" { print(attendanceLines(result), terminator: "") }
             for pack in result["packs"]?.array ?? [] {
@@ -124,7 +139,7 @@ struct MeetingCommand {
         }
     }
 
-    static let usage = "meeting takes create, list, show, invite, add-case, send-agenda, open, close, declare, send-packs, observer, apology, send-minutes, uninvite or remove-case"
+    static let usage = "meeting takes create, list, show, invite, add-case, send-agenda, open, close, declare, send-packs, observer, apology, send-minutes, uninvite, remove-case, cancel or reschedule"
 
     /// Who attended (agencies and how many of each), observed or sent apologies: agency ids,
     /// counts and yes/no, the names only with `--json`.

@@ -93,6 +93,22 @@ extension VerbHelp {
         VerbHelp(command: "meeting remove-case", synopsis: "MEETING CASE",
                  about: "A correction before the agenda goes out (coordinator): logged; refused once it has gone out.\n\(daemon)",
                  example: "maracctl meeting remove-case MTG-2027-01-14 M-2027-0001"),
+        VerbHelp(command: "meeting cancel", synopsis: "MEETING --reason TEXT",
+                 about: """
+                 Cancel a meeting created by mistake or no longer needed (coordinator), before its agenda goes out.
+                 Its invitations, agenda and declarations are withdrawn; its cases may go on another meeting; its id is never reused.
+                 --reason stays in the log: a purpose, never a name. Once the agenda is out, the chair closes the meeting instead.
+                 \(daemon)
+                 """,
+                 example: "maracctl meeting cancel MTG-2027-01-14 --reason 'created twice by mistake'"),
+        VerbHelp(command: "meeting reschedule", synopsis: "MEETING --date YYYY-MM-DD",
+                 about: """
+                 Move a meeting to another date (coordinator), before its agenda goes out.
+                 A new meeting on that date takes its invitations and agenda; the old id is cancelled, naming the new one.
+                 Declarations are made again for the new meeting.
+                 \(daemon)
+                 """,
+                 example: "maracctl meeting reschedule MTG-2027-01-14 --date 2027-01-21"),
         VerbHelp(command: "meeting send-agenda", synopsis: "MEETING",
                  about: "Write a signed, encrypted agenda pack to each invited agency's outbox (coordinator).\n\(daemon)",
                  example: "maracctl meeting send-agenda MTG-2027-01-14"),

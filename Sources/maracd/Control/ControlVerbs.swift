@@ -64,7 +64,7 @@ struct ControlVerbs: Sendable {
         "key.acknowledge-restore",
         "retention.run", "case.hold", "case.release", "subject.search", "subject.export", "data.return",
         "action.add", "action.update", "action.list", "plan.record", "meeting.attendance", "meeting.send-minutes",
-        "meeting.uninvite", "meeting.remove-case", "case.close",
+        "meeting.uninvite", "meeting.remove-case", "meeting.cancel", "meeting.reschedule", "case.close",
     ]
 
     /// A request's verb as it may be logged or echoed: a verb of the protocol, or

@@ -58,6 +58,17 @@ extension ControlVerbs {
                 result = Self.json(try marac.meetings.uninvite(try args.label("meeting"), agency: try args.label("agency"), by: principal))
             case "meeting.remove-case":
                 result = Self.json(try marac.meetings.removeCase(try args.label("meeting"), try args.caseNumber("case"), by: principal))
+            case "meeting.cancel":
+                let cancelled = try marac.meetings.cancel(try args.label("meeting"), reason: try args.string("reason"), by: principal)
+                result = .object(Self.object(["cancelled": .string(cancelled.meeting), "date": .string(cancelled.date.description),
+                                              "reason": .string(cancelled.reason)]))
+            case "meeting.reschedule":
+                let meeting = try args.label("meeting")
+                guard case var .object(moved) = Self.json(try marac.meetings.reschedule(meeting, to: try args.date("date"), by: principal)) else {
+                    preconditionFailure("a meeting is an object")
+                }
+                moved.set("rescheduledFrom", .string(meeting))
+                result = .object(moved)
             case "meeting.advance":
                 guard let state = MeetingState(rawValue: try args.string("to")) else { throw ControlError(.badArgument, "to must be a meeting state") }
                 result = try advance(try args.label("meeting"), to: state, by: principal)

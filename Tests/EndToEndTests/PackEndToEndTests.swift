@@ -295,13 +295,47 @@ final class PackEndToEndTests: PrincipalsTestCase {
         XCTAssertEqual(waiting.status, 75, waiting.stderr)
         let request = try XCTUnwrap(waiting.stderr.range(of: #"exp_[0-9a-f]{16}"#, options: .regularExpression).map { String(waiting.stderr[$0]) })
         XCTAssertEqual(waiting.stderr, "maracctl: the export holds other agencies' documents: request \(request) waits for the approval of police "
-                       + "(a principal of each runs: maracctl export approve \(request)); then run this again\n")
+                       + "(a principal of each checks it with maracctl export show \(request), then runs: maracctl export approve \(request)); "
+                       + "then run this again\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: theirs))
+        // Police sees what it is asked to approve before it does (issue 24): the case, who,
+        // the bases and reason, each document; health, not involved, sees nothing of it.
+        let shown = try ok(["export", "show", request, "--json"], as: Self.police)
+        let view = try XCTUnwrap(try JSONSerialization.jsonObject(with: shown.stdout) as? [String: Any])
+        let createdAt = try XCTUnwrap(view["createdAt"] as? String)
+        let documents = try XCTUnwrap(view["documents"] as? [[String: Any]])
+        XCTAssertEqual(documents.count, 1)
+        let referralID = try XCTUnwrap(documents.first?["document"] as? String)
+        XCTAssertEqual(try ok(["export", "show", request], as: Self.police).output, """
+            export request \(request) for case \(number)
+              requested by Coordinator (idva) at \(createdAt)
+              bases:  dpa-s1-p18
+              reason: review
+              documents:
+                \(referralID)  referral  from police
+              approvals:
+                police: waiting (a principal of police runs: maracctl export approve \(request))
+
+            """)
+        let listed = try ok(["export", "list"], as: Self.police).output.split(separator: "\n")
+        XCTAssertEqual(listed.count, 2, listed.joined(separator: "\n"))
+        XCTAssertTrue(listed[0].hasPrefix("REQUEST"), String(listed[0]))
+        XCTAssertEqual(listed[1].split(separator: " ", omittingEmptySubsequences: true).map(String.init),
+                       [request, number, "Coordinator", "idva", String(createdAt.prefix(10)), "police", "-"])
+        let notTheirs = try ctl(["export", "show", request], as: Self.health)
+        XCTAssertEqual(notTheirs.status, 65)
+        XCTAssertEqual(notTheirs.stderr, "maracctl: no export request \(request)\n", "as for one that does not exist")
+        XCTAssertEqual(try ok(["export", "list"], as: Self.health).output, "no export requests for your agency\n")
+        // Asked again for another purpose, it is another request: police approved this one's.
+        let other = try ctl(["export", "case", number, "--out", theirs, "--basis", "dpa-s1-p18", "--reason", "another purpose"])
+        XCTAssertEqual(other.status, 75)
+        XCTAssertFalse(other.stderr.contains(request), other.stderr)
         XCTAssertEqual(try ctl(["export", "approve", request], as: Self.health).status, 77, "health gave nothing to approve")
         XCTAssertEqual(try ok(["export", "approve", request], as: Self.police).output, "export request \(request) approved; it may now be exported\n")
         try ok(["export", "case", number, "--out", theirs, "--basis", "dpa-s1-p18", "--reason", "review"])
         XCTAssertEqual(try maracctl(["verify", theirs, "--cert", signers]).status, 0)
-        XCTAssertEqual(try logEntries("consent").count, 2, "the request and police's approval")
+        XCTAssertEqual(try logEntries("consent").count, 3, "the two requests and police's approval of the first")
+        XCTAssertTrue(try ok(["export", "show", request], as: Self.police).output.contains("  exported at "), "a request is used once")
 
         // The IG officer's audit export: every entry proved in a signed checkpoint.
         let audit = exports.appendingPathComponent("audit.p7s").path

@@ -60,6 +60,8 @@ public enum ControlPolicy {
         row("export.case", [], "export a case", decidedBy: "the document-read table for each form, then the facts (below): the owners' approval"),
         row("export.approve", [], "approve an export", decidedBy: "the facts (below): an agency the request waits for"),
         row("export.audit", [.igOfficer], "export the log", decidedBy: "the audit scope (below)"),
+        row("export.list", [], "list export requests", decidedBy: "nothing more: those its agency made or is asked to approve"),
+        row("export.show", [], "show an export request", decidedBy: "nothing more: one its agency made or is asked to approve (others: as for none)"),
         row("audit.log", [.igOfficer], "audit the log", decidedBy: "the audit scope (below)"),
         row("audit.checkpoint", [.igOfficer], "audit the log"),
         row("audit.prove", [.igOfficer], "audit the log", decidedBy: "the audit scope (below)"),

@@ -26,7 +26,8 @@ extension Marac {
         let owners = Set(documents.map(\.agency)).subtracting([principal.agency]).sorted()
         var request: String?
         if !owners.isEmpty {
-            switch try approval(number, owners: owners, by: principal) {
+            let purpose = ExportPurpose(bases: bases, reason: reason, documents: documents.map(\.id))
+            switch try approval(number, owners: owners, purpose: purpose, by: principal) {
             case let .approved(id): request = id
             case let .pending(id, agencies): return .needsApproval(request: id, agencies: agencies)
             }
@@ -119,19 +120,27 @@ extension Marac {
         case pending(String, [String])
     }
 
-    /// The requester's unused request for this case: approved by every one of `owners`,
-    /// or still waiting (made now if there is none, and logged).
-    private func approval(_ number: CaseNumber, owners: [String], by principal: Principal) throws -> Approval {
+    /// The requester's unused request for this case and this purpose (the same bases and
+    /// reason: an agency approves an export for what it was asked for, nothing else):
+    /// approved by every one of `owners`, or still waiting (made now if there is none, with
+    /// its purpose and documents, and logged).
+    private func approval(_ number: CaseNumber, owners: [String], purpose: ExportPurpose, by principal: Principal) throws -> Approval {
         try vault.transaction { tx in
             let existing = try tx.rows("""
-                SELECT id FROM x_export_request WHERE case_number = ? AND requester_uid = ? AND used_at IS NULL ORDER BY created_at DESC LIMIT 1
-                """, [.text(number.description), .integer(Int64(principal.uid))]).first.map { try $0.text(0, "x_export_request") }
+                SELECT r.id FROM x_export_request r JOIN x_export_purpose p ON p.request = r.id
+                WHERE r.case_number = ? AND r.requester_uid = ? AND r.used_at IS NULL AND p.bases = ? AND p.reason = ?
+                ORDER BY r.created_at DESC LIMIT 1
+                """, [.text(number.description), .integer(Int64(principal.uid)), .text(purpose.bases.joined(separator: ",")), .text(purpose.reason)])
+                .first.map { try $0.text(0, "x_export_request") }
             let id = try existing ?? "exp_" + Hex.encode(SecureRandom.bytes(8))
             if existing == nil {
                 try tx.changeFact("x_export_request", [.text(id)],
                                   "INSERT INTO x_export_request (id, case_number, requester, requester_uid, requester_agency, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                                   [.text(id), .text(number.description), .text(principal.name), .integer(Int64(principal.uid)),
                                    .text(principal.agency), .integer(Int64(tx.now.timeIntervalSince1970))])
+                try tx.changeFact("x_export_purpose", [.text(id)], "INSERT INTO x_export_purpose (request, bases, reason, documents) VALUES (?, ?, ?, ?)",
+                                  [.text(id), .text(purpose.bases.joined(separator: ",")), .text(purpose.reason),
+                                   .text(purpose.documents.joined(separator: " "))])
             }
             var asked = false  // an agency newly asked (every one, for a new request): logged below
             for owner in owners where try tx.rows("SELECT 1 FROM x_export_approval WHERE request = ? AND agency = ?", [.text(id), .text(owner)]).isEmpty {

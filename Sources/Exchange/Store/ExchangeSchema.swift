@@ -278,6 +278,18 @@ enum ExchangeSchema {
                 entry INTEGER,
                 mac BLOB) WITHOUT ROWID;
             """),
+        // What an export request is for (issue 24; docs/packs.md, "Signed export"): its
+        // bases, reason and documents, shown to the agencies asked to approve it. A request
+        // made before this has none, and is never matched again: asking anew makes one.
+        ApplicationMigration(name: "export-purposes", sql: """
+            CREATE TABLE x_export_purpose (
+                request TEXT PRIMARY KEY REFERENCES x_export_request(id),
+                bases TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                documents TEXT NOT NULL,
+                entry INTEGER,
+                mac BLOB) WITHOUT ROWID;
+            """),
     ]
 
     /// The tables whose rows decide who may read what and who receives a pack: each row
@@ -305,6 +317,7 @@ enum ExchangeSchema {
                   columns: ["meeting", "agency", "person", "role", "declared", "research_sent", "recorded_by", "recorded_at"],
                   personal: ["person"]),
         FactTable("x_minute", key: ["document"], columns: ["document", "meeting", "case_number", "kind", "part", "agency", "recorded_at"]),
+        FactTable("x_export_purpose", key: ["request"], columns: ["request", "bases", "reason", "documents"]),
         FactTable("x_cancellation", key: ["meeting"], columns: ["meeting", "date", "reason", "replaced_by", "cancelled_by", "cancelled_at"]),
     ]
 

@@ -5,12 +5,13 @@ import Vault
 
 /// `maracctl export case CASE --out FILE --basis CODE[,CODE] --reason TEXT`,
 /// `export audit [--since T] [--until T] [--reason TEXT] --out FILE` and
-/// `export approve REQUEST`: signed exports through the daemon (`docs/packs.md`).
+/// `export approve REQUEST`, `export list` and `export show REQUEST`: signed exports and
+/// their approvals through the daemon (`docs/packs.md`).
 struct ExportCommand {
     let arguments: [String]
 
     func run() throws {
-        guard let verb = arguments.first else { throw CommandError.usage("export takes case, audit or approve") }
+        guard let verb = arguments.first else { throw CommandError.usage("export takes case, audit, approve, list or show") }
         let rest = Array(arguments.dropFirst())
         switch verb {
         case "case":
@@ -22,7 +23,8 @@ struct ExportCommand {
             if let request = result["request"]?.string {
                 let agencies = (result["waitingFor"]?.array ?? []).compactMap(\.string).joined(separator: ", ")
                 throw CommandError(code: .tempFail, message: "the export holds other agencies' documents: request \(request) waits for the approval "
-                                   + "of \(agencies) (a principal of each runs: maracctl export approve \(request)); then run this again")
+                                   + "of \(agencies) (a principal of each checks it with maracctl export show \(request), "
+                                   + "then runs: maracctl export approve \(request)); then run this again")
             }
             try writeExport(result, to: out)
             print("export of case \(parts.positionals[0]) (\(counted(result["documents"]?.integer ?? 0, "document"))) written to \(out), "
@@ -43,9 +45,63 @@ struct ExportCommand {
                                                                                       args: JSONObject(["request": .string(parts.positionals[0])])))
             let waiting = (result["waitingFor"]?.array ?? []).compactMap(\.string)
             print("export request \(parts.positionals[0]) approved" + (waiting.isEmpty ? "; it may now be exported" : "; still waiting for \(waiting.joined(separator: ", "))"))
+        case "list", "show":
+            let parts = try CommandLineParts(rest, valued: [], switches: [], positionals: verb == "show" ? ["REQUEST"] : [])
+            let request = verb == "show"
+                ? ControlRequest(verb: "export.show", args: JSONObject(["request": .string(parts.positionals[0])]))
+                : ControlRequest(verb: "export.list")
+            let result = try ControlClient(options: parts.options).call(request)
+            output(result, json: parts.options.has("--json")) { result in
+                if verb == "show" { print(Self.describe(result), terminator: "") } else { print(Self.table(result.array ?? []), terminator: "") }
+            }
         default:
-            throw CommandError.usage("export takes case, audit or approve")
+            throw CommandError.usage("export takes case, audit, approve, list or show")
         }
+    }
+}
+
+extension ExportCommand {
+    /// `export list`: a row per request under a header; ids, cases, agencies and dates.
+    static func table(_ requests: [JSONValue]) -> String {
+        guard !requests.isEmpty else { return "no export requests for your agency\n" }
+        return aligned([["REQUEST", "CASE", "REQUESTED BY", "AGENCY", "ON", "WAITING FOR", "USED"]] + requests.map { r in
+            let waiting = (r["waitingFor"]?.array ?? []).compactMap(\.string)
+            return [r["request"]?.string ?? "?", r["case"]?.string ?? "?", r["requester"]?.string ?? "?", r["requesterAgency"]?.string ?? "?",
+                    String((r["createdAt"]?.string ?? "?").prefix(10)), waiting.isEmpty ? "-" : waiting.joined(separator: ","),
+                    r["usedAt"]?.string.map { String($0.prefix(10)) } ?? "-"]
+        })
+    }
+
+    /// `export show`: what an approving agency needs to see before `export approve`:
+    /// the case, who asked, on what bases and why, each document (id, kind, owner), and
+    /// the approvals so far. Never a document's content.
+    static func describe(_ r: JSONValue) -> String {
+        let id = r["request"]?.string ?? "?"
+        let bases = (r["bases"]?.array ?? []).compactMap(\.string)
+        var text = """
+            export request \(id) for case \(r["case"]?.string ?? "?")
+              requested by \(r["requester"]?.string ?? "?") (\(r["requesterAgency"]?.string ?? "?")) at \(r["createdAt"]?.string ?? "?")
+              bases:  \(bases.isEmpty ? "(not recorded)" : bases.joined(separator: ", "))
+              reason: \(r["reason"]?.string.flatMap { $0.isEmpty ? nil : $0 } ?? "(not recorded)")
+              documents:
+
+            """
+        let documents = r["documents"]?.array ?? []
+        if documents.isEmpty { text += "    (not recorded)\n" }
+        text += aligned(documents.map { d in
+            [d["document"]?.string ?? "?", d["kind"]?.string ?? "?", "from \(d["agency"]?.string ?? "?")" + (d["erased"]?.bool == true ? " (erased)" : "")]
+        }).split(separator: "\n").map { "    \($0)\n" }.joined()
+        text += "  approvals:\n"
+        for approval in r["approvals"]?.array ?? [] {
+            let agency = approval["agency"]?.string ?? "?"
+            if let at = approval["approvedAt"]?.string {
+                text += "    \(agency): approved by \(approval["approvedBy"]?.string ?? "?") at \(at)\n"
+            } else {
+                text += "    \(agency): waiting (a principal of \(agency) runs: maracctl export approve \(id))\n"
+            }
+        }
+        if let used = r["usedAt"]?.string { text += "  exported at \(used): a request is used once\n" }
+        return text
     }
 }
 

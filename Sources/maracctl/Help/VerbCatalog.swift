@@ -230,7 +230,17 @@ extension VerbHelp {
                  \(daemon)
                  """,
                  example: "maracctl export case M-2027-0001 --out case.p7m --basis court-order --reason 'court order 2027/11'"),
-        VerbHelp(command: "export approve", synopsis: "REQUEST", about: "Your agency's approval of an export of its documents.\n\(daemon)",
+        VerbHelp(command: "export list", synopsis: "",
+                 about: "The export requests your agency made or is asked to approve: case, requester, date, who it waits for.\n\(daemon)",
+                 example: "maracctl export list"),
+        VerbHelp(command: "export show", synopsis: "REQUEST",
+                 about: """
+                 What an export request would take, before your agency approves it: the case, who asked, on what bases and why,
+                 each document (id, kind, owner; never its content) and the approvals so far.
+                 \(daemon)
+                 """,
+                 example: "maracctl export show exp_4f1c2a9e"),
+        VerbHelp(command: "export approve", synopsis: "REQUEST", about: "Your agency's approval of an export of its documents (check it first with export show).\n\(daemon)",
                  example: "maracctl export approve exp_4f1c2a9e"),
         VerbHelp(command: "export audit", synopsis: "[--since T] [--until T] [--reason TEXT] --out FILE",
                  about: "A signed export of the log you may see, with an inclusion proof per entry and a checkpoint (IG officer).\n\(daemon)",

@@ -60,7 +60,7 @@ struct ControlVerbs: Sendable {
         "status", "meeting.list", "meeting.show", "meeting.create", "meeting.invite", "meeting.add-case", "meeting.advance",
         "meeting.statement", "meeting.declare", "meeting.send-agenda", "meeting.send-packs", "case.list", "case.show", "doc.read",
         "audit.log", "audit.checkpoint", "audit.prove", "audit.report", "audit.verify",
-        "agency.list", "agency.add", "agency.set-cert", "export.case", "export.approve", "export.audit", "key.status", "key.rotate",
+        "agency.list", "agency.add", "agency.set-cert", "export.case", "export.approve", "export.audit", "export.list", "export.show", "key.status", "key.rotate",
         "key.acknowledge-restore",
         "retention.run", "case.hold", "case.release", "subject.search", "subject.export", "data.return",
         "action.add", "action.update", "action.list", "plan.record", "meeting.attendance", "meeting.send-minutes",

@@ -25,6 +25,10 @@ extension ControlVerbs {
             return .object(JSONObject(["request": .string(try args.string("request")), "waitingFor": .array(waiting.map(JSONValue.string))]))
         case "export.audit":
             return try exportAudit(principal, args)
+        case "export.list":
+            return .array(try marac.exportRequests(for: principal).map(Self.json))
+        case "export.show":
+            return Self.json(try marac.exportRequest(try args.label("request", pattern: "exp_"), for: principal))
         default:
             throw Self.unknownVerb
         }
@@ -61,5 +65,28 @@ extension ControlVerbs {
         result.set("sha256", .string(Hex.encode(SHA256.hash(content))))
         result.set("export", .string(Data(try vault.cmsSigner().sign(content)).base64EncodedString()))
         return .object(result)
+    }
+}
+
+extension ControlVerbs {
+    /// An export request: its case, documents (ids, kinds, owners), requester, bases,
+    /// reason and approvals; never a document's content.
+    static func json(_ request: ExportRequestView) -> JSONValue {
+        var fields = object([
+            "request": .string(request.id), "case": .string(request.caseNumber), "requester": .string(request.requester),
+            "requesterAgency": .string(request.requesterAgency), "createdAt": .string(LogEntry.timestamp(request.createdAt)),
+            "bases": .array(request.bases.map(JSONValue.string)), "reason": .string(request.reason),
+            "documents": .array(request.documents.map { .object(object(["document": .string($0.id), "kind": .string($0.kind),
+                                                                         "agency": .string($0.agency), "erased": .bool($0.erasedAt != nil)])) }),
+            "approvals": .array(request.approvals.map { approval in
+                var fields = object(["agency": .string(approval.agency)])
+                if let by = approval.approvedBy { fields.set("approvedBy", .string(by)) }
+                if let at = approval.approvedAt { fields.set("approvedAt", .string(LogEntry.timestamp(at))) }
+                return .object(fields)
+            }),
+            "waitingFor": .array(request.waitingFor.map(JSONValue.string)),
+        ])
+        if let used = request.usedAt { fields.set("usedAt", .string(LogEntry.timestamp(used))) }
+        return .object(fields)
     }
 }

@@ -18,7 +18,7 @@ extension ControlVerbs {
             switch request.verb {
             case "audit.log", "audit.checkpoint", "audit.prove", "audit.report", "audit.verify": result = try audit(principal, request)
             case "agency.list", "agency.add", "agency.set-cert": result = try agency(principal, request)
-            case "export.case", "export.approve", "export.audit": result = try export(principal, request)
+            case "export.case", "export.approve", "export.audit", "export.list", "export.show": result = try export(principal, request)
             case "key.status", "key.rotate", "key.acknowledge-restore": result = try key(principal, request)
             case "subject.search", "subject.export": result = try subject(principal, request)
             case "action.add", "action.update", "action.list", "plan.record", "meeting.attendance": result = try actions(principal, request)

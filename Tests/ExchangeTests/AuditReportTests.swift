@@ -55,4 +55,25 @@ final class AuditReportTests: XCTestCase {
         XCTAssertFalse(whys.contains { $0.hasPrefix("4 ") }, "a refusal is not a read")
         XCTAssertFalse(whys.contains { $0.hasPrefix("3 ") }, "the Idva's copy of a referral comes on receipt: in pattern")
     }
+
+    /// A disclosure citing three bases is one disclosure; a pack sent at night is a pack
+    /// send, never "read at night" (issue 24).
+    func testADisclosureIsCountedOnceAndPackSendsAreNeverFlagged() {
+        var pack = entry("2026-12-09T23:10:00Z", "disclosure", person: "Coordinator", agency: "health", meeting: "MTG-2026-12-10",
+                         bases: ["marac-isp", "dpa-s1-p18", "ukgdpr-6-1-e"], rule: "agenda-pack")
+        guard case var .object(object) = pack, case var .object(details) = object["details"] ?? .null else { return XCTFail("an object") }
+        details.set("pack", .string("agenda-MTG-2026-12-10-v1.p7m"))
+        object.set("details", .object(details))
+        pack = .object(object)
+        let read = entry("2026-12-09T23:20:00Z", "disclosure", bases: ["dpa-s1-p18", "ukgdpr-6-1-e"], rule: "coordinator")
+        let report = AuditReport.build([(0, pack), (1, read)], since: nil, until: nil)
+        XCTAssertEqual(report.disclosures, [
+            AuditReport.Flow(from: "police", to: "health", basis: "dpa-s1-p18 + ukgdpr-6-1-e", via: .read, count: 1),
+            AuditReport.Flow(from: "police", to: "health", basis: "marac-isp + dpa-s1-p18 + ukgdpr-6-1-e", via: .pack, count: 1),
+        ])
+        XCTAssertEqual(report.totals, AuditReport.Totals(disclosures: 2, packSends: 1, consultations: 0, refusals: 0, flags: 2))
+        XCTAssertEqual(report.flags.map { "\($0.seq) \($0.why)" }, ["1 read at night", "1 read of a case on no agenda"],
+                       "the pack send at 23:10 is not flagged; the person's read at 23:20 is")
+        XCTAssertEqual(report.basesCited, ["dpa-s1-p18", "marac-isp", "ukgdpr-6-1-e"])
+    }
 }

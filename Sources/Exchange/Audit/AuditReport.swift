@@ -1,14 +1,38 @@
 import Foundation
 
-/// The IG report (`docs/audit.md`, "The report"): disclosures by agency pair and basis,
+/// The IG report (`docs/audit.md`, "The report"): disclosures by agency pair and bases,
 /// refusals by principal, and reads out of pattern, computed from log entries alone.
 public struct AuditReport: Equatable, Sendable {
-    /// Disclosures from the owning agency to the recipient under one basis.
+    /// Disclosures from the owning agency to the recipient under one set of bases, made
+    /// by a person reading or by a pack sent. One disclosure is counted once, however many
+    /// bases it cites: `basis` joins them (`marac-isp + consent`).
     public struct Flow: Equatable, Sendable {
-        public let from: String, to: String, basis: String, count: Int
+        public let from: String, to: String, basis: String, via: Via, count: Int
         /// A flow of `count` disclosures.
-        public init(from: String, to: String, basis: String, count: Int) {
-            self.from = from; self.to = to; self.basis = basis; self.count = count
+        public init(from: String, to: String, basis: String, via: Via = .read, count: Int) {
+            self.from = from; self.to = to; self.basis = basis; self.via = via; self.count = count
+        }
+    }
+    /// How a disclosure was made.
+    public enum Via: String, Equatable, Sendable {
+        /// A person read the form (`maracctl doc read`, an export).
+        case read
+        /// The daemon put it in an agency's agenda, meeting or minutes pack, at a person's
+        /// move (`details.pack`); not a read by anyone.
+        case pack = "pack send"
+    }
+    /// The counts an IG officer checks first.
+    public struct Totals: Equatable, Sendable {
+        /// Disclosure entries (each once), of which pack sends.
+        public let disclosures: Int, packSends: Int
+        /// Consultations (an agency's own forms, IG officers' use of the log).
+        public let consultations: Int
+        public let refusals: Int
+        public let flags: Int
+        /// The counts as given.
+        public init(disclosures: Int, packSends: Int, consultations: Int, refusals: Int, flags: Int) {
+            self.disclosures = disclosures; self.packSends = packSends; self.consultations = consultations
+            self.refusals = refusals; self.flags = flags
         }
     }
     /// Refusals of one principal for one rule.
@@ -28,8 +52,12 @@ public struct AuditReport: Equatable, Sendable {
     public let since: String?, until: String?
     /// Entries in the period.
     public let entries: Int
-    /// Disclosures by agency pair and basis, most first.
+    /// Disclosures by agency pair and bases, most first.
     public let disclosures: [Flow]
+    /// Every count in one place.
+    public let totals: Totals
+    /// Every basis code cited by a disclosure in the period, sorted (the report's key).
+    public let basesCited: [String]
     /// Refusals by principal and rule, most first.
     public let refusals: [Refusals]
     /// Out-of-pattern reads: many cases outside meetings, at night, of cases on no agenda.
@@ -58,27 +86,38 @@ public struct AuditReport: Equatable, Sendable {
         var refusals: [String: (Refusals, Int)] = [:]
         var flags: [Flag] = []
         var outsideCases: [String: (person: String, agency: String, cases: Set<String>, last: (Int, String))] = [:]
+        var disclosures = 0, packSends = 0, consultations = 0, refused = 0
+        var cited: Set<String> = []
         for (seq, entry) in inPeriod {
             let operation = entry["operation"]?.string
             let person = entry["actor"]?["person"]?.string ?? "-"
             let agency = entry["actor"]?["agency"]?.string ?? "-"
             let time = entry["time"]?.string ?? ""
             let caseNumber = entry["case"]?.string
-            let isRead = (operation == "disclosure" || operation == "consultation") && !(entry["records"]?.array ?? []).isEmpty
+            let isPack = entry["details"]?["pack"]?.string != nil
+            let isRead = (operation == "disclosure" || operation == "consultation") && !(entry["records"]?.array ?? []).isEmpty && !isPack
+            if operation == "consultation" { consultations += 1 }
             if operation == "disclosure" {
+                disclosures += 1
+                if isPack { packSends += 1 }
                 let from = entry["details"]?["owner"]?.string ?? "-"
+                let bases = (entry["bases"]?.array ?? []).compactMap(\.string)
+                cited.formUnion(bases)
+                let basis = bases.isEmpty ? "-" : bases.joined(separator: " + ")
                 for to in (entry["recipients"]?.array ?? []).compactMap(\.string) {
-                    for basis in (entry["bases"]?.array ?? []).compactMap(\.string) {
-                        let key = "\(from)\u{0}\(to)\u{0}\(basis)"
-                        flows[key, default: (Flow(from: from, to: to, basis: basis, count: 0), 0)].1 += 1
-                    }
+                    let via: Via = isPack ? .pack : .read
+                    let key = "\(from)\u{0}\(to)\u{0}\(basis)\u{0}\(via.rawValue)"
+                    flows[key, default: (Flow(from: from, to: to, basis: basis, via: via, count: 0), 0)].1 += 1
                 }
             }
             if operation == "refusal" {
-                let rule = entry["details"]?["rule"]?.string ?? "-"
+                refused += 1
+                let rule = entry["details"]?["rule"]?.string ?? "unrecorded"
                 let key = "\(person)\u{0}\(agency)\u{0}\(rule)"
                 refusals[key, default: (Refusals(person: person, agency: agency, rule: rule, count: 0), 0)].1 += 1
             }
+            // A pack send is the daemon's, at a person's move in the meeting's course:
+            // never a read out of pattern, whatever the hour.
             guard isRead, person != "-" else { continue }
             if isNight(time) { flags.append(Flag(seq: seq, time: time, person: person, agency: agency, caseNumber: caseNumber, why: "read at night")) }
             // The Idva's copy of a referral comes on receipt, before any agenda: in pattern.
@@ -100,8 +139,10 @@ public struct AuditReport: Equatable, Sendable {
         }
         return AuditReport(
             since: since, until: until, entries: inPeriod.count,
-            disclosures: flows.values.map { Flow(from: $0.0.from, to: $0.0.to, basis: $0.0.basis, count: $0.1) }
-                .sorted { ($1.count, $0.from, $0.to, $0.basis) < ($0.count, $1.from, $1.to, $1.basis) },
+            disclosures: flows.values.map { Flow(from: $0.0.from, to: $0.0.to, basis: $0.0.basis, via: $0.0.via, count: $0.1) }
+                .sorted { ($1.count, $0.from, $0.to, $0.basis, $0.via.rawValue) < ($0.count, $1.from, $1.to, $1.basis, $1.via.rawValue) },
+            totals: Totals(disclosures: disclosures, packSends: packSends, consultations: consultations, refusals: refused, flags: flags.count),
+            basesCited: cited.sorted(),
             refusals: refusals.values.map { Refusals(person: $0.0.person, agency: $0.0.agency, rule: $0.0.rule, count: $0.1) }
                 .sorted { ($1.count, $0.person, $0.rule) < ($0.count, $1.person, $1.rule) },
             flags: flags.sorted { ($0.seq, $0.why) < ($1.seq, $1.why) })
@@ -113,7 +154,11 @@ public struct AuditReport: Equatable, Sendable {
         return JSONValue.object([
             "since": string(since), "until": string(until), "entries": .number(Double(entries)),
             "disclosures": .array(disclosures.map { JSONValue.object(["from": .string($0.from), "to": .string($0.to), "basis": .string($0.basis),
-                                                                      "count": .number(Double($0.count))]) }),
+                                                                      "via": .string($0.via.rawValue), "count": .number(Double($0.count))]) }),
+            "totals": .object(["disclosures": .number(Double(totals.disclosures)), "packSends": .number(Double(totals.packSends)),
+                               "consultations": .number(Double(totals.consultations)), "refusals": .number(Double(totals.refusals)),
+                               "flags": .number(Double(totals.flags))]),
+            "basesCited": .array(basesCited.map(JSONValue.string)),
             "refusals": .array(refusals.map { JSONValue.object(["person": .string($0.person), "agency": .string($0.agency), "rule": .string($0.rule),
                                                                 "count": .number(Double($0.count))]) }),
             "flags": .array(flags.map { JSONValue.object(["seq": .number(Double($0.seq)), "time": .string($0.time), "person": .string($0.person),

@@ -38,8 +38,29 @@ extension ControlVerbs {
                 return (item.seq, parsed)
             }
             let report = AuditReport.build(entries, since: range.since, until: range.until)
+            // What the figures stand on: the log recomputed now and proved consistent with
+            // every checkpoint published to the witness; the newest is the one named.
+            let published = try Self.witnessCheckpoints(witnessPath)
+            let (verified, _) = try marac.verifyLog(published: published)
             try logAudit(principal, what: "report", details: ["entries": String(report.entries)])
-            return report.json
+            guard case var .object(fields) = report.json else { preconditionFailure("a report is an object") }
+            fields.set("marac", .string(maracName))
+            fields.set("log", .object(Self.object(["size": .number(Double(verified.head.size)),
+                                                    "root": .string(Data(verified.head.root).base64EncodedString())])))
+            if let newest = published.max(by: { $0.head.size < $1.head.size }) {
+                fields.set("checkpoint", .object(Self.object(["size": .number(Double(newest.head.size)),
+                                                               "root": .string(Data(newest.head.root).base64EncodedString()),
+                                                               "origin": .string(newest.origin), "consistent": .bool(true)])))
+            } else {
+                fields.set("checkpoint", .null)
+            }
+            var names = JSONObject()
+            for agency in try marac.agencies.list(includeInactive: true) { names.set(agency.id, .string(agency.name)) }
+            fields.set("agencies", .object(names))
+            fields.set("bases", .array(report.basesCited.map { code in
+                .object(Self.object(["code": .string(code), "basis": .string(marac.settings.legalBases.bases[code]?.basis ?? "not in this deployment's registry")]))
+            }))
+            return .object(fields)
         default: throw Self.unknownVerb
         }
     }

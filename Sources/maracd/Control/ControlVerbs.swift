@@ -80,7 +80,7 @@ struct ControlVerbs: Sendable {
             logger.warning("control.refused", ["uid": uid, "reason": "unknown_principal"])
             let entry = LogEntry.refusal(by: .init(person: "uid \(uid)", agency: "none"), at: vault.currentTime,
                                          justification: "control request from a uid not in the principals file",
-                                         details: ["verb": Self.name(request.verb)])
+                                         details: ["verb": Self.name(request.verb), "rule": "unknown-principal"])
             do { try vault.appendLog([entry.encoded()]) } catch {
                 logger.error("control.log_failed", ["error": "\(error)"])
             }

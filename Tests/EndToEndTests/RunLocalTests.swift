@@ -33,33 +33,36 @@ final class RunLocalTests: XCTestCase {
         let key = try FileManager.default.attributesOfItem(atPath: state.appendingPathComponent("master.key").path)
         XCTAssertEqual((key[.posixPermissions] as? Int).map { $0 & 0o777 }, 0o600)
 
-        let inbox = state.appendingPathComponent("inbox/police")
-        try Data(try RepositoryFixtures.bytes("valid/referral-police.json")).write(to: inbox.appendingPathComponent(".incoming"))
-        XCTAssertEqual(rename(inbox.appendingPathComponent(".incoming").path, inbox.appendingPathComponent("referral.json").path), 0)
-        let receipt = state.appendingPathComponent("outbox/police/receipts/"
-            + DaemonHarness.outboxID(try RepositoryFixtures.bytes("valid/referral-police.json")) + ".receipt")
-        try harness { FileManager.default.fileExists(atPath: receipt.path) }
-
-        // The demo agencies have recipient keys beside the state directory: an agenda goes
-        // out and opens with police's.
-        func ctl(_ arguments: [String]) throws -> Subprocess {
-            let result = try Subprocess.run(CLITests.products.appendingPathComponent("maracctl"), arguments + ["--state", state.path])
-            XCTAssertEqual(result.status, 0, "\(arguments.prefix(2)): \(result.stderr)")
-            return result
-        }
-        let cases = try JSONSerialization.jsonObject(with: try ctl(["case", "list", "--json"]).stdout) as? [[String: Any]]
-        let meeting = String(try ctl(["meeting", "create", "--date", PrincipalsTestCase.day(in: 29)]).output.prefix { $0 != " " })
-        _ = try ctl(["meeting", "invite", meeting, "police,health"])
-        _ = try ctl(["meeting", "add-case", meeting, try XCTUnwrap(cases?.first?["case"] as? String)])
-        _ = try ctl(["meeting", "send-agenda", meeting])
-        let keys = root.appendingPathComponent("var-recipient-keys/police")
-        let opened = try Subprocess.run(CLITests.products.appendingPathComponent("maracctl"), [
-            "open", state.appendingPathComponent("outbox/police/agenda/\(meeting)-v1.p7m").path,
-            "--key", keys.appendingPathComponent("recipient.key").path, "--cert", keys.appendingPathComponent("recipient.pem").path])
-        XCTAssertEqual(opened.status, 0, opened.stderr)
-        XCTAssertTrue(opened.output.hasPrefix("agenda \(meeting) for police"), opened.output)
-        // The demo's user is the Marac-wide IG officer too: docs/audit.md works as written.
-        XCTAssertTrue(try ctl(["audit", "log"]).output.contains("  disclosure  "), "the agenda's disclosures in the demo's audit log")
+        // The README's block, word for word, pasted into a shell in a directory laid out as
+        // the repository is (its fixtures, .build/release, var and var-recipient-keys).
+        try FileManager.default.createSymbolicLink(at: root.appendingPathComponent("Tests"), withDestinationURL: repository.appendingPathComponent("Tests"))
+        try FileManager.default.createDirectory(at: root.appendingPathComponent(".build"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(at: root.appendingPathComponent(".build/release"), withDestinationURL: CLITests.products)
+        let readme = try String(contentsOf: repository.appendingPathComponent("README.md"), encoding: .utf8)
+        let marker = try XCTUnwrap(readme.range(of: "<!-- the block RunLocalTests runs -->\n```sh\n"), "the README marks its block")
+        let block = String(readme[marker.upperBound...]).components(separatedBy: "\n```\n")[0]
+        let script = root.appendingPathComponent("trying-it.sh")
+        try Data(("set -euo pipefail\n" + block + "\n").utf8).write(to: script)
+        let pasted = Process()
+        pasted.executableURL = URL(fileURLWithPath: "/bin/bash")
+        pasted.arguments = [script.path]
+        pasted.currentDirectoryURL = root
+        let output = root.appendingPathComponent("trying-it.out"), errors = root.appendingPathComponent("trying-it.err")
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
+        pasted.standardOutput = try FileHandle(forWritingTo: output)
+        pasted.standardError = try FileHandle(forWritingTo: errors)
+        try pasted.run()
+        pasted.waitUntilExit()
+        let printed = try String(contentsOf: output, encoding: .utf8), complained = try String(contentsOf: errors, encoding: .utf8)
+        XCTAssertEqual(pasted.terminationStatus, 0, "the README's block failed:\n\(printed)\n\(complained)")
+        XCTAssertTrue(complained.contains("CMS Verification successful"), complained)
+        XCTAssertTrue(printed.contains("\"path\" : \"$.victim.dob\""), "the rejection report:\n\(printed)")
+        XCTAssertTrue(printed.contains("agenda MTG-"), "the agenda opened as police:\n\(printed)")
+        XCTAssertTrue(printed.contains("  disclosure  "), "the agenda's disclosures in the demo's audit log:\n\(printed)")
+        XCTAssertTrue(printed.contains("report written to report.html\nopen report.html in a browser\n"), printed)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: root.appendingPathComponent("report.html").path))
+        XCTAssertTrue(printed.contains("verified"), "the daemon's check:\n\(printed)")
 
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()

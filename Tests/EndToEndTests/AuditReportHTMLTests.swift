@@ -94,25 +94,28 @@ final class AuditReportHTMLTests: XCTestCase {
         let police_ = try name("police"), health_ = try name("health"), idva = try name("idva")
 
         XCTAssertTrue(dom.contains("<h1>IG report: Northshire Marac</h1>"), dom)
-        // Totals: 2 reads and 4 pack sends are 6 disclosures; 1 refusal; the 2 reads at night.
-        for (label, count) in [("disclosures", 6), ("by people reading", 2), ("by packs sent", 4), ("consultations", 0),
-                               ("refusals", 1), ("reads out of pattern", 2)] {
+        // Totals: 2 reads, a case list and 4 pack sends are 7 disclosures; 1 refusal; the 3 reads at night.
+        // The coordinator's case list read both referrals: one more disclosure, at night too.
+        for (label, count) in [("disclosures", 7), ("by people reading", 3), ("by packs sent", 4), ("consultations", 0),
+                               ("refusals", 1), ("reads out of pattern", 3)] {
             XCTAssertTrue(dom.contains(row([label, String(count)])), "\(label) \(count)\n\(dom)")
         }
         // Each disclosure once, its bases joined; the reads by people, the packs as pack sends.
         XCTAssertTrue(dom.contains(row([health_, idva, "dpa-s1-p18 + ukgdpr-6-1-e", "read", "1"])), dom)
         XCTAssertTrue(dom.contains(row([police_, idva, "consent", "read", "1"])), dom)
+        XCTAssertTrue(dom.contains(row(["\(health_), \(police_)", idva, "consent + dpa-s1-p18 + ukgdpr-6-1-e", "read", "1"]))
+                      || dom.contains(row(["\(health_), \(police_)", idva, "dpa-s1-p18 + ukgdpr-6-1-e + consent", "read", "1"])), "the case list\n\(dom)")
         for (from, bases) in [(police_, "marac-isp + consent"), (health_, "marac-isp + dpa-s1-p18 + ukgdpr-6-1-e")] {
             for to in [police_, health_] { XCTAssertTrue(dom.contains(row([from, to, bases, "pack send", "1"])), "\(from) → \(to)\n\(dom)") }
         }
         XCTAssertFalse(dom.contains("<td>dpa-s1-p18</td><td>read</td>"), "no disclosure is split by basis")
-        XCTAssertTrue(dom.contains("<tfoot><tr><th>total</th><th></th><th></th><th></th><th>6</th></tr></tfoot>"), dom)
+        XCTAssertTrue(dom.contains("<tfoot><tr><th>total</th><th></th><th></th><th></th><th>7</th></tr></tfoot>"), dom)
         // The key to every code cited.
         for code in ["consent", "marac-isp", "dpa-s1-p18", "ukgdpr-6-1-e"] { XCTAssertTrue(dom.contains("<tr><td>\(code)</td><td>"), code) }
         XCTAssertFalse(dom.contains("not in this deployment's registry"))
         // The refusal names its rule; the flags are the two people's reads, not the packs.
         XCTAssertTrue(dom.contains(row(["Governance IG officer", idva, "reason-required", "1"])), dom)
-        XCTAssertEqual(dom.components(separatedBy: "<td>read at night</td>").count - 1, 2, dom)
+        XCTAssertEqual(dom.components(separatedBy: "<td>read at night</td>").count - 1, 3, dom)
         // What it stands on: the period, the log's size and root, the checkpoint.
         let provenance = try XCTUnwrap(dom.range(of: #"log of (\d+) entries, root ([A-Za-z0-9+/]{43}=); proved consistent with the published checkpoint of (\d+) entries"#,
                                                   options: .regularExpression).map { String(dom[$0]) }, dom)

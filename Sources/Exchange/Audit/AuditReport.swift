@@ -100,7 +100,7 @@ public struct AuditReport: Equatable, Sendable {
             if operation == "disclosure" {
                 disclosures += 1
                 if isPack { packSends += 1 }
-                let from = entry["details"]?["owner"]?.string ?? "-"
+                let from = entry["details"]?["owner"]?.string ?? entry["details"]?["owners"]?.string ?? "-"
                 let bases = (entry["bases"]?.array ?? []).compactMap(\.string)
                 cited.formUnion(bases)
                 let basis = bases.isEmpty ? "-" : bases.joined(separator: " + ")

@@ -84,6 +84,21 @@ extension Vault {
     /// Throws, decrypting nothing, if the entries cannot be committed (fail closed).
     public func readLogged(_ requests: [(id: String, request: AccessRequest)]) throws
         -> [Result<(content: SecretBytes, logEntry: Data), any Error>] {
+        try readLogged(requests, combining: nil)
+    }
+
+    /// As `readLogged(_:)` for a listing (the coordinator's case list): every request is
+    /// decided by the installed policy as it would be alone, but the entries of the reads
+    /// it allows are committed as the one entry `combine` makes of them, in order (a
+    /// refusal is still its own entry). `combine` may only summarise: it receives exactly
+    /// the entries the policy made, and nothing is decrypted unless its entry commits.
+    public func readListing(_ requests: [(id: String, request: AccessRequest)], combine: ([Data]) throws -> Data) throws
+        -> [Result<(content: SecretBytes, logEntry: Data), any Error>] {
+        try withoutActuallyEscaping(combine) { try readLogged(requests, combining: $0) }
+    }
+
+    private func readLogged(_ requests: [(id: String, request: AccessRequest)], combining combine: (([Data]) throws -> Data)?) throws
+        -> [Result<(content: SecretBytes, logEntry: Data), any Error>] {
         try locked {
             // Decided in one snapshot and committed before the lock is released: nothing
             // the policy read can change in between.
@@ -95,10 +110,25 @@ extension Vault {
                     }
                 }
             }
-            let entries = decisions.compactMap { decision -> Data? in
+            var entries = decisions.compactMap { decision -> Data? in
                 switch decision {
                 case let .success((_, .allow(entry))), let .success((_, .deny(_, entry))): return entry
                 case .failure: return nil
+                }
+            }
+            // A listing: the allowed reads' entries become one.
+            var combined: Data?
+            if let combine {
+                let allowed = decisions.compactMap { decision -> Data? in
+                    if case let .success((_, .allow(entry))) = decision { return entry }
+                    return nil
+                }
+                if !allowed.isEmpty {
+                    combined = try combine(allowed)
+                    entries = decisions.compactMap { decision -> Data? in
+                        if case let .success((_, .deny(_, entry))) = decision { return entry }
+                        return nil
+                    } + [combined!]
                 }
             }
             if !entries.isEmpty { try write { for entry in entries { try appendLeaf(entry) } } }
@@ -112,7 +142,7 @@ extension Vault {
                     case let .allow(entry):
                         let content = opened[document.id] ?? Result { try decrypt(document) }
                         opened[document.id] = content
-                        return content.map { ($0, entry) }
+                        return content.map { ($0, combined ?? entry) }
                     }
                 }
             }

@@ -26,8 +26,11 @@ enum AuditReportCommand {
         "\(r["since"]?.string ?? "the start of the log") to \(r["until"]?.string ?? "now"): \(r["entries"]?.integer ?? 0) log entries"
     }
 
-    /// The agency's name as registered, else its id.
-    static func name(_ r: JSONValue, _ id: String) -> String { r["agencies"]?[id]?.string ?? id }
+    /// The agency's name as registered, else its id; for several (a case list's owners),
+    /// each.
+    static func name(_ r: JSONValue, _ ids: String) -> String {
+        ids.split(separator: ",").map { r["agencies"]?[String($0)]?.string ?? String($0) }.joined(separator: ", ")
+    }
 
     /// What the figures stand on: the log's size and root, and the checkpoint it was
     /// proved consistent with (or that none has been published yet).

@@ -222,13 +222,15 @@ struct CaseCommand {
             request = ControlRequest(verb: "case.show", args: JSONObject(["case": .string(parts.positionals[0])]))
         }
         let result = try ControlClient(options: parts.options).call(request)
-        // Case numbers, dates, agency ids, document ids and kinds: no names (they are in the
-        // encrypted forms).
+        // Case numbers, dates, agency ids, document ids and kinds; names only in the
+        // coordinator's list, which the daemon logged as a read of the referrals.
         output(result, json: parts.options.has("--json")) { result in
             for item in result.array ?? [result] {
                 let meetings = item["meetings"]?.array?.compactMap(\.string).joined(separator: ",") ?? ""
+                // Who the case is about: the coordinator's list only, as the daemon logged it.
+                let about = item["victim"].map { "  about: \($0["name"]?.string ?? "?"), born \($0["dob"]?.string ?? "?")" } ?? ""
                 print("\(item["case"]?.string ?? "?")  \(item["status"]?.string ?? "?")  received \(item["receivedOn"]?.string ?? "?")  "
-                      + "from \(item["referringAgency"]?.string ?? "?")  meetings: \(meetings.isEmpty ? "-" : meetings)")
+                      + "from \(item["referringAgency"]?.string ?? "?")  meetings: \(meetings.isEmpty ? "-" : meetings)" + about)
                 if verb == "show" {
                     for document in item["documents"]?.array ?? [] {
                         print("  \(document["document"]?.string ?? "?")  \(document["kind"]?.string ?? "?")  from \(document["agency"]?.string ?? "?")")

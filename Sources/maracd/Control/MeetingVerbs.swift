@@ -84,8 +84,14 @@ extension ControlVerbs {
                 let person = try args.optionalName("for") ?? principal.name
                 let agency = try args.optionalLabel("agency") ?? principal.agency
                 result = try declare(try args.label("meeting"), person: person, agency: agency, by: principal)
-            case "case.list": result = .array(try marac.visibleCases(to: principal, meeting: try args.optionalLabel("meeting"),
-                                                                     unscheduled: try args.flag("unscheduled")).map(Self.json))
+            case "case.list":
+                // The coordinator's list says who each case is about: one logged read of the referrals.
+                result = .array(try marac.caseListing(to: principal, meeting: try args.optionalLabel("meeting"),
+                                                      unscheduled: try args.flag("unscheduled")).map { view, subject in
+                    guard case var .object(fields) = Self.json(view) else { preconditionFailure("a case view is an object") }
+                    if let subject { fields.set("victim", .object(Self.object(["name": .string(subject.name), "dob": .string(subject.dateOfBirth)]))) }
+                    return .object(fields)
+                })
             case "case.show": result = Self.json(try marac.caseView(try args.caseNumber("case"), to: principal))
             case "doc.read":
                 guard let answer = try marac.read([try Self.readRequest(principal, request)]).first else { preconditionFailure("one read, one result") }

@@ -68,14 +68,25 @@ final class GovernanceCommandTests: XCTestCase {
     func testEveryOutboxHoldsTheDeploymentsSchemasAsSchemaExportWritesThem() throws {
         try daemon.start()
         let exported = daemon.state.deletingLastPathComponent().appendingPathComponent("schemas")
-        XCTAssertEqual(try DaemonHarness.ctl(["schema", "export", "--out", exported.path]).output,
-                       "referral, research, iswc and action-update schemas with 22 legal basis codes written to \(exported.path)\n")
+        XCTAssertEqual(try DaemonHarness.ctl(["schema", "export", "--out", exported.path, "--agency", "police"]).output,
+                       "referral, research, iswc and action-update schemas with 22 legal basis codes written to \(exported.path), "
+                       + "and a form page for each in \(exported.path)/forms/\n")
         for agency in ["police", "health"] {
             let published = daemon.state.appendingPathComponent("outbox/\(agency)/schemas")
             XCTAssertEqual(daemon.names(published), ["action-update.schema.json", "iswc.schema.json", "referral.schema.json", "research.schema.json"])
             for name in daemon.names(published) {
                 XCTAssertEqual(try Data(contentsOf: published.appendingPathComponent(name)), try Data(contentsOf: exported.appendingPathComponent(name)), name)
             }
+            // The form pages beside them, each the agency's own (docs/forms.md, "Forms agencies fill in").
+            let forms = daemon.state.appendingPathComponent("outbox/\(agency)/forms")
+            XCTAssertEqual(daemon.names(forms), ["action-update.html", "iswc.html", "referral.html", "research.html"])
+            for name in daemon.names(forms) {
+                let page = try Data(contentsOf: forms.appendingPathComponent(name)), police = try Data(contentsOf: exported.appendingPathComponent("forms/" + name))
+                XCTAssertEqual(page == police, agency == "police", "\(agency)'s \(name): the same page as schema export --agency police writes only for police")
+            }
         }
+        let bad = try Subprocess.run(CLITests.products.appendingPathComponent("maracctl"), ["schema", "export", "--out", exported.path, "--agency", "Police Force"])
+        XCTAssertEqual(bad.status, 64)
+        XCTAssertTrue(bad.stderr.hasPrefix("maracctl: --agency takes an agency id (1 to 64 lower-case letters, digits and hyphens)\n"), bad.stderr)
     }
 }

@@ -7,11 +7,19 @@ extension JSONValue {
     public var canonicalBytes: [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256)
-        write(into: &out)
+        write(into: &out, sorted: true)
         return out
     }
 
-    private func write(into out: inout [UInt8]) {
+    /// As `canonicalBytes`, each object's members in the order they were parsed or set
+    /// (a schema's fields in the order a form page shows them).
+    public var orderedBytes: [UInt8] {
+        var out: [UInt8] = []
+        write(into: &out, sorted: false)
+        return out
+    }
+
+    private func write(into out: inout [UInt8], sorted: Bool) {
         switch self {
         case .null: out += [0x6E, 0x75, 0x6C, 0x6C]
         case let .bool(b): out += b ? [0x74, 0x72, 0x75, 0x65] : [0x66, 0x61, 0x6C, 0x73, 0x65]
@@ -22,16 +30,17 @@ extension JSONValue {
             out.append(0x5B)
             for (i, item) in items.enumerated() {
                 if i > 0 { out.append(0x2C) }
-                item.write(into: &out)
+                item.write(into: &out, sorted: sorted)
             }
             out.append(0x5D)
         case let .object(object):
             out.append(0x7B)
-            for (i, member) in object.members.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }).enumerated() {
+            let members = sorted ? object.members.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) : object.members
+            for (i, member) in members.enumerated() {
                 if i > 0 { out.append(0x2C) }
                 Self.writeString(member.key, into: &out)
                 out.append(0x3A)
-                member.value.write(into: &out)
+                member.value.write(into: &out, sorted: sorted)
             }
             out.append(0x7D)
         }

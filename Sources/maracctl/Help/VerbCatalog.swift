@@ -248,8 +248,12 @@ extension VerbHelp {
     ]
 
     private static let tools: [VerbHelp] = [
-        VerbHelp(command: "schema export", synopsis: "--out DIR [--legal-bases FILE]",
-                 about: "The form schemas with this deployment's legal basis codes (the daemon publishes the same in every outbox's schemas/).",
+        VerbHelp(command: "schema export", synopsis: "--out DIR [--legal-bases FILE] [--agency ID]",
+                 about: """
+                 The form schemas with this deployment's legal basis codes (the daemon publishes the same in every outbox's schemas/),
+                 and in DIR/forms/ a page per form that practitioners fill in a browser, offline (as in every outbox's forms/).
+                 --agency fixes the agency's id in the pages; without it, a page asks for it.
+                 """,
                  example: "maracctl schema export --out ./schemas"),
         VerbHelp(command: "verify", synopsis: "FILE [--cert FILE] [--json]",
                  about: "Check an export offline: signature, signer (--cert), every manifest hash and, for the log, every proof.",

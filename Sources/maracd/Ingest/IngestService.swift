@@ -95,7 +95,10 @@ final class IngestService {
     /// Writes the form schemas to every outbox (after a reload: the legal basis codes may have changed).
     func publishSchemas() throws {
         guard let schemas else { return }
-        for outbox in outboxes.values { try outbox.publish(schemas: schemas) }
+        for outbox in outboxes.values {
+            try outbox.publish(schemas: schemas)
+            try outbox.publishForms(registry: marac.settings.legalBases, thresholds: marac.settings.thresholds)
+        }
     }
 
     /// Sets up an agency's inbox and outbox (created with the configured modes).
@@ -112,6 +115,7 @@ final class IngestService {
         try outbox.publish(certificates: published)
         if schemas == nil { schemas = try DeploymentSchemas.files(for: marac.settings.legalBases) }
         try outbox.publish(schemas: schemas!)
+        try outbox.publishForms(registry: marac.settings.legalBases, thresholds: marac.settings.thresholds)
         inboxes[agency] = inbox
         outboxes[agency] = outbox
         return inbox

@@ -20,6 +20,7 @@ final class Outbox: Sendable {
     let minutes: Directory
     let notices: Directory
     let schemas: Directory
+    let forms: Directory
     let root: Directory
     let fileMode: mode_t
 
@@ -41,9 +42,10 @@ final class Outbox: Sendable {
         minutes = try Directory.ensure(root.path + "/minutes", mode: dirMode)
         notices = try Directory.ensure(root.path + "/notices", mode: dirMode)
         schemas = try Directory.ensure(root.path + "/schemas", mode: dirMode)
+        forms = try Directory.ensure(root.path + "/forms", mode: dirMode)
         // A crash between writing a temporary and renaming it leaves the temporary; the
         // file it was for is still in the inbox and will be written again.
-        for directory in [root, receipts, rejected, checkpoints, agenda, meeting, minutes, notices, schemas] where sweep {
+        for directory in [root, receipts, rejected, checkpoints, agenda, meeting, minutes, notices, schemas, forms] where sweep {
             for name in try directory.names() where name.bytes.starts(with: Array(".tmp-".utf8)) { try directory.remove(name) }
         }
     }
@@ -71,6 +73,14 @@ final class Outbox: Sendable {
     /// pre-send check then knows the legal basis codes the daemon takes.
     func publish(schemas files: [(name: String, bytes: [UInt8])]) throws {
         for (name, bytes) in files { try schemas.writeAtomically(name, bytes, mode: fileMode) }
+    }
+
+    /// Writes the fillable form pages for this agency (`docs/forms.md`, "Forms agencies
+    /// fill in"), made from the same schemas, legal bases and thresholds.
+    func publishForms(registry: LegalBasisRegistry, thresholds: RiskThresholds) throws {
+        for (name, bytes) in try FormPage.files(for: registry, thresholds: thresholds, agency: agency) {
+            try forms.writeAtomically(name, bytes, mode: fileMode)
+        }
     }
 
     // MARK: - Names

@@ -24,4 +24,25 @@ public enum DeploymentSchemas {
                 return ("\(kind).schema.json", [UInt8](data) + [0x0A])
             }
     }
+
+    /// The four schemas as parsed values, each object's members in the order
+    /// `config/schemas/` gives them (the order a form page shows the fields in), with
+    /// `registry`'s codes as the legal bases' enum, as `files(for:)` publishes them.
+    public static func ordered(for registry: LegalBasisRegistry) throws -> [(kind: String, schema: JSONValue)] {
+        try [("referral", PublishedSchemaTexts.referral), ("research", PublishedSchemaTexts.research), ("iswc", PublishedSchemaTexts.iswc),
+             ("action-update", PublishedSchemaTexts.actionUpdate)]
+            .map { kind, text in
+                guard case var .object(schema) = try JSONParser().parse(Array(text.utf8)).value,
+                      case var .object(definitions)? = schema["$defs"] else {
+                    preconditionFailure("the embedded \(kind) schema has no $defs")
+                }
+                if case var .object(bases)? = definitions["legalBases"] {
+                    bases.set("items", .object(JSONObject(["enum": .array(registry.codes.map(JSONValue.string))])))
+                    definitions.set("legalBases", .object(bases))
+                }
+                schema.set("$defs", .object(definitions))
+                return (kind, .object(schema))
+            }
+    }
 }
+

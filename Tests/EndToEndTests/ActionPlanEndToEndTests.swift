@@ -82,15 +82,23 @@ final class ActionPlanEndToEndTests: PrincipalsTestCase {
         let shown = try ok(["meeting", "show", meeting]).output
         // Who declared, for which agency, when: a row each under a header (issue 24).
         let declared = try JSONSerialization.jsonObject(with: try ok(["meeting", "show", meeting, "--json"]).stdout) as? [String: Any]
-        let times = try XCTUnwrap(declared?["declarations"] as? [[String: String]]).map { $0["declaredAt"] ?? "?" }
-        XCTAssertEqual(times.count, 2)
+        // In the daemon's order (when, then agency): the JSON's order.
+        let declarations = try XCTUnwrap(declared?["declarations"] as? [[String: String]])
+        XCTAssertEqual(Set(declarations.map { "\($0["agency"] ?? "?")/\($0["person"] ?? "?")" }),
+                       ["police/Police representative", "idva/Idva representative"])
+        let times = declarations.map { $0["declaredAt"] ?? "?" }
+        let rows = declarations.map { d -> String in
+            let agency = (d["agency"] ?? "?").padding(toLength: 6, withPad: " ", startingAt: 0)
+            let person = (d["person"] ?? "?").padding(toLength: 21, withPad: " ", startingAt: 0)
+            return "  \(agency)  \(person)  \(d["declaredAt"] ?? "?")  -\n"
+        }.joined()
         XCTAssertTrue(shown.hasSuffix("""
             chaired by: police
             attended: idva (1), police (1)
             declarations:
               AGENCY  DECLARED BY            AT\(String(repeating: " ", count: times[0].count - 2))  RECORDED BY
-              police  Police representative  \(times[0])  -
-              idva    Idva representative    \(times[1])  -
+
+            """ + rows + """
             observers: housing (declared)
             apologies: health (research sent)
 

@@ -76,7 +76,7 @@ final class ControlSocketTests: XCTestCase {
         let entries = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/sqlite3"), [daemon.state.appendingPathComponent("vault.db").path,
                                          "SELECT CAST(entry AS TEXT) FROM log_entry WHERE CAST(entry AS TEXT) LIKE '%refusal%'"])
         XCTAssertTrue(entries.output.contains(#""actor":{"agency":"none","person":"uid 4702"}"#), entries.output)
-        XCTAssertTrue(entries.output.contains(#""details":{"verb":"status"}"#), entries.output)
+        XCTAssertTrue(entries.output.contains(#""details":{"rule":"unknown-principal","verb":"status"}"#), entries.output)
     }
 
     // MARK: - Hostile clients

@@ -406,7 +406,7 @@ final class OutputHygieneTests: XCTestCase {
         let meeting = String(try Subprocess.run(maracctl, ["meeting", "create", "--date", PrincipalsTestCase.day(in: 3), "--socket", socket]).output.prefix { $0 != " " })
         for arguments in [["status"], ["meeting", "invite", meeting, "police,health,idva"], ["meeting", "add-case", meeting, number],
                           ["meeting", "send-agenda", meeting], ["meeting", "open", meeting], ["meeting", "declare", meeting, "--yes"],
-                          ["meeting", "show", meeting], ["meeting", "list", "--json"], ["case", "list"], ["case", "show", number],
+                          ["meeting", "show", meeting], ["meeting", "list", "--json"], ["case", "show", number],
                           ["case", "show", number, "--json"], ["audit", "log"], ["audit", "log", "--json"], ["audit", "report"],
                           ["audit", "report", "--json"], ["audit", "checkpoint"], ["audit", "prove", "0"], ["audit", "verify"],
                           ["meeting", "close", meeting]] {
@@ -431,6 +431,12 @@ final class OutputHygieneTests: XCTestCase {
         let read = try Subprocess.run(maracctl, ["doc", "read", referral, "--reason", "first contact", "--socket", socket])
         XCTAssertTrue(read.output.contains("Tamsin Quinn") || read.output.contains("Nadia Yilmaz"), "the read returns the form: \(read.stderr)")
         outputs.append(read.stderr)
+        // The coordinator's case list says who each case is about: a disclosure too, logged
+        // as one read of the referrals; its stdout is that, its stderr is checked.
+        let listed = try Subprocess.run(maracctl, ["case", "list", "--socket", socket])
+        XCTAssertEqual(listed.status, 0, listed.stderr)
+        XCTAssertTrue(listed.output.contains("about: Tamsin Quinn, born 1993-11-13"), "the list names the victim: \(listed.stderr)")
+        outputs.append(listed.stderr)
         // A uid no principal has, sending a name as its verb and as an unknown member.
         let raw = """
             import json, socket, struct, sys

@@ -1,6 +1,6 @@
 /// One verb's help: how it is called, what it does, and one example. `maracctl --help`
 /// prints every entry; `maracctl VERB [SUB] --help` prints that verb's; a usage error prints
-/// the usage lines of the verb it was in, never the whole summary (docs/operations.md).
+/// the usage lines of the verb it was in, never the whole summary.
 struct VerbHelp {
     /// The words that name the verb: "meeting create", "status".
     let command: String

@@ -36,6 +36,11 @@ final class MeetingCorrectionsEndToEndTests: PrincipalsTestCase {
         XCTAssertEqual(refused.status, 77)
         XCTAssertEqual(refused.stderr, "maracctl: not permitted: only the coordinator may cancel a meeting before its agenda goes out\n")
         XCTAssertEqual(try ctl(["meeting", "cancel", second]).status, 64, "a reason is required")
+        // A reason is kept in the log and shown to others: no terminal escape gets in.
+        let escape = try ctl(["meeting", "cancel", second, "--reason", "not needed\u{1B}[2J"])
+        XCTAssertEqual(escape.status, 64)
+        XCTAssertEqual(escape.stderr, "maracctl: reason must be text without control characters\n")
+        XCTAssertTrue(try ok(["meeting", "list"]).output.contains(second), "nothing cancelled")
 
         // A meeting created twice by mistake: the extra one is cancelled, its case stays on the other.
         let twice = String(try ok(["meeting", "create", "--date", Self.day(in: 14)]).output.prefix { $0 != " " })

@@ -28,8 +28,10 @@ struct CommandLineParts {
 func counted(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
 
 /// `rows` as a table: each column padded to its widest cell, two spaces apart; the last
-/// column not padded.
+/// column not padded. Cells are made displayable (`Disclosure`): a table shows what other
+/// principals typed (reasons, names).
 func aligned(_ rows: [[String]]) -> String {
+    let rows = rows.map { $0.map(Disclosure.displayable) }
     let widths = (0..<(rows.first?.count ?? 0)).map { column in rows.map { $0[column].count }.max() ?? 0 }
     return rows.map { row in
         row.enumerated().map { column, cell in
@@ -227,10 +229,15 @@ struct CaseCommand {
         output(result, json: parts.options.has("--json")) { result in
             for item in result.array ?? [result] {
                 let meetings = item["meetings"]?.array?.compactMap(\.string).joined(separator: ",") ?? ""
-                // Who the case is about: the coordinator's list only, as the daemon logged it.
-                let about = item["victim"].map { "  about: \($0["name"]?.string ?? "?"), born \($0["dob"]?.string ?? "?")" } ?? ""
-                print("\(item["case"]?.string ?? "?")  \(item["status"]?.string ?? "?")  received \(item["receivedOn"]?.string ?? "?")  "
-                      + "from \(item["referringAgency"]?.string ?? "?")  meetings: \(meetings.isEmpty ? "-" : meetings)" + about)
+                let line = "\(item["case"]?.string ?? "?")  \(item["status"]?.string ?? "?")  received \(item["receivedOn"]?.string ?? "?")  "
+                    + "from \(item["referringAgency"]?.string ?? "?")  meetings: \(meetings.isEmpty ? "-" : meetings)"
+                // Who the case is about: in the coordinator's list only, which the daemon
+                // logged as a read of the referrals before answering.
+                if let victim = item["victim"] {
+                    Disclosure.print(line + "  about: \(victim["name"]?.string ?? "?"), born \(victim["dob"]?.string ?? "?")")
+                } else {
+                    print(line)
+                }
                 if verb == "show" {
                     for document in item["documents"]?.array ?? [] {
                         print("  \(document["document"]?.string ?? "?")  \(document["kind"]?.string ?? "?")  from \(document["agency"]?.string ?? "?")")

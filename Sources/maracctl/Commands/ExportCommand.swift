@@ -76,6 +76,10 @@ extension ExportCommand {
     /// the case, who asked, on what bases and why, each document (id, kind, owner), and
     /// the approvals so far. Never a document's content.
     static func describe(_ r: JSONValue) -> String {
+        description(r).split(separator: "\n", omittingEmptySubsequences: false).map { Disclosure.displayable(String($0)) }.joined(separator: "\n")
+    }
+
+    private static func description(_ r: JSONValue) -> String {
         let id = r["request"]?.string ?? "?"
         let bases = (r["bases"]?.array ?? []).compactMap(\.string)
         var text = """

@@ -13,7 +13,7 @@ extension ControlVerbs {
         switch request.verb {
         case "export.case":
             let outcome = try marac.exportCase(try args.caseNumber("case"), by: principal, bases: try args.labels("bases", allowEmpty: true),
-                                               reason: try args.string("reason", allowEmpty: true))
+                                               reason: try args.reason(allowEmpty: true))
             switch outcome {
             case let .ready(content, documents):
                 return try signed(content, ["documents": .number(Double(documents))])
@@ -38,7 +38,7 @@ extension ControlVerbs {
     /// `until`), each with its inclusion proof in the tree a new checkpoint signs.
     private func exportAudit(_ principal: Principal, _ args: Arguments) throws -> JSONValue {
         let range = try Self.auditFilter(args, operation: false)
-        let reason = try args.string("reason", allowEmpty: true)
+        let reason = try args.reason(allowEmpty: true)
         let checkpoint = try vault.checkpoint(origin: checkpointOrigin)
         let entries = try vault.logEntries(0..<checkpoint.head.size).filter { _, data in
             let parsed = try? JSONParser().parse(Array(data)).value

@@ -48,7 +48,7 @@ extension ControlVerbs {
             if let agency = try args.optionalLabel("agency") { return try rotateAgency(agency, by: principal) }
             if args.object["root"] != nil { return try rotateRoot(request.secret, by: principal) }
             return try rotateSigning(name: try args.optionalName("name"), by: principal)
-        case "key.acknowledge-restore": return try acknowledgeRestore(reason: try args.string("reason", allowEmpty: false), by: principal)
+        case "key.acknowledge-restore": return try acknowledgeRestore(reason: try args.reason(), by: principal)
         default: throw Self.unknownVerb
         }
     }

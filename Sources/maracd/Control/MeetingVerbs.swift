@@ -33,10 +33,10 @@ extension ControlVerbs {
                                         "document": .string(item.document), "agency": .string(item.agency), "due": .string(item.due.description)]))
                 })]))
             case "case.close":
-                try marac.cases.close(try args.caseNumber("case"), reason: try args.string("reason"), by: principal)
+                try marac.cases.close(try args.caseNumber("case"), reason: try args.reason(), by: principal)
                 result = .object(JSONObject(["case": .string(try args.string("case")), "status": "closed"]))
             case "case.hold":
-                try marac.hold(try args.caseNumber("case"), reason: try args.string("reason"), by: principal)
+                try marac.hold(try args.caseNumber("case"), reason: try args.reason(), by: principal)
                 result = .object(JSONObject(["case": .string(try args.string("case")), "held": true]))
             case "case.release":
                 try marac.release(try args.caseNumber("case"), by: principal)
@@ -59,7 +59,7 @@ extension ControlVerbs {
             case "meeting.remove-case":
                 result = Self.json(try marac.meetings.removeCase(try args.label("meeting"), try args.caseNumber("case"), by: principal))
             case "meeting.cancel":
-                let cancelled = try marac.meetings.cancel(try args.label("meeting"), reason: try args.string("reason"), by: principal)
+                let cancelled = try marac.meetings.cancel(try args.label("meeting"), reason: try args.reason(), by: principal)
                 result = .object(Self.object(["cancelled": .string(cancelled.meeting), "date": .string(cancelled.date.description),
                                               "reason": .string(cancelled.reason)]))
             case "meeting.reschedule":
@@ -150,7 +150,7 @@ extension ControlVerbs {
     static func readRequest(_ principal: Principal, _ request: ControlRequest) throws -> ReadRequest {
         let args = Arguments(request.args)
         return ReadRequest(document: try args.label("document", pattern: "doc_"), principal: principal,
-                           bases: try args.labels("bases", allowEmpty: true), reason: try args.string("reason", allowEmpty: true))
+                           bases: try args.labels("bases", allowEmpty: true), reason: try args.reason(allowEmpty: true))
     }
 
     static func json(_ read: DocumentRead) -> JSONValue {
@@ -220,6 +220,16 @@ struct Arguments {
     func string(_ name: String, allowEmpty: Bool = false) throws -> String {
         guard let value = object[name]?.string, allowEmpty || !value.isEmpty, value.utf8.count <= 2_000 else {
             throw ControlError(.badArgument, "\(name) is required (a string)")
+        }
+        return value
+    }
+
+    /// A reason a principal gives (for a read, an export, a hold, a cancellation): it is
+    /// kept in the log and shown to other principals, so it holds no control character.
+    func reason(_ name: String = "reason", allowEmpty: Bool = false) throws -> String {
+        let value = try string(name, allowEmpty: allowEmpty)
+        guard !value.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) else {
+            throw ControlError(.badArgument, "\(name) must be text without control characters")
         }
         return value
     }

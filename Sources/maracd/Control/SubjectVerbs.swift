@@ -15,7 +15,7 @@ extension ControlVerbs {
             throw ControlError(.badArgument, "names must be a list of names")
         }
         guard let dob = CalendarDate(try args.string("dob")), dob.isValid else { throw ControlError(.badArgument, "dob must be YYYY-MM-DD") }
-        let bases = try args.labels("bases", allowEmpty: true), reason = try args.string("reason", allowEmpty: true)
+        let bases = try args.labels("bases", allowEmpty: true), reason = try args.reason(allowEmpty: true)
         switch request.verb {
         case "subject.search":
             let hits = try marac.subjectSearch(names: names, dob: dob, by: principal, bases: bases, reason: reason)

@@ -90,6 +90,7 @@ final class IngestService {
         self.marac = marac
         self.config = config
         self.schemas = schemas
+        forms = nil  // made again from the new legal bases and thresholds
     }
 
     /// Writes the form schemas to every outbox (after a reload: the legal basis codes may have changed).
@@ -97,7 +98,7 @@ final class IngestService {
         guard let schemas else { return }
         for outbox in outboxes.values {
             try outbox.publish(schemas: schemas)
-            try outbox.publishForms(registry: marac.settings.legalBases, thresholds: marac.settings.thresholds)
+            try outbox.publish(forms: try formPages())
         }
     }
 
@@ -115,7 +116,7 @@ final class IngestService {
         try outbox.publish(certificates: published)
         if schemas == nil { schemas = try DeploymentSchemas.files(for: marac.settings.legalBases) }
         try outbox.publish(schemas: schemas!)
-        try outbox.publishForms(registry: marac.settings.legalBases, thresholds: marac.settings.thresholds)
+        try outbox.publish(forms: try formPages())
         inboxes[agency] = inbox
         outboxes[agency] = outbox
         return inbox
@@ -136,6 +137,17 @@ final class IngestService {
     /// This deployment's form schemas, made once (not once per agency at start) and again
     /// on reload.
     private var schemas: [(name: String, bytes: [UInt8])]?
+
+    /// The form pages' common part, made once as the schemas are (each outbox's pages then
+    /// differ only in the agency).
+    private var forms: FormPage?
+
+    private func formPages() throws -> FormPage {
+        if let forms { return forms }
+        let made = try FormPage(registry: marac.settings.legalBases, thresholds: marac.settings.thresholds)
+        forms = made
+        return made
+    }
 
     /// Whether objects were left in an inbox behind a refusal backlog since the supervisor
     /// last asked (`takeLeftForLater`): it rescans within a second then, not at its interval.

@@ -77,8 +77,8 @@ final class Outbox: Sendable {
 
     /// Writes the fillable form pages for this agency (`docs/forms.md`, "Forms agencies
     /// fill in"), made from the same schemas, legal bases and thresholds.
-    func publishForms(registry: LegalBasisRegistry, thresholds: RiskThresholds) throws {
-        for (name, bytes) in try FormPage.files(for: registry, thresholds: thresholds, agency: agency) {
+    func publish(forms pages: FormPage) throws {
+        for (name, bytes) in pages.files(for: agency) {
             try forms.writeAtomically(name, bytes, mode: fileMode)
         }
     }

@@ -8,32 +8,50 @@ import Vault
 /// hash, and inline style. It checks what is entered as the daemon does, shows every
 /// problem by field, and saves a JSON file named by a random id for the agency's inbox.
 /// Nothing is kept in the browser: no storage, no cookie.
-public enum FormPage {
-    /// The four pages, `referral.html`, `research.html`, `iswc.html` and
-    /// `action-update.html`, for `agency` (its inbox's id, fixed in the form) or, with nil,
-    /// for any agency (the page asks for the id).
-    public static func files(for registry: LegalBasisRegistry, thresholds: RiskThresholds, agency: String?) throws
-        -> [(name: String, bytes: [UInt8])] {
-        try DeploymentSchemas.ordered(for: registry).map { kind, schema in
-            (kind + ".html", Array(page(kind: kind, schema: schema, registry: registry, thresholds: thresholds, agency: agency).utf8))
+public struct FormPage: Sendable {
+    /// Each kind's configuration for its page, all but the agency (the same for every
+    /// agency: made once per configuration, then a page per outbox).
+    private let configs: [(kind: String, config: JSONObject)]
+
+    /// The pages' common part for this deployment's `registry` and `thresholds`.
+    public init(registry: LegalBasisRegistry, thresholds: RiskThresholds) throws {
+        let bases = JSONValue.array(registry.codes.compactMap { code in registry.basis(code).map {
+            .object(JSONObject(["code": .string(code), "basis": .string($0.basis), "disclosure": .bool(registry.allows(code, for: .disclosure))]))
+        } })
+        configs = try DeploymentSchemas.ordered(for: registry).map { kind, schema in
+            var config = JSONObject([
+                "kind": .string(kind), "schema": schema,
+                "thresholds": .object(JSONObject(["visibleHighRisk": .number(Double(thresholds.visibleHighRisk)),
+                                                  "escalation": .number(Double(thresholds.escalation))])),
+                "bases": bases,
+            ])
+            if kind == "referral" { config.set("dashQuestions", .array(Dash.questions.map(JSONValue.string))) }
+            return (kind, config)
         }
     }
 
+    /// The four pages, `referral.html`, `research.html`, `iswc.html` and
+    /// `action-update.html`, for `agency` (its inbox's id, fixed in the form) or, with nil,
+    /// for any agency (the page asks for the id).
+    public func files(for agency: String?) -> [(name: String, bytes: [UInt8])] {
+        configs.map { kind, config in (kind + ".html", Array(Self.page(kind: kind, config: config, agency: agency).utf8)) }
+    }
+
+    /// As `FormPage(registry:thresholds:).files(for: agency)`.
+    public static func files(for registry: LegalBasisRegistry, thresholds: RiskThresholds, agency: String?) throws
+        -> [(name: String, bytes: [UInt8])] {
+        try FormPage(registry: registry, thresholds: thresholds).files(for: agency)
+    }
+
+    /// The SHA-256 of the page's one script, which its content security policy allows.
+    static let scriptHash = Data(SHA256.hash(Array(script.utf8))).base64EncodedString()
+
     /// The page for one kind.
-    static func page(kind: String, schema: JSONValue, registry: LegalBasisRegistry, thresholds: RiskThresholds, agency: String?) -> String {
-        var config = JSONObject([
-            "kind": .string(kind), "schema": schema,
-            "thresholds": .object(JSONObject(["visibleHighRisk": .number(Double(thresholds.visibleHighRisk)),
-                                              "escalation": .number(Double(thresholds.escalation))])),
-            "bases": .array(registry.codes.compactMap { code in registry.basis(code).map {
-                .object(JSONObject(["code": .string(code), "basis": .string($0.basis), "disclosure": .bool(registry.allows(code, for: .disclosure))]))
-            } }),
-        ])
+    static func page(kind: String, config: JSONObject, agency: String?) -> String {
+        var config = config
         if let agency { config.set("agency", .string(agency)) }
-        if kind == "referral" { config.set("dashQuestions", .array(Dash.questions.map(JSONValue.string))) }
         // Inside a script element "</" would end it: written "<\/", which JSON reads the same.
         let json = String(decoding: JSONValue.object(config).orderedBytes, as: UTF8.self).replacingOccurrences(of: "</", with: "<\\/")
-        let scriptHash = Data(SHA256.hash(Array(script.utf8))).base64EncodedString()
         let heading = headings[kind] ?? kind
         let forWhom = agency.map { " for \(escape($0))" } ?? ""
         return """

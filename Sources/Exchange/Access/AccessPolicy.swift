@@ -77,6 +77,9 @@ public enum AccessPolicy {
         /// What the read is for: a person reading, or a pack being built.
         public var purpose: Purpose
 
+        /// Whether the reader gave a reason: something other than white space.
+        var givesReason: Bool { reason.contains { !$0.isWhitespace } }
+
         /// A request.
         public init(bases: [String], reason: String, purpose: Purpose = .read) {
             self.bases = bases
@@ -341,15 +344,15 @@ public enum AccessPolicy {
         switch basis {
         case let .fixed(codes): return .success(codes)
         case let .fixedWithReason(codes):
-            guard request.reason.contains(where: { !$0.isWhitespace }) else { return .failure(Denial(rule: "reason-required")) }
+            guard request.givesReason else { return .failure(Denial(rule: "reason-required")) }
             return .success(codes)
         case let .fixedAndReferral(codes): return .success(codes + document.referralBases.filter { !codes.contains($0) })
         case .referral:
-            guard request.reason.contains(where: { !$0.isWhitespace }) else { return .failure(Denial(rule: "reason-required")) }
+            guard request.givesReason else { return .failure(Denial(rule: "reason-required")) }
             return document.referralBases.isEmpty ? .failure(Denial(rule: "referral-bases-unknown")) : .success(document.referralBases)
         case .reader, .audit:
             guard !request.bases.isEmpty else { return .failure(Denial(rule: basis == .audit ? "audit-basis-required" : "basis-required")) }
-            guard request.reason.contains(where: { !$0.isWhitespace }) else { return .failure(Denial(rule: "reason-required")) }
+            guard request.givesReason else { return .failure(Denial(rule: "reason-required")) }
             if request.bases.contains(where: { registry.basis($0) == nil }) { return .failure(Denial(rule: "basis-unknown")) }
             if basis == .audit {
                 guard request.bases.contains("audit") else { return .failure(Denial(rule: "audit-basis-required")) }

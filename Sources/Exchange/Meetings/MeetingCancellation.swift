@@ -14,7 +14,7 @@ extension MeetingBook {
     public func cancel(_ id: String, reason: String, by actor: Principal) throws -> Cancellation {
         let reason = try Self.checkedReason(reason)
         return try correction("meeting.cancel", id, by: actor, stands: "it stands: the chair closes it, and each agency gets its revocation notice") { tx, meeting in
-            try Self.withdraw(tx, meeting, reason: reason, replacedBy: nil, by: actor, book: self)
+            try withdraw(tx, meeting, reason: reason, replacedBy: nil, by: actor)
         }
     }
 
@@ -26,7 +26,7 @@ extension MeetingBook {
         try correction("meeting.reschedule", id, by: actor, stands: "its date stands") { tx, meeting in
             guard date != meeting.date else { throw ExchangeError.invalidRequest("meeting \(id) is already on \(date)") }
             let new = try schedule(tx, date, by: actor, details: ["rescheduledFrom": id])
-            _ = try Self.withdraw(tx, meeting, reason: "rescheduled to \(date)", replacedBy: new, by: actor, book: self)
+            _ = try withdraw(tx, meeting, reason: "rescheduled to \(date)", replacedBy: new, by: actor)
             let now = Int64(tx.now.timeIntervalSince1970)
             for agency in meeting.invited {
                 try tx.changeFact("x_invitation", [.text(new), .text(agency)], "INSERT INTO x_invitation (meeting, agency, invited_at) VALUES (?, ?, ?)",
@@ -72,8 +72,8 @@ extension MeetingBook {
 
     /// Removes `meeting`'s rows, child rows first, each change bound to the log, records
     /// the cancellation, and logs it with `reason`.
-    private static func withdraw(_ tx: VaultTransaction, _ meeting: Meeting, reason: String, replacedBy: String?,
-                                 by actor: Principal, book: MeetingBook) throws -> Cancellation {
+    private func withdraw(_ tx: VaultTransaction, _ meeting: Meeting, reason: String, replacedBy: String?,
+                          by actor: Principal) throws -> Cancellation {
         let id = meeting.id
         for agency in meeting.invited {
             try tx.changeFact("x_invitation", [.text(id), .text(agency)], "DELETE FROM x_invitation WHERE meeting = ? AND agency = ?", [.text(id), .text(agency)])
@@ -99,7 +99,7 @@ extension MeetingBook {
         var details = ["action": "cancel", "date": meeting.date.description, "invitations": String(meeting.invited.count),
                        "cases": String(meeting.agenda.count), "declarations": String(meeting.declarations.count)]
         if let replacedBy { details["replacedBy"] = replacedBy }
-        try book.log(tx, actor, meeting: id, recipients: meeting.invited, justification: reason, details: details)
+        try log(tx, actor, meeting: id, recipients: meeting.invited, justification: reason, details: details)
         return Cancellation(meeting: id, date: meeting.date, reason: reason, replacedBy: replacedBy)
     }
 }
